@@ -1,0 +1,76 @@
+"""Staff accounts, their role, where they work, and personal API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CARE_WORKER = "care_worker", "Care worker"
+    SENIOR_CARER = "senior_carer", "Senior carer"
+    TEAM_LEADER = "team_leader", "Team leader"
+    COORDINATOR = "coordinator", "Coordinator"
+    REGISTERED_MANAGER = "registered_manager", "Registered manager"
+    PROVIDER_ADMIN = "provider_admin", "Provider admin"
+
+
+class User(AbstractUser):
+    full_name = models.CharField(max_length=200)
+    initials = models.CharField(max_length=4, help_text="Shown on the MAR chart.")
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.CARE_WORKER)
+    provider = models.ForeignKey(
+        "organisations.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    locations = models.ManyToManyField("organisations.Location", through="Membership", related_name="staff")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    role__in=[
+                        "care_worker",
+                        "senior_carer",
+                        "team_leader",
+                        "coordinator",
+                        "registered_manager",
+                        "provider_admin",
+                    ]
+                ),
+                name="user_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """A member of staff works at a location."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    location = models.ForeignKey("organisations.Location", on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "location"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.location}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a token in lists.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… for {self.user}"

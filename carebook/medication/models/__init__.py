@@ -1,0 +1,38 @@
+from carebook.medication.models.administrations import (
+    Administration,
+    AdministrationCorrection,
+    Outcome,
+    PrnFollowUp,
+    Prompt,
+    PromptAnswer,
+    PromptResult,
+)
+from carebook.medication.models.doses import DueDose
+from carebook.medication.models.medicines import Medicine, RequiredCheck
+from carebook.medication.models.prescriptions import (
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionStatus,
+    ScheduleKind,
+    Source,
+    TranscriptionCheck,
+)
+
+__all__ = [
+    "Administration",
+    "AdministrationCorrection",
+    "DueDose",
+    "Medicine",
+    "Outcome",
+    "Prescription",
+    "PrescriptionEvent",
+    "PrescriptionStatus",
+    "PrnFollowUp",
+    "Prompt",
+    "PromptAnswer",
+    "PromptResult",
+    "RequiredCheck",
+    "ScheduleKind",
+    "Source",
+    "TranscriptionCheck",
+]

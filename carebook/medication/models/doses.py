@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import models
+
+from carebook.core.models import UUIDModel
+
+
+class DueDose(UUIDModel):
+    """One scheduled dose of one prescription at one time: a slot of the MAR chart.
+
+    Generated ahead for a rolling horizon. ``state`` says whether the slot is
+    still waiting (pending), has an effective administration (recorded) or was
+    withdrawn because its prescription changed or stopped before it was due.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Due"
+        RECORDED = "recorded", "Recorded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    prescription = models.ForeignKey("medication.Prescription", on_delete=models.PROTECT, related_name="due_doses")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="due_doses")
+    location = models.ForeignKey("organisations.Location", on_delete=models.PROTECT, related_name="due_doses")
+    scheduled_at = models.DateTimeField()
+    local_date = models.DateField()
+    local_time = models.TimeField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "local_date", "local_time"],
+                condition=~models.Q(state="withdrawn"),
+                name="due_dose_unique_slot",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "recorded", "withdrawn"]), name="due_dose_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["location", "scheduled_at"], name="due_dose_location_time_idx"),
+            models.Index(fields=["person", "scheduled_at"], name="due_dose_person_time_idx"),
+            models.Index(fields=["state", "scheduled_at"], name="due_dose_state_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id} at {self.scheduled_at:%Y-%m-%d %H:%M}"

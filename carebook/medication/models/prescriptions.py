@@ -1,0 +1,168 @@
+"""Prescriptions (medication orders), their versions, checks and lifecycle events.
+
+The clinical content of a prescription row is never changed after it is
+written. A change is a new row that ``supersedes`` the old one. Lifecycle
+(suspend, resume, discontinue, supersede) is recorded as PrescriptionEvent
+rows; ``status`` is the cached projection of those events, written only by
+the services in the same transaction as the event (see docs/adr/0002).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from carebook.core.models import UUIDModel
+from carebook.medication.models.medicines import Medicine, RequiredCheck
+
+
+class ScheduleKind(models.TextChoices):
+    FIXED_TIMES = "fixed_times", "Every day at set times"
+    DAYS_OF_WEEK = "days_of_week", "On set days of the week"
+    EVERY_N_DAYS = "every_n_days", "Every N days (e.g. weekly, 72-hour patch)"
+    PRN = "prn", "When required (PRN)"
+
+
+class Source(models.TextChoices):
+    GP = "gp", "GP prescription"
+    HOSPITAL_DISCHARGE = "hospital_discharge", "Hospital discharge"
+    HOMELY_REMEDY = "homely_remedy", "Homely remedy"
+
+
+class PrescriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DISCONTINUED = "discontinued", "Discontinued"
+    SUPERSEDED = "superseded", "Replaced by a newer version"
+
+
+class Prescription(UUIDModel):
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="prescriptions")
+    medicine = models.ForeignKey(Medicine, on_delete=models.PROTECT, related_name="prescriptions")
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    dose_min = models.DecimalField(max_digits=9, decimal_places=3)
+    dose_max = models.DecimalField(max_digits=9, decimal_places=3)
+    dose_unit = models.CharField(max_length=30)
+    route = models.CharField(max_length=30)
+    directions = models.TextField(help_text="The prescriber's directions, as written.")
+    indication = models.CharField(max_length=200, blank=True)
+    instructions = models.TextField(blank=True, help_text="Extra instructions, e.g. 'with food'.")
+    required_check = models.CharField(max_length=20, choices=RequiredCheck.choices, blank=True, default="")
+    schedule_kind = models.CharField(max_length=20, choices=ScheduleKind.choices)
+    times = models.JSONField(default=list, blank=True, help_text='Wall-clock times, "HH:MM", Europe/London.')
+    days_of_week = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday.")
+    interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Last day a dose is due (inclusive).")
+    course_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    prn_min_interval_minutes = models.PositiveIntegerField(null=True, blank=True)
+    prn_max_quantity_24h = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
+    prescriber = models.CharField(max_length=200)
+    source = models.CharField(max_length=30, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=PrescriptionStatus.choices, default=PrescriptionStatus.ACTIVE)
+    transcription_check_required = models.BooleanField(default=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["medicine__name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(dose_min__gt=0), name="prescription_dose_positive"),
+            models.CheckConstraint(
+                condition=models.Q(dose_max__gte=models.F("dose_min")), name="prescription_dose_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="prescription_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(schedule_kind__in=["fixed_times", "days_of_week", "every_n_days", "prn"]),
+                name="prescription_schedule_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "suspended", "discontinued", "superseded"]),
+                name="prescription_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["gp", "hospital_discharge", "homely_remedy"]),
+                name="prescription_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(schedule_kind="prn")
+                | (models.Q(prn_min_interval_minutes__gt=0) & models.Q(prn_max_quantity_24h__gt=0)),
+                name="prescription_prn_limits_required",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(schedule_kind="every_n_days") | models.Q(interval_days__gte=1),
+                name="prescription_interval_required",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "status"], name="prescription_person_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.medicine} for {self.person_id}"
+
+    @property
+    def is_prn(self) -> bool:
+        return self.schedule_kind == ScheduleKind.PRN
+
+    @property
+    def is_variable_dose(self) -> bool:
+        return self.dose_max != self.dose_min
+
+    @property
+    def dose_text(self) -> str:
+        def fmt(value: Decimal) -> str:
+            return f"{value.normalize():f}"
+
+        if self.is_variable_dose:
+            return f"{fmt(self.dose_min)} to {fmt(self.dose_max)} {self.dose_unit}"
+        return f"{fmt(self.dose_min)} {self.dose_unit}"
+
+    @property
+    def effective_check(self) -> str:
+        """The reading to take before the dose: the prescription's, else the medicine's."""
+        return self.required_check or self.medicine.required_check
+
+    @property
+    def wall_times(self) -> list[dt.time]:
+        return [dt.time.fromisoformat(t) for t in self.times]
+
+
+class TranscriptionCheck(models.Model):
+    """A second trained member of staff confirmed the entry matches the prescriber's directions."""
+
+    prescription = models.OneToOneField(Prescription, on_delete=models.PROTECT, related_name="transcription_check")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Checked by {self.checked_by} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class PrescriptionEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", "Entered"
+        CHANGED = "changed", "Replaced by a new version"
+        TRANSCRIPTION_CHECKED = "transcription_checked", "Transcription checked"
+        SUSPENDED = "suspended", "Suspended"
+        RESUMED = "resumed", "Resumed"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,306 @@
+"""Prescription workflows: enter, change (new version), check, suspend, resume, discontinue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from carebook.access.models import User
+from carebook.access.policy import Action, require
+from carebook.audit_log.services import record_event, snapshot
+from carebook.core import clock
+from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
+from carebook.medication import rules
+from carebook.medication.models import (
+    Medicine,
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionStatus,
+    RequiredCheck,
+    ScheduleKind,
+    Source,
+    TranscriptionCheck,
+)
+from carebook.medication.services.doses import due_doses_generate, due_doses_withdraw_future, horizon_end
+from carebook.people.models import Person
+
+MAX_DOSE = Decimal("100000")
+
+
+@dataclass
+class PrescriptionInput:
+    """What a prescriber's directions say, as entered. Validated by ``clean``."""
+
+    medicine_id: int
+    dose_min: Any
+    dose_max: Any = None
+    route: str = ""
+    directions: str = ""
+    schedule_kind: str = ScheduleKind.FIXED_TIMES
+    times: list[str] = field(default_factory=list)
+    days_of_week: list[int] = field(default_factory=list)
+    interval_days: int | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    course_days: int | None = None
+    prn_min_interval_minutes: int | None = None
+    prn_max_quantity_24h: Any = None
+    indication: str = ""
+    instructions: str = ""
+    required_check: str = ""
+    prescriber: str = ""
+    source: str = Source.GP
+
+
+def _decimal(value: Any, field_name: str, label: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"{label} must be a number, like 1 or 2.5.", field=field_name) from None
+    if not number.is_finite() or number <= 0:
+        raise ValidationFailed(f"{label} must be more than zero.", field=field_name)
+    if number >= MAX_DOSE or number.as_tuple().exponent < -3:  # type: ignore[operator]
+        raise ValidationFailed(f"{label} must be under 100,000 with at most 3 decimal places.", field=field_name)
+    return number
+
+
+def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
+    medicine = Medicine.objects.filter(pk=data.medicine_id).first() if str(data.medicine_id).isdigit() else None
+    if medicine is None:
+        raise ValidationFailed("Choose a medicine from the list.", field="medicine_id")
+    if data.schedule_kind not in ScheduleKind.values:
+        raise ValidationFailed("Choose how often it is given.", field="schedule_kind")
+    if data.source not in Source.values:
+        raise ValidationFailed("Say where the prescription came from.", field="source")
+    if data.required_check not in RequiredCheck.values:
+        raise ValidationFailed("Choose a check from the list, or none.", field="required_check")
+    dose_min = _decimal(data.dose_min, "dose_min", "The dose")
+    dose_max = dose_min if data.dose_max in (None, "") else _decimal(data.dose_max, "dose_max", "The largest dose")
+    if dose_max < dose_min:
+        raise ValidationFailed("The largest dose cannot be less than the smallest.", field="dose_max")
+    directions = data.directions.strip()
+    if not directions:
+        raise ValidationFailed("Copy the prescriber's directions exactly as written.", field="directions")
+    prescriber = data.prescriber.strip()
+    if not prescriber:
+        raise ValidationFailed("Name the prescriber (or the GP who authorised the homely remedy).", field="prescriber")
+    start = data.start_date or today
+    if start < today - dt.timedelta(days=366):
+        raise ValidationFailed("The start date is more than a year ago.", field="start_date")
+    if data.course_days is not None and data.end_date is not None:
+        raise ValidationFailed("Give either an end date or a course length, not both.", field="course_days")
+    end = data.end_date
+    if data.course_days is not None:
+        if not 1 <= int(data.course_days) <= 366:
+            raise ValidationFailed("A course is between 1 and 366 days.", field="course_days")
+        end = start + dt.timedelta(days=int(data.course_days) - 1)
+    if end is not None and end < start:
+        raise ValidationFailed("The end date is before the start date.", field="end_date")
+
+    kind = data.schedule_kind
+    times: tuple[dt.time, ...] = ()
+    days: list[int] = []
+    interval = None
+    prn_interval = None
+    prn_max = None
+    if kind == ScheduleKind.PRN:
+        if not data.indication.strip():
+            raise ValidationFailed("Say what a when-required medicine is for (its indication).", field="indication")
+        if data.prn_min_interval_minutes in (None, ""):
+            raise ValidationFailed("Give the shortest time allowed between doses.", field="prn_min_interval_minutes")
+        prn_interval = int(data.prn_min_interval_minutes)
+        if not 1 <= prn_interval <= 7 * 24 * 60:
+            raise ValidationFailed(
+                "The time between doses must be between 1 minute and 7 days.", field="prn_min_interval_minutes"
+            )
+        if data.prn_max_quantity_24h in (None, ""):
+            raise ValidationFailed("Give the most that may be given in 24 hours.", field="prn_max_quantity_24h")
+        prn_max = _decimal(data.prn_max_quantity_24h, "prn_max_quantity_24h", "The 24-hour maximum")
+        if prn_max < dose_min:
+            raise ValidationFailed("The 24-hour maximum is less than one dose.", field="prn_max_quantity_24h")
+        if data.times:
+            raise ValidationFailed("A when-required medicine has no set times.", field="times")
+    else:
+        times = rules.parse_times(data.times)
+        if not times:
+            raise ValidationFailed("Add at least one time of day, like 08:00.", field="times")
+        if len(times) > 12:
+            raise ValidationFailed("At most 12 times a day.", field="times")
+        if kind == ScheduleKind.DAYS_OF_WEEK:
+            try:
+                days = sorted({int(d) for d in data.days_of_week})
+            except (TypeError, ValueError):
+                raise ValidationFailed("Choose the days of the week.", field="days_of_week") from None
+            if not days or any(d < 0 or d > 6 for d in days):
+                raise ValidationFailed("Choose at least one day of the week.", field="days_of_week")
+        if kind == ScheduleKind.EVERY_N_DAYS:
+            if data.interval_days in (None, "") or not 1 <= int(data.interval_days) <= 366:
+                raise ValidationFailed(
+                    "Say every how many days (1 to 366): 7 for weekly, 3 for a 72-hour patch.", field="interval_days"
+                )
+            interval = int(data.interval_days)
+    return {
+        "medicine": medicine,
+        "dose_min": dose_min,
+        "dose_max": dose_max,
+        "dose_unit": medicine.dose_unit,
+        "route": data.route.strip() or medicine.default_route,
+        "directions": directions,
+        "indication": data.indication.strip(),
+        "instructions": data.instructions.strip(),
+        "required_check": data.required_check,
+        "schedule_kind": kind,
+        "times": [t.strftime("%H:%M") for t in times],
+        "days_of_week": days,
+        "interval_days": interval,
+        "start_date": start,
+        "end_date": end,
+        "course_days": int(data.course_days) if data.course_days is not None else None,
+        "prn_min_interval_minutes": prn_interval,
+        "prn_max_quantity_24h": prn_max,
+        "prescriber": prescriber,
+        "source": data.source,
+    }
+
+
+def _event(prescription: Prescription, kind: str, by: User, at: dt.datetime, reason: str = "") -> None:
+    PrescriptionEvent.objects.create(prescription=prescription, kind=kind, by=by, at=at, reason=reason)
+
+
+def _set_status(prescription: Prescription, status: str, by: User, at: dt.datetime, action: str, reason: str) -> None:
+    before = prescription.status
+    prescription.status = status
+    prescription.save(update_fields=["status"])
+    record_event(
+        actor=by,
+        action=action,
+        entity=prescription,
+        location=prescription.person.location,
+        before={"status": before},
+        after={"status": status, "reason": reason},
+        at=at,
+    )
+
+
+def prescription_create(*, person: Person, by: User, data: PrescriptionInput) -> Prescription:
+    require(by, Action.MANAGE_PRESCRIPTIONS)
+    now = clock.now()
+    values = _clean(data, today=clock.to_local(now).date())
+    with transaction.atomic():
+        prescription = Prescription.objects.create(person=person, entered_by=by, entered_at=now, **values)
+        _event(prescription, PrescriptionEvent.Kind.CREATED, by, now)
+        record_event(
+            actor=by,
+            action="prescription.created",
+            entity=prescription,
+            location=person.location,
+            after=snapshot(prescription),
+            at=now,
+        )
+        due_doses_generate(prescription=prescription, start=now, end=horizon_end(now))
+    return prescription
+
+
+def _lock_active(prescription: Prescription, allowed: tuple[str, ...] = (PrescriptionStatus.ACTIVE,)) -> Prescription:
+    locked = Prescription.objects.select_for_update().select_related("person__location").get(pk=prescription.pk)
+    if locked.status not in allowed:
+        raise Conflict(f"This prescription is {locked.get_status_display().lower()}.", field="status")
+    return locked
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give the reason, as the prescriber or pharmacist gave it.", field="reason")
+    return reason
+
+
+def prescription_change(*, prescription: Prescription, by: User, data: PrescriptionInput, reason: str) -> Prescription:
+    """A new version replaces the old; the old stays in the history. Needs a new transcription check."""
+    require(by, Action.MANAGE_PRESCRIPTIONS)
+    reason = _require_reason(reason)
+    now = clock.now()
+    values = _clean(data, today=clock.to_local(now).date())
+    with transaction.atomic():
+        old = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, "prescription.superseded", reason)
+        _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)
+        due_doses_withdraw_future(prescription=old, by=by, reason="Prescription changed", now=now)
+        new = Prescription.objects.create(person=old.person, supersedes=old, entered_by=by, entered_at=now, **values)
+        _event(new, PrescriptionEvent.Kind.CREATED, by, now, reason)
+        record_event(
+            actor=by,
+            action="prescription.created",
+            entity=new,
+            location=old.person.location,
+            before=snapshot(old),
+            after=snapshot(new),
+            at=now,
+        )
+        due_doses_generate(prescription=new, start=now, end=horizon_end(now))
+    return new
+
+
+def prescription_check_transcription(*, prescription: Prescription, by: User, note: str = "") -> TranscriptionCheck:
+    require(by, Action.CHECK_TRANSCRIPTION)
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        if locked.entered_by_id == by.pk:
+            raise PermissionDenied(
+                "The person who entered a prescription cannot check it: ask a second trained member of staff.",
+                code="same_person",
+            )
+        if TranscriptionCheck.objects.filter(prescription=locked).exists():
+            raise Conflict("This prescription has already been checked.", code="already_checked")
+        check = TranscriptionCheck.objects.create(prescription=locked, checked_by=by, checked_at=now, note=note.strip())
+        _event(locked, PrescriptionEvent.Kind.TRANSCRIPTION_CHECKED, by, now, note.strip())
+        record_event(
+            actor=by,
+            action="prescription.transcription_checked",
+            entity=locked,
+            location=locked.person.location,
+            after={"checked_by": by.username, "note": note.strip()},
+            at=now,
+        )
+    return check
+
+
+def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -> Prescription:
+    require(by, Action.MANAGE_PRESCRIPTIONS)
+    reason = _require_reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock_active(prescription)
+        _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, "prescription.suspended", reason)
+        _event(locked, PrescriptionEvent.Kind.SUSPENDED, by, now, reason)
+        due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription suspended", now=now)
+    return locked
+
+
+def prescription_resume(*, prescription: Prescription, by: User, reason: str) -> Prescription:
+    require(by, Action.MANAGE_PRESCRIPTIONS)
+    reason = _require_reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock_active(prescription, (PrescriptionStatus.SUSPENDED,))
+        _set_status(locked, PrescriptionStatus.ACTIVE, by, now, "prescription.resumed", reason)
+        _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
+        due_doses_generate(prescription=locked, start=now, end=horizon_end(now))
+    return locked
+
+
+def prescription_discontinue(*, prescription: Prescription, by: User, reason: str) -> Prescription:
+    require(by, Action.MANAGE_PRESCRIPTIONS)
+    reason = _require_reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, "prescription.discontinued", reason)
+        _event(locked, PrescriptionEvent.Kind.DISCONTINUED, by, now, reason)
+        due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription discontinued", now=now)
+    return locked

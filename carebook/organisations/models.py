@@ -1,0 +1,47 @@
+"""Providers and where they deliver care: care homes (with units) and home-care branches."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from carebook.core.models import UUIDModel
+
+
+class Provider(UUIDModel):
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(UUIDModel):
+    class Kind(models.TextChoices):
+        CARE_HOME = "care_home", "Care home"
+        HOME_CARE = "home_care", "Home-care branch"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="locations")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["care_home", "home_care"]), name="location_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(UUIDModel):
+    """A unit (floor, wing) of a care home, or a round (area) of a home-care branch."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="unit_name_unique_in_location")]
+
+    def __str__(self) -> str:
+        return f"{self.location.name}, {self.name}"

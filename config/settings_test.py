@@ -1,0 +1,13 @@
+"""Settings for the test suite: fast hashing, plain static storage."""
+
+from config.settings import *  # noqa: F403
+from config.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+AXES_ENABLED = True
