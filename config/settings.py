@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "carebook.core.web.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

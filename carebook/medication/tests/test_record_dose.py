@@ -24,8 +24,10 @@ MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 
 
 def all_confirmed(check: str = "") -> list[rules.Answer]:
-    return [rules.Answer(p, "confirmed", Decimal("72") if p in rules.READING_PROMPTS else None)
-            for p in rules.prompts_for(check)]
+    return [
+        rules.Answer(p, "confirmed", Decimal("72") if p in rules.READING_PROMPTS else None)
+        for p in rules.prompts_for(check)
+    ]
 
 
 @pytest.fixture
@@ -74,7 +76,10 @@ def test_failed_prompt_stops_a_given_outcome(world, morning_dose):
         administration_record(by=world.carla, due_dose=morning_dose, outcome="given", prompts=answers)
     assert err.value.field in ("prompts", "outcome")
     admin = administration_record(
-        by=world.carla, due_dose=morning_dose, outcome="other", reason="Label did not match the chart",
+        by=world.carla,
+        due_dose=morning_dose,
+        outcome="other",
+        reason="Label did not match the chart",
         prompts=answers,
     ).administration
     assert admin.outcome == "other" and admin.dose_given is None
@@ -85,7 +90,9 @@ def test_refusal_needs_a_reason(world, morning_dose):
     with pytest.raises(DomainError) as err:
         administration_record(by=world.carla, due_dose=morning_dose, outcome="refused", prompts=all_confirmed()[:1])
     assert err.value.field == "reason"
-    assert Administration.objects.count() == 0 and AuditEvent.objects.filter(action="administration.recorded").count() == 0
+    assert (
+        Administration.objects.count() == 0 and AuditEvent.objects.filter(action="administration.recorded").count() == 0
+    )
 
 
 @time_machine.travel(MORNING, tick=False)
@@ -97,12 +104,22 @@ def test_suspended_and_discontinued_prescriptions_are_refused(world, morning_dos
     with pytest.raises(DomainError) as err:
         administration_record(by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed())
     assert err.value.code == "prescription_not_active"
-    rx2 = prescribe(world.bert, MedicineFactory(), by=world.sam, checker=world.tia, schedule_kind="prn",
-                    times=[], indication="pain", prn_min_interval_minutes=240, prn_max_quantity_24h="8")
+    rx2 = prescribe(
+        world.bert,
+        MedicineFactory(),
+        by=world.sam,
+        checker=world.tia,
+        schedule_kind="prn",
+        times=[],
+        indication="pain",
+        prn_min_interval_minutes=240,
+        prn_max_quantity_24h="8",
+    )
     prescription_discontinue(prescription=rx2, by=world.sam, reason="No longer needed")
     with pytest.raises(DomainError) as err:
-        administration_record(by=world.carla, prescription=rx2, outcome="given", prompts=all_confirmed(),
-                              prn_reason="pain")
+        administration_record(
+            by=world.carla, prescription=rx2, outcome="given", prompts=all_confirmed(), prn_reason="pain"
+        )
     assert err.value.code == "prescription_not_active"
     assert Administration.objects.count() == 0
 
@@ -121,8 +138,13 @@ def test_transcription_check_required_before_first_dose(world):
 
 
 def _cd_dose(world):
-    morphine = MedicineFactory(name="Morphine sulfate", strength="10 mg/5 mL", form=Medicine.Form.LIQUID,
-                               dose_unit="mL", controlled_drug_schedule=2)
+    morphine = MedicineFactory(
+        name="Morphine sulfate",
+        strength="10 mg/5 mL",
+        form=Medicine.Form.LIQUID,
+        dose_unit="mL",
+        controlled_drug_schedule=2,
+    )
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
         rx = prescribe(world.ada, morphine, by=world.sam, checker=world.tia, dose_min="5")
     return DueDose.objects.get(prescription=rx, local_date=dt.date(2026, 6, 10))
@@ -134,16 +156,31 @@ def test_controlled_drug_needs_a_trained_witness_with_their_password(world):
     with pytest.raises(rules.WitnessRequired):
         administration_record(by=world.carla, due_dose=dose, outcome="given", prompts=all_confirmed())
     with pytest.raises(DomainError) as err:
-        administration_record(by=world.carla, due_dose=dose, outcome="given", prompts=all_confirmed(),
-                              witness=WitnessCredentials("sam", "wrong-password"))
+        administration_record(
+            by=world.carla,
+            due_dose=dose,
+            outcome="given",
+            prompts=all_confirmed(),
+            witness=WitnessCredentials("sam", "wrong-password"),
+        )
     assert err.value.code == "witness_invalid"
     with pytest.raises(DomainError) as err:
-        administration_record(by=world.sam, due_dose=dose, outcome="given", prompts=all_confirmed(),
-                              witness=WitnessCredentials("carla", PASSWORD))
+        administration_record(
+            by=world.sam,
+            due_dose=dose,
+            outcome="given",
+            prompts=all_confirmed(),
+            witness=WitnessCredentials("carla", PASSWORD),
+        )
     assert err.value.code == "witness_not_allowed"  # a care worker is not a CD witness
     assert Administration.objects.count() == 0
-    admin = administration_record(by=world.carla, due_dose=dose, outcome="given", prompts=all_confirmed(),
-                                  witness=WitnessCredentials("sam", PASSWORD)).administration
+    admin = administration_record(
+        by=world.carla,
+        due_dose=dose,
+        outcome="given",
+        prompts=all_confirmed(),
+        witness=WitnessCredentials("sam", PASSWORD),
+    ).administration
     assert admin.witness == world.sam and admin.witnessed_at == MORNING
 
 
@@ -151,9 +188,20 @@ def test_controlled_drug_needs_a_trained_witness_with_their_password(world):
 def test_prn_too_soon_and_over_24h_maximum(world):
     para = MedicineFactory(name="Paracetamol")
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
-        rx = prescribe(world.ada, para, by=world.sam, checker=world.tia, schedule_kind="prn", times=[],
-                       dose_min="1", dose_max="2", indication="Pain", prn_min_interval_minutes=240,
-                       prn_max_quantity_24h="8", directions="One or two tablets up to four times a day")
+        rx = prescribe(
+            world.ada,
+            para,
+            by=world.sam,
+            checker=world.tia,
+            schedule_kind="prn",
+            times=[],
+            dose_min="1",
+            dose_max="2",
+            indication="Pain",
+            prn_min_interval_minutes=240,
+            prn_max_quantity_24h="8",
+            directions="One or two tablets up to four times a day",
+        )
     kw = dict(by=world.carla, prescription=rx, outcome="given", prompts=all_confirmed(), prn_reason="Knee pain")
     first = administration_record(dose_given=Decimal("2"), **kw).administration
     assert first.dose_given == Decimal("2")
@@ -170,13 +218,15 @@ def test_prn_too_soon_and_over_24h_maximum(world):
 
 @time_machine.travel(MORNING, tick=False)
 def test_entered_in_error_keeps_original_and_allows_the_right_record(world, morning_dose):
-    wrong = administration_record(by=world.carla, due_dose=morning_dose, outcome="refused", reason="Refused",
-                                  prompts=all_confirmed()[:1]).administration
+    wrong = administration_record(
+        by=world.carla, due_dose=morning_dose, outcome="refused", reason="Refused", prompts=all_confirmed()[:1]
+    ).administration
     administration_mark_entered_in_error(administration=wrong, by=world.carla, reason="Wrong person's record tapped")
     wrong.refresh_from_db()
     assert wrong.status == "entered_in_error" and wrong.correction.by == world.carla
-    right = administration_record(by=world.carla, due_dose=morning_dose, outcome="given",
-                                  prompts=all_confirmed()).administration
+    right = administration_record(
+        by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed()
+    ).administration
     assert right.corrects == wrong
     assert Administration.objects.filter(due_dose=morning_dose).count() == 2
 
@@ -192,9 +242,11 @@ def test_someone_from_another_location_cannot_record(world, morning_dose):
 
 @time_machine.travel(MORNING, tick=False)
 def test_idempotency_key_returns_the_first_record(world, morning_dose):
-    a = administration_record(by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed(),
-                              idempotency_key="tablet-7-0001")
-    b = administration_record(by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed(),
-                              idempotency_key="tablet-7-0001")
+    a = administration_record(
+        by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed(), idempotency_key="tablet-7-0001"
+    )
+    b = administration_record(
+        by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed(), idempotency_key="tablet-7-0001"
+    )
     assert b.replayed and b.administration.pk == a.administration.pk
     assert Administration.objects.count() == 1

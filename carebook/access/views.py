@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_POST
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "The username or password is not right. Check them and try again.",
+        "inactive": "This account is switched off. Ask your registered manager.",
+    }
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "access/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """One tap: ends the session on this device (a POST, so a link cannot sign someone out)."""
+    return auth_views.LogoutView.as_view(next_page="access:sign_in")(request)

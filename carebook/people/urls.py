@@ -1,0 +1,10 @@
+from django.urls import path
+
+from carebook.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("people/", views.people_list, name="list"),
+    path("people/<str:person_id>/picture.svg", views.person_picture, name="picture"),
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from carebook.people.access import access_person_for_user, people_for_user
+
+
+@login_required
+@require_GET
+def people_list(request: HttpRequest) -> HttpResponse:
+    """Everyone the member of staff may see, by location and unit."""
+    people = (
+        people_for_user(request.user)
+        .select_related("location", "unit")
+        .order_by("location__name", "unit__name", "family_name", "given_name")
+    )
+    return render(request, "people/list.html", {"people": people})
+
+
+@login_required
+@require_GET
+@cache_control(private=True, max_age=300)
+def person_picture(request: HttpRequest, person_id: str) -> HttpResponse:
+    """The identifying picture, served only to staff who may see the person (never a public URL)."""
+    person = access_person_for_user(request.user, person_id)
+    response = HttpResponse(person.picture_svg or _blank_picture(person.known_as), content_type="image/svg+xml")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _blank_picture(name: str) -> str:
+    initial = (name[:1] or "?").upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" role="img" aria-label="No picture">'
+        '<rect width="120" height="120" fill="#d8dde0"/>'
+        f'<text x="60" y="75" font-size="48" text-anchor="middle" fill="#4c6272">{initial}</text></svg>'
+    )
