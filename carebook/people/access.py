@@ -13,7 +13,7 @@ from carebook.organisations.models import Location
 from carebook.people.models import Person
 
 
-def _as_uuid(value: Any, what: str) -> uuid.UUID:
+def as_uuid(value: Any, what: str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
@@ -25,7 +25,7 @@ def locations_for_user(user: Any) -> QuerySet[Location]:
 
 
 def access_location_for_user(user: Any, location_id: Any) -> Location:
-    lid = _as_uuid(location_id, "location")
+    lid = as_uuid(location_id, "location")
     if lid not in location_ids_for_user(user):
         raise NotFound("No location with that id.")
     return Location.objects.get(id=lid)
@@ -38,7 +38,7 @@ def people_for_user(user: Any) -> QuerySet[Person]:
 
 def access_person_for_user(user: Any, person_id: Any, action: Action = Action.VIEW_PEOPLE) -> Person:
     require(user, action)
-    pid = _as_uuid(person_id, "person")
+    pid = as_uuid(person_id, "person")
     person = Person.objects.select_related("location", "unit").filter(id=pid).first()
     if person is None:
         raise NotFound("No person with that id.")
