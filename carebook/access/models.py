@@ -22,7 +22,9 @@ class User(AbstractUser):
     provider = models.ForeignKey(
         "organisations.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
-    locations = models.ManyToManyField("organisations.Location", through="Membership", related_name="staff")
+    locations: models.ManyToManyField = models.ManyToManyField(
+        "organisations.Location", through="Membership", related_name="staff"
+    )
 
     class Meta:
         constraints = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_POST
 
 
@@ -20,6 +20,6 @@ class SignInView(auth_views.LoginView):
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: HttpRequest) -> HttpResponseBase:
     """One tap: ends the session on this device (a POST, so a link cannot sign someone out)."""
     return auth_views.LogoutView.as_view(next_page="access:sign_in")(request)

@@ -68,6 +68,16 @@ def _decimal(value: Any, field_name: str, label: str) -> Decimal:
     return number
 
 
+def _whole_number(value: Any, field_name: str, label: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationFailed(f"{label} must be a whole number.", field=field_name) from None
+    return number
+
+
 def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
     medicine = Medicine.objects.filter(pk=data.medicine_id).first() if str(data.medicine_id).isdigit() else None
     if medicine is None:
@@ -91,13 +101,14 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
     start = data.start_date or today
     if start < today - dt.timedelta(days=366):
         raise ValidationFailed("The start date is more than a year ago.", field="start_date")
-    if data.course_days is not None and data.end_date is not None:
+    course_days = _whole_number(data.course_days, "course_days", "The course length")
+    if course_days is not None and data.end_date is not None:
         raise ValidationFailed("Give either an end date or a course length, not both.", field="course_days")
     end = data.end_date
-    if data.course_days is not None:
-        if not 1 <= int(data.course_days) <= 366:
+    if course_days is not None:
+        if not 1 <= course_days <= 366:
             raise ValidationFailed("A course is between 1 and 366 days.", field="course_days")
-        end = start + dt.timedelta(days=int(data.course_days) - 1)
+        end = start + dt.timedelta(days=course_days - 1)
     if end is not None and end < start:
         raise ValidationFailed("The end date is before the start date.", field="end_date")
 
@@ -110,9 +121,11 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
     if kind == ScheduleKind.PRN:
         if not data.indication.strip():
             raise ValidationFailed("Say what a when-required medicine is for (its indication).", field="indication")
-        if data.prn_min_interval_minutes in (None, ""):
+        prn_interval = _whole_number(
+            data.prn_min_interval_minutes, "prn_min_interval_minutes", "The time between doses (minutes)"
+        )
+        if prn_interval is None:
             raise ValidationFailed("Give the shortest time allowed between doses.", field="prn_min_interval_minutes")
-        prn_interval = int(data.prn_min_interval_minutes)
         if not 1 <= prn_interval <= 7 * 24 * 60:
             raise ValidationFailed(
                 "The time between doses must be between 1 minute and 7 days.", field="prn_min_interval_minutes"
@@ -138,11 +151,11 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
             if not days or any(d < 0 or d > 6 for d in days):
                 raise ValidationFailed("Choose at least one day of the week.", field="days_of_week")
         if kind == ScheduleKind.EVERY_N_DAYS:
-            if data.interval_days in (None, "") or not 1 <= int(data.interval_days) <= 366:
+            interval = _whole_number(data.interval_days, "interval_days", "Every how many days")
+            if interval is None or not 1 <= interval <= 366:
                 raise ValidationFailed(
                     "Say every how many days (1 to 366): 7 for weekly, 3 for a 72-hour patch.", field="interval_days"
                 )
-            interval = int(data.interval_days)
     return {
         "medicine": medicine,
         "dose_min": dose_min,
@@ -159,7 +172,7 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
         "interval_days": interval,
         "start_date": start,
         "end_date": end,
-        "course_days": int(data.course_days) if data.course_days is not None else None,
+        "course_days": course_days,
         "prn_min_interval_minutes": prn_interval,
         "prn_max_quantity_24h": prn_max,
         "prescriber": prescriber,

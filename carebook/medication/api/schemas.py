@@ -1,0 +1,352 @@
+"""The JSON shapes of the API: what comes in (strict, extra fields refused) and what goes out.
+
+Input models check shape only (types, lengths, time zones). Every clinical rule
+is checked by the services, once, for the pages and the API alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from carebook.medication.models import Outcome, PrnFollowUp, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
+
+# --- Shared input types ----------------------------------------------------------
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Text cannot contain a NUL character.")
+    return value
+
+
+def _sane_moment(value: dt.datetime) -> dt.datetime:
+    try:
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"Give a time between {EARLIEST_YEAR} and {LATEST_YEAR}.") from None
+    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValueError(f"Give a time between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return value
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return value
+
+
+def _uuid_text(value: str) -> str:
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+LongText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
+# An instant with its offset (ISO 8601, e.g. 2026-06-10T08:00:00+01:00). A naive time is refused.
+Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
+Day = Annotated[dt.date, AfterValidator(_sane_day)]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def parse_month(value: str) -> dt.date:
+    """'2026-06' → 1 June 2026 (the pattern is checked by the schema)."""
+    if not re.fullmatch(MONTH_PATTERN, value):
+        raise ValueError("Give the month as YYYY-MM.")
+    return _sane_day(dt.date(int(value[:4]), int(value[5:7]), 1))
+
+
+class StrictIn(BaseModel):
+    """Input bodies refuse unknown fields: who and when never come from the body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Enumerations mirror the model choices, so the OpenAPI lists the allowed values.
+OutcomeCode = StrEnum("OutcomeCode", {o.name: o.value for o in Outcome})  # type: ignore[misc]
+PromptCode = StrEnum("PromptCode", {p.name: p.value for p in Prompt})  # type: ignore[misc]
+PromptResultCode = StrEnum("PromptResultCode", {p.name: p.value for p in PromptResult})  # type: ignore[misc]
+ScheduleKindCode = StrEnum("ScheduleKindCode", {s.name: s.value for s in ScheduleKind})  # type: ignore[misc]
+SourceCode = StrEnum("SourceCode", {s.name: s.value for s in Source})  # type: ignore[misc]
+RequiredCheckCode = StrEnum("RequiredCheckCode", {c.name: c.value for c in RequiredCheck})  # type: ignore[misc]
+EffectCode = StrEnum("EffectCode", {e.name: e.value for e in PrnFollowUp.Effect})  # type: ignore[misc]
+
+
+# --- Errors -----------------------------------------------------------------------
+
+
+class Error(BaseModel):
+    """Every error: a stable machine-readable code, a message in plain words, the field it concerns."""
+
+    code: str = Field(examples=["already_recorded"])
+    message: str
+    field: str | None = None
+    details: dict[str, Any] | None = None
+
+
+# --- Reads ------------------------------------------------------------------------
+
+
+class UnitOut(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class LocationOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    units: list[UnitOut]
+
+
+class StaffRef(BaseModel):
+    username: str
+    full_name: str
+    initials: str
+
+
+class PersonRef(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    preferred_name: str
+
+
+class PersonSummary(BaseModel):
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    preferred_name: str
+    full_name: str
+    date_of_birth: dt.date
+    nhs_number: str
+    location_id: uuid.UUID
+    location_name: str
+    unit_id: uuid.UUID | None
+    unit_name: str | None
+    room: str
+    allergy_status: str
+    picture_url: str
+
+
+class AllergyOut(BaseModel):
+    substance: str
+    reaction: str
+    severity: str
+
+
+class PersonDetail(PersonSummary):
+    allergies: list[AllergyOut]
+    medicine_preferences: str
+    communication_needs: str
+    gp_practice: str
+    pharmacy: str
+
+
+class MedicineOut(BaseModel):
+    id: int
+    name: str
+    strength: str
+    form: str
+    dose_unit: str
+    default_route: str
+    dmd_code: str
+    controlled_drug_schedule: int | None
+    needs_witness: bool
+    time_critical: bool
+    high_risk: bool
+    required_check: str
+
+
+class DoseOut(BaseModel):
+    min: str = Field(description="A decimal number, as a string.")
+    max: str
+    unit: str
+    text: str = Field(examples=["1 to 2 tablet"])
+
+
+class ScheduleOut(BaseModel):
+    kind: str
+    times: list[str] = Field(description='Europe/London wall-clock times, "HH:MM".')
+    days_of_week: list[int] = Field(description="0 = Monday … 6 = Sunday.")
+    interval_days: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    course_days: int | None
+    prn_min_interval_minutes: int | None
+    prn_max_quantity_24h: str | None
+
+
+class PrescriptionOut(BaseModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    medicine: MedicineOut
+    status: str
+    dose: DoseOut
+    route: str
+    directions: str
+    indication: str
+    instructions: str
+    required_check: str
+    schedule: ScheduleOut
+    prescriber: str
+    source: str
+    entered_by: StaffRef
+    entered_at: dt.datetime
+    transcription_check_required: bool
+    transcription_checked_by: StaffRef | None
+    transcription_checked_at: dt.datetime | None
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+
+
+class PromptAnswerOut(BaseModel):
+    position: int
+    prompt: str
+    result: str
+    value: str | None
+    note: str
+    answered_at: dt.datetime
+
+
+class CorrectionOut(BaseModel):
+    reason: str
+    by: StaffRef
+    at: dt.datetime
+
+
+class FollowUpOut(BaseModel):
+    effect: str
+    note: str
+    recorded_by: StaffRef
+    recorded_at: dt.datetime
+
+
+class AdministrationOut(BaseModel):
+    id: uuid.UUID
+    due_dose_id: uuid.UUID | None
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    medicine_name: str
+    outcome: str
+    outcome_label: str
+    mar_code: str
+    status: str
+    reason: str
+    dose_given: str | None
+    dose_unit: str
+    administered_at: dt.datetime = Field(description="When it was given or not given, as the carer stated.")
+    recorded_at: dt.datetime = Field(description="The server's clock when it was recorded.")
+    recorded_by: StaffRef
+    late_entry: bool
+    witness: StaffRef | None
+    witnessed_at: dt.datetime | None
+    site: str
+    observations: str
+    prn_reason: str
+    idempotency_key: str | None
+    corrects: uuid.UUID | None
+
+
+class AdministrationDetail(AdministrationOut):
+    prompts: list[PromptAnswerOut]
+    correction: CorrectionOut | None
+    follow_up: FollowUpOut | None
+
+
+class DueDoseOut(BaseModel):
+    id: uuid.UUID
+    person: PersonRef
+    prescription_id: uuid.UUID
+    medicine: MedicineOut
+    dose: DoseOut
+    route: str
+    scheduled_at: dt.datetime
+    local_date: dt.date
+    local_time: str = Field(description='Europe/London wall-clock time, "HH:MM".')
+    state: str
+    administration: AdministrationOut | None = Field(description="The effective record of this dose, if any.")
+
+
+# --- Writes -----------------------------------------------------------------------
+
+
+class PrescriptionIn(StrictIn):
+    """A prescriber's directions, as entered (the same fields as the prescription form)."""
+
+    medicine_id: int = Field(ge=1, le=2**62)
+    dose_min: Decimal = Field(gt=0, max_digits=9, decimal_places=3)
+    dose_max: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
+    route: ShortText = ""
+    directions: LongText
+    schedule_kind: ScheduleKindCode = ScheduleKindCode("fixed_times")  # type: ignore[valid-type]
+    times: list[Annotated[str, Field(max_length=5)]] = Field(default_factory=list, max_length=24)
+    days_of_week: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
+    interval_days: int | None = Field(default=None, ge=1, le=366)
+    start_date: Day | None = None
+    end_date: Day | None = None
+    course_days: int | None = Field(default=None, ge=1, le=366)
+    prn_min_interval_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    prn_max_quantity_24h: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
+    indication: ShortText = ""
+    instructions: LongText = ""
+    required_check: RequiredCheckCode = RequiredCheckCode("")  # type: ignore[valid-type]
+    prescriber: ShortText
+    source: SourceCode = SourceCode("gp")  # type: ignore[valid-type]
+
+
+class NoteIn(StrictIn):
+    note: LongText = ""
+
+
+class ReasonIn(StrictIn):
+    reason: LongText = Field(min_length=1)
+
+
+class PromptAnswerIn(StrictIn):
+    prompt: PromptCode  # type: ignore[valid-type]
+    result: PromptResultCode  # type: ignore[valid-type]
+    value: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=1)
+    note: LongText = ""
+
+
+class WitnessIn(StrictIn):
+    """A second member of staff confirms a controlled drug on the same device with their own password."""
+
+    username: Annotated[str, Field(max_length=150), AfterValidator(_no_nul)]
+    password: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+
+
+class AdministrationIn(StrictIn):
+    """The outcome of a due dose, or of a when-required (PRN) dose.
+
+    Give ``due_dose_id`` for a scheduled dose, or ``prescription_id`` for a PRN dose.
+    Who recorded it and when come from the sign-in and the server clock.
+    """
+
+    due_dose_id: uuid.UUID | None = None
+    prescription_id: uuid.UUID | None = None
+    outcome: OutcomeCode  # type: ignore[valid-type]
+    prompts: list[PromptAnswerIn] = Field(default_factory=list, max_length=20)
+    dose_given: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
+    administered_at: Moment | None = Field(
+        default=None, description="When the dose was given (for a late entry), with its offset. Defaults to now."
+    )
+    reason: LongText = ""
+    site: Annotated[str, Field(max_length=100), AfterValidator(_no_nul)] = ""
+    observations: LongText = ""
+    prn_reason: LongText = ""
+    witness: WitnessIn | None = None
+
+
+class FollowUpIn(StrictIn):
+    effect: EffectCode  # type: ignore[valid-type]
+    note: LongText = ""
