@@ -10,7 +10,6 @@ import datetime as dt
 import re
 import uuid
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -45,10 +44,6 @@ def _sane_day(value: dt.date) -> dt.date:
     return value
 
 
-def _uuid_text(value: str) -> str:
-    return value
-
-
 Text = Annotated[str, AfterValidator(_no_nul)]
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 LongText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
@@ -69,16 +64,6 @@ class StrictIn(BaseModel):
     """Input bodies refuse unknown fields: who and when never come from the body."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-# Enumerations mirror the model choices, so the OpenAPI lists the allowed values.
-OutcomeCode = StrEnum("OutcomeCode", {o.name: o.value for o in Outcome})  # type: ignore[misc]
-PromptCode = StrEnum("PromptCode", {p.name: p.value for p in Prompt})  # type: ignore[misc]
-PromptResultCode = StrEnum("PromptResultCode", {p.name: p.value for p in PromptResult})  # type: ignore[misc]
-ScheduleKindCode = StrEnum("ScheduleKindCode", {s.name: s.value for s in ScheduleKind})  # type: ignore[misc]
-SourceCode = StrEnum("SourceCode", {s.name: s.value for s in Source})  # type: ignore[misc]
-RequiredCheckCode = StrEnum("RequiredCheckCode", {c.name: c.value for c in RequiredCheck})  # type: ignore[misc]
-EffectCode = StrEnum("EffectCode", {e.name: e.value for e in PrnFollowUp.Effect})  # type: ignore[misc]
 
 
 # --- Errors -----------------------------------------------------------------------
@@ -287,7 +272,7 @@ class PrescriptionIn(StrictIn):
     dose_max: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
     route: ShortText = ""
     directions: LongText
-    schedule_kind: ScheduleKindCode = ScheduleKindCode("fixed_times")  # type: ignore[valid-type]
+    schedule_kind: ScheduleKind = ScheduleKind.FIXED_TIMES
     times: list[Annotated[str, Field(max_length=5)]] = Field(default_factory=list, max_length=24)
     days_of_week: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
     interval_days: int | None = Field(default=None, ge=1, le=366)
@@ -298,9 +283,9 @@ class PrescriptionIn(StrictIn):
     prn_max_quantity_24h: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
     indication: ShortText = ""
     instructions: LongText = ""
-    required_check: RequiredCheckCode = RequiredCheckCode("")  # type: ignore[valid-type]
+    required_check: RequiredCheck = RequiredCheck.NONE
     prescriber: ShortText
-    source: SourceCode = SourceCode("gp")  # type: ignore[valid-type]
+    source: Source = Source.GP
 
 
 class NoteIn(StrictIn):
@@ -308,12 +293,12 @@ class NoteIn(StrictIn):
 
 
 class ReasonIn(StrictIn):
-    reason: LongText = Field(min_length=1)
+    reason: LongText
 
 
 class PromptAnswerIn(StrictIn):
-    prompt: PromptCode  # type: ignore[valid-type]
-    result: PromptResultCode  # type: ignore[valid-type]
+    prompt: Prompt
+    result: PromptResult
     value: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=1)
     note: LongText = ""
 
@@ -334,7 +319,7 @@ class AdministrationIn(StrictIn):
 
     due_dose_id: uuid.UUID | None = None
     prescription_id: uuid.UUID | None = None
-    outcome: OutcomeCode  # type: ignore[valid-type]
+    outcome: Outcome
     prompts: list[PromptAnswerIn] = Field(default_factory=list, max_length=20)
     dose_given: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
     administered_at: Moment | None = Field(
@@ -348,5 +333,11 @@ class AdministrationIn(StrictIn):
 
 
 class FollowUpIn(StrictIn):
-    effect: EffectCode  # type: ignore[valid-type]
+    effect: PrnFollowUp.Effect
     note: LongText = ""
+
+
+class PrescriptionChangeIn(PrescriptionIn):
+    """The new version's directions, and why it changed."""
+
+    reason: LongText

@@ -1,0 +1,141 @@
+"""The JSON API under /api/v1: the same permissions and services as the pages.
+
+Authentication: the Django session of the pages (with CSRF for unsafe methods)
+or ``Authorization: Bearer <token>`` (a personal token made by
+``manage.py create_api_token``). Every error is JSON in one shape,
+``{"code", "message", "field"?, "details"?}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from carebook.access.models import User
+from carebook.access.services import user_for_token
+from carebook.core.errors import DomainError
+from carebook.medication.api import administrations, doses, mar, people, prescriptions
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>``: a personal API token, stored hashed."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        return user_for_token(token.strip())
+
+
+class SignedInSession(APIKeyCookie):
+    """The pages' sign-in. Unsafe methods need the CSRF token, as a form post does.
+
+    The CSRF check runs only for a request that carries a signed-in session, so a
+    request with neither a session nor a good token is answered 401, not 403.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Carebook API",
+    version="1",
+    description=(
+        "The Carebook eMAR: people, prescriptions, due doses, administrations and MAR charts. "
+        "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`) "
+        "or the signed-in session. Ids are UUIDs; times are ISO 8601 with an offset. "
+        'Errors are JSON: {"code", "message", "field"?, "details"?}.'
+    ),
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs load scripts from a CDN: blocked by our CSP and the closed network
+    auth=[BearerToken(), SignedInSession()],
+)
+
+
+def error_response(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(AuthenticationError)
+def on_not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(
+        request,
+        401,
+        {"code": "not_authenticated", "message": "Sign in, or send a valid API token as 'Authorization: Bearer …'."},
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="carebook"'
+    return response
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [_plain_error(e) for e in exc.errors]
+    first = errors[0] if errors else {"field": None, "message": "The request is not valid."}
+    body: dict[str, Any] = {
+        "code": "invalid",
+        "message": f"{first['field']}: {first['message']}" if first["field"] else first["message"],
+        "details": {"errors": errors},
+    }
+    if first["field"]:
+        body["field"] = first["field"]
+    return error_response(request, 422, body)
+
+
+def _plain_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic error, reduced to what a client needs: the field, the message, the kind."""
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        source, parts = loc[0], loc[1:]
+    else:
+        source, parts = "", loc
+    # ninja names a single body model after the view's argument ("payload"); the client never sees that name.
+    if source == "body" and parts and parts[0] == "payload":
+        parts = parts[1:]
+    message = str(error.get("msg", "Not valid."))
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "This field is not accepted: it is set by the server, or it does not exist."
+    return {"field": ".".join(parts) or None, "message": message, "type": str(error.get("type", "")), "in": source}
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    if status == 400:
+        body = {"code": "malformed", "message": "The request body is not valid JSON."}
+    elif status == 403:
+        body = {"code": "csrf_failed", "message": "The CSRF check failed: send the X-CSRFToken header."}
+    else:
+        body = {"code": "error", "message": str(exc)}
+    return error_response(request, status, body)
+
+
+@api.exception_handler(Http404)
+def on_http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, {"code": "not_found", "message": "Not found."})
+
+
+api.add_router("", people.router)
+api.add_router("", prescriptions.router)
+api.add_router("", doses.router)
+api.add_router("", administrations.router)
+api.add_router("", mar.router)

@@ -1,0 +1,228 @@
+"""Model → JSON. Plain functions, no queries beyond what the caller selected."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+
+from carebook.access.models import User
+from carebook.medication.models import Administration, DueDose, Medicine, Prescription
+from carebook.organisations.models import Location
+from carebook.people.models import Person
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value.normalize():f}"
+
+
+def _related(obj: Any, name: str) -> Any:
+    """A reverse one-to-one that may be missing."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def staff(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"username": user.username, "full_name": user.display_name, "initials": user.initials}
+
+
+def location(loc: Location) -> dict[str, Any]:
+    return {
+        "id": loc.pk,
+        "name": loc.name,
+        "kind": loc.kind,
+        "units": [{"id": u.pk, "name": u.name} for u in loc.units.all()],
+    }
+
+
+def person_summary(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.pk,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "preferred_name": person.preferred_name,
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "nhs_number": person.nhs_number,
+        "location_id": person.location_id,
+        "location_name": person.location.name,
+        "unit_id": person.unit_id,
+        "unit_name": person.unit.name if person.unit is not None else None,
+        "room": person.room,
+        "allergy_status": person.allergy_status,
+        "picture_url": reverse("people:picture", args=[person.pk]),
+    }
+
+
+def person_detail(person: Person) -> dict[str, Any]:
+    return {
+        **person_summary(person),
+        "allergies": [
+            {"substance": a.substance, "reaction": a.reaction, "severity": a.severity} for a in person.allergies.all()
+        ],
+        "medicine_preferences": person.medicine_preferences,
+        "communication_needs": person.communication_needs,
+        "gp_practice": person.gp_practice,
+        "pharmacy": person.pharmacy,
+    }
+
+
+def person_ref(person: Person) -> dict[str, Any]:
+    return {"id": person.pk, "full_name": person.full_name, "preferred_name": person.preferred_name}
+
+
+def medicine(med: Medicine) -> dict[str, Any]:
+    return {
+        "id": med.pk,
+        "name": med.name,
+        "strength": med.strength,
+        "form": med.form,
+        "dose_unit": med.dose_unit,
+        "default_route": med.default_route,
+        "dmd_code": med.dmd_code,
+        "controlled_drug_schedule": med.controlled_drug_schedule,
+        "needs_witness": med.needs_witness,
+        "time_critical": med.time_critical,
+        "high_risk": med.high_risk,
+        "required_check": med.required_check,
+    }
+
+
+def dose(rx: Prescription) -> dict[str, Any]:
+    return {
+        "min": decimal_text(rx.dose_min),
+        "max": decimal_text(rx.dose_max),
+        "unit": rx.dose_unit,
+        "text": rx.dose_text,
+    }
+
+
+PRESCRIPTION_RELATED = ("medicine", "entered_by", "transcription_check__checked_by", "superseded_by")
+
+
+def prescription(rx: Prescription) -> dict[str, Any]:
+    check = _related(rx, "transcription_check")
+    newer = _related(rx, "superseded_by")
+    return {
+        "id": rx.pk,
+        "person_id": rx.person_id,
+        "medicine": medicine(rx.medicine),
+        "status": rx.status,
+        "dose": dose(rx),
+        "route": rx.route,
+        "directions": rx.directions,
+        "indication": rx.indication,
+        "instructions": rx.instructions,
+        "required_check": rx.effective_check,
+        "schedule": {
+            "kind": rx.schedule_kind,
+            "times": list(rx.times),
+            "days_of_week": [int(d) for d in rx.days_of_week],
+            "interval_days": rx.interval_days,
+            "start_date": rx.start_date,
+            "end_date": rx.end_date,
+            "course_days": rx.course_days,
+            "prn_min_interval_minutes": rx.prn_min_interval_minutes,
+            "prn_max_quantity_24h": decimal_text(rx.prn_max_quantity_24h),
+        },
+        "prescriber": rx.prescriber,
+        "source": rx.source,
+        "entered_by": staff(rx.entered_by),
+        "entered_at": rx.entered_at,
+        "transcription_check_required": rx.transcription_check_required,
+        "transcription_checked_by": staff(check.checked_by) if check is not None else None,
+        "transcription_checked_at": check.checked_at if check is not None else None,
+        "supersedes": rx.supersedes_id,
+        "superseded_by": newer.pk if newer is not None else None,
+    }
+
+
+ADMINISTRATION_RELATED = ("prescription__medicine", "recorded_by", "witness")
+ADMINISTRATION_DETAIL_RELATED = (*ADMINISTRATION_RELATED, "correction__by", "follow_up__recorded_by")
+
+
+def administration(a: Administration) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "due_dose_id": a.due_dose_id,
+        "prescription_id": a.prescription_id,
+        "person_id": a.person_id,
+        "medicine_name": str(a.prescription.medicine),
+        "outcome": a.outcome,
+        "outcome_label": a.get_outcome_display(),
+        "mar_code": a.mar_code,
+        "status": a.status,
+        "reason": a.reason,
+        "dose_given": decimal_text(a.dose_given),
+        "dose_unit": a.dose_unit,
+        "administered_at": a.administered_at,
+        "recorded_at": a.recorded_at,
+        "recorded_by": staff(a.recorded_by),
+        "late_entry": a.late_entry,
+        "witness": staff(a.witness),
+        "witnessed_at": a.witnessed_at,
+        "site": a.site,
+        "observations": a.observations,
+        "prn_reason": a.prn_reason,
+        "idempotency_key": a.idempotency_key,
+        "corrects": a.corrects_id,
+    }
+
+
+def administration_detail(a: Administration) -> dict[str, Any]:
+    correction = _related(a, "correction")
+    follow_up = _related(a, "follow_up")
+    return {
+        **administration(a),
+        "prompts": [
+            {
+                "position": p.position,
+                "prompt": p.prompt,
+                "result": p.result,
+                "value": decimal_text(p.value),
+                "note": p.note,
+                "answered_at": p.answered_at,
+            }
+            for p in a.prompt_answers.all()
+        ],
+        "correction": (
+            {"reason": correction.reason, "by": staff(correction.by), "at": correction.at}
+            if correction is not None
+            else None
+        ),
+        "follow_up": (
+            {
+                "effect": follow_up.effect,
+                "note": follow_up.note,
+                "recorded_by": staff(follow_up.recorded_by),
+                "recorded_at": follow_up.recorded_at,
+            }
+            if follow_up is not None
+            else None
+        ),
+    }
+
+
+def due_dose(d: DueDose, effective: Administration | None) -> dict[str, Any]:
+    rx = d.prescription
+    return {
+        "id": d.pk,
+        "person": person_ref(d.person),
+        "prescription_id": d.prescription_id,
+        "medicine": medicine(rx.medicine),
+        "dose": dose(rx),
+        "route": rx.route,
+        "scheduled_at": d.scheduled_at,
+        "local_date": d.local_date,
+        "local_time": d.local_time.strftime("%H:%M"),
+        "state": d.state,
+        "administration": administration(effective) if effective is not None else None,
+    }

@@ -1,0 +1,854 @@
+"""The MAR chart (Medication Administration Record): one person, one calendar month.
+
+Read-only. Builds the familiar paper grid — prescriptions × times × days —
+from the due doses (one per slot) and their administration records, with the
+PRN doses, the key, the corrections (entered-in-error records are shown struck
+through, never hidden) and the reasons doses were not given.
+
+The number of queries is fixed (about five) whatever the number of days,
+doses or administrations: everything is fetched in bulk and grouped in Python.
+The HTML page, the PDF and the JSON API all use ``mar_chart``;
+``mar_chart_as_json`` gives the API a plain dict.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Prefetch, Q
+
+from carebook.core import clock
+from carebook.core.errors import ValidationFailed
+from carebook.medication import rules
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Medicine,
+    Outcome,
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionStatus,
+    ScheduleKind,
+)
+from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
+from carebook.people.models import AllergyStatus, Person
+
+EARLIEST_MONTH = dt.date(2000, 1, 1)
+LATEST_MONTH = dt.date(2099, 12, 1)
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class CellState(StrEnum):
+    NO_DOSE = "no_dose"  # nothing due that day: shaded
+    FUTURE = "future"  # due later: empty
+    DUE = "due"  # in its window now: empty
+    NOT_RECORDED = "not_recorded"  # window passed with no record: "—"
+    WITHDRAWN = "withdrawn"  # prescription changed or stopped: grey "X"
+    GIVEN = "given"
+    PARTIAL = "partial"
+    NOT_GIVEN = "not_given"
+    PRN = "prn"  # a when-required medicine's day: the doses given, if any
+
+
+NOT_RECORDED_MARK = "—"
+WITHDRAWN_MARK = "X"
+LATE_MARK = "*"
+IN_ERROR_MARK = "EIE"
+
+
+# --- The chart's shape ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MarFlag:
+    code: str  # controlled_drug | time_critical | high_risk | check | not_checked
+    short: str  # what a narrow column shows, e.g. "CD2"
+    label: str  # in words
+
+
+@dataclasses.dataclass
+class MarPerson:
+    id: str
+    full_name: str
+    preferred_name: str
+    date_of_birth: dt.date
+    age: int
+    nhs_number: str  # formatted 3-3-4
+    location: str
+    unit: str
+    room: str
+    allergy_status: str  # not_recorded | no_known_allergies | has_allergies
+    allergies: list[str]
+    allergy_text: str
+    gp_practice: str
+    pharmacy: str
+    medicine_preferences: str
+
+
+@dataclasses.dataclass
+class MarDay:
+    day: int
+    date: dt.date
+    weekday: str  # two letters
+    weekday_name: str
+    is_today: bool
+    is_weekend: bool
+    clock_change: str  # "" or what happens to the clocks that day
+
+
+@dataclasses.dataclass
+class MarEntry:
+    """One administration record as the chart shows it."""
+
+    administration_id: str
+    prescription_id: str
+    medicine: str
+    outcome: str
+    outcome_label: str
+    code: str  # MAR code; "" for given (the initials are the mark)
+    text: str  # the mark in the cell: "CC", "CC/SS", "P CC", "R"…
+    initials: str
+    witness_initials: str
+    by: str
+    witness: str
+    scheduled_at: dt.datetime | None  # local, for a due dose
+    administered_at: dt.datetime  # local, as the carer stated
+    recorded_at: dt.datetime  # local, server clock
+    time_label: str  # HH:MM given (PRN) or due (scheduled)
+    slot_date: dt.date
+    late_entry: bool
+    in_error: bool
+    taken: bool
+    quantity: str  # "2" (empty when not given)
+    dose: str  # "2 tablet"
+    reason: str
+    prn_reason: str
+    site: str
+    observations: str
+    follow_up: str
+    corrects_id: str | None
+    description: str
+
+
+@dataclasses.dataclass
+class MarCell:
+    day: int
+    date: dt.date
+    state: str
+    mark: str  # "—" not recorded, "X" withdrawn, else ""
+    entries: list[MarEntry]
+    scheduled_at: dt.datetime | None  # local
+    due_dose_id: str | None
+    description: str
+
+
+@dataclasses.dataclass
+class MarRow:
+    time: dt.time
+    label: str  # "08:00"
+    cells: list[MarCell]
+
+
+@dataclasses.dataclass
+class MarPrescription:
+    id: str
+    supersedes_id: str | None
+    medicine_name: str
+    strength: str
+    form: str
+    dose_text: str
+    route: str
+    directions: str
+    instructions: str
+    indication: str
+    schedule_text: str
+    flags: list[MarFlag]
+    start_date: dt.date
+    stop_date: dt.date | None  # last day it applied (end date, or the day it was stopped or replaced)
+    status: str
+    status_label: str
+    status_note: str  # e.g. "Discontinued on 12 Mar 2026: rash"
+    history: list[str]
+    prescriber: str
+    source: str
+    is_prn: bool
+    rows: list[MarRow]  # scheduled: one per wall time
+    prn_days: list[MarCell]  # PRN: one cell per day
+
+
+@dataclasses.dataclass
+class MarCorrection:
+    administration_id: str
+    medicine: str
+    slot: dt.datetime  # local: when the dose was due (or given, for PRN)
+    original: str  # what the record said
+    recorded_by: str
+    marked_by: str
+    marked_by_initials: str
+    marked_at: dt.datetime  # local
+    reason: str
+    replaced_by: str  # the correcting record, in words, or ""
+    replaced_by_id: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class MarKeyItem:
+    symbol: str
+    meaning: str
+    kind: str  # code | symbol
+    used: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class MarStaff:
+    initials: str
+    name: str
+    role: str
+
+
+@dataclasses.dataclass
+class MarChart:
+    person: MarPerson
+    month: dt.date
+    month_label: str  # "March 2026"
+    previous_month: dt.date
+    next_month: dt.date
+    days: list[MarDay]
+    prescriptions: list[MarPrescription]  # scheduled, by medicine name
+    prn: list[MarPrescription]
+    prn_entries: list[MarEntry]
+    not_given: list[MarEntry]  # not given, or given differently (partial), with reasons
+    corrections: list[MarCorrection]
+    key: list[MarKeyItem]
+    staff: list[MarStaff]
+    generated_at: dt.datetime  # local
+
+    @property
+    def slug(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+# --- Month handling ---------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + (month.month - 1) + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(value: str | None, *, default: dt.date | None = None) -> dt.date:
+    """'YYYY-MM' → the first day of that month. Empty → ``default`` (this month). Raises ValidationFailed."""
+    text = (value or "").strip()
+    if not text:
+        return month_start(default or clock.today())
+    match = _MONTH_RE.match(text)
+    if match is None:
+        raise ValidationFailed(
+            f'"{text[:20]}" is not a month. Use the year and month, like 2026-03.', field="month", code="invalid_month"
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValidationFailed(
+            f"{month:02d} is not a month number: use 01 to 12, like 2026-03.", field="month", code="invalid_month"
+        )
+    first = dt.date(year, month, 1)
+    if not EARLIEST_MONTH <= first <= LATEST_MONTH:
+        raise ValidationFailed(
+            f"Choose a month between {EARLIEST_MONTH:%B %Y} and {LATEST_MONTH:%B %Y}.",
+            field="month",
+            code="invalid_month",
+        )
+    return first
+
+
+# --- Building the chart --------------------------------------------------------------------
+
+
+def mar_chart(person: Person, month: dt.date) -> MarChart:
+    """The MAR chart of ``person`` for the calendar month starting ``month`` (Europe/London days)."""
+    month = month_start(month)
+    next_month = add_months(month, 1)
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    start_at = clock.local_wall_time(month, dt.time(0))
+    end_at = clock.local_wall_time(next_month, dt.time(0))
+    now = clock.now()
+    today = clock.to_local(now).date()
+
+    doses = list(
+        DueDose.objects.filter(person=person, local_date__gte=month, local_date__lt=next_month)
+        .only("id", "prescription_id", "scheduled_at", "local_date", "local_time", "state", "withdrawn_reason")
+        .order_by("scheduled_at")
+    )
+    administrations = list(
+        Administration.objects.filter(person=person)
+        .filter(
+            Q(due_dose__local_date__gte=month, due_dose__local_date__lt=next_month)
+            | Q(due_dose__isnull=True, administered_at__gte=start_at, administered_at__lt=end_at)
+        )
+        .select_related("recorded_by", "witness", "correction__by", "follow_up")
+        .order_by("recorded_at")
+    )
+    touched = {d.prescription_id for d in doses} | {a.prescription_id for a in administrations}
+    prescriptions = list(
+        Prescription.objects.filter(person=person)
+        .filter(
+            Q(start_date__lt=next_month, entered_at__lt=end_at) & (Q(end_date__isnull=True) | Q(end_date__gte=month))
+            | Q(id__in=touched)
+        )
+        .select_related("medicine", "transcription_check")
+        .prefetch_related(Prefetch("events", queryset=PrescriptionEvent.objects.order_by("at", "id")))
+        .order_by("medicine__name", "start_date", "entered_at")
+    )
+    allergies = list(person.allergies.all()) if person.allergy_status == AllergyStatus.HAS_ALLERGIES else []
+
+    doses_by_rx: dict[uuid.UUID, list[DueDose]] = defaultdict(list)
+    for dose in doses:
+        doses_by_rx[dose.prescription_id].append(dose)
+    admins_by_dose: dict[uuid.UUID, list[Administration]] = defaultdict(list)
+    prn_admins_by_rx: dict[uuid.UUID, list[Administration]] = defaultdict(list)
+    for a in administrations:
+        if a.due_dose_id is not None:
+            admins_by_dose[a.due_dose_id].append(a)
+        else:
+            prn_admins_by_rx[a.prescription_id].append(a)
+    dose_by_id = {d.pk: d for d in doses}
+    replaced_by = {a.corrects_id: a for a in administrations if a.corrects_id is not None}
+
+    days = [_day(month.replace(day=n), today) for n in range(1, days_in_month + 1)]
+    scheduled: list[MarPrescription] = []
+    prn: list[MarPrescription] = []
+    entries_by_admin: dict[uuid.UUID, MarEntry] = {}
+    rx_by_id = {rx.pk: rx for rx in prescriptions}
+
+    def entry_for(a: Administration) -> MarEntry:
+        if a.pk not in entries_by_admin:
+            rx = rx_by_id[a.prescription_id]
+            dose = dose_by_id.get(a.due_dose_id) if a.due_dose_id else None
+            entries_by_admin[a.pk] = _entry(a, rx, dose)
+        return entries_by_admin[a.pk]
+
+    for rx in prescriptions:
+        events = list(rx.events.all())
+        active = _active_days(rx, events, [d.date for d in days])
+        if rx.pk not in touched and not any(active.values()):
+            continue  # stopped before this month began
+        summary = _prescription(rx, events)
+        if rx.is_prn:
+            summary.prn_days = [
+                _prn_cell(day, active[day.date], [entry_for(a) for a in prn_admins_by_rx.get(rx.pk, [])])
+                for day in days
+            ]
+            prn.append(summary)
+            continue
+        rx_doses = doses_by_rx.get(rx.pk, [])
+        times = sorted(set(rx.wall_times) | {d.local_time for d in rx_doses})
+        by_slot: dict[tuple[dt.date, dt.time], list[DueDose]] = defaultdict(list)
+        for dose in rx_doses:
+            by_slot[(dose.local_date, dose.local_time)].append(dose)
+        schedule = rules.Schedule(
+            kind=rx.schedule_kind,
+            times=tuple(rx.wall_times),
+            start_date=rx.start_date,
+            end_date=rx.end_date,
+            days_of_week=frozenset(int(d) for d in rx.days_of_week),
+            interval_days=rx.interval_days,
+        )
+        for time in times:
+            cells = []
+            for day in days:
+                slot_doses = by_slot.get((day.date, time), [])
+                slot_admins = [a for d in slot_doses for a in admins_by_dose.get(d.pk, [])]
+                slot_admins.sort(key=lambda a: a.recorded_at)
+                cells.append(
+                    _scheduled_cell(
+                        day=day,
+                        time=time,
+                        doses=slot_doses,
+                        entries=[entry_for(a) for a in slot_admins],
+                        due_on_day=active[day.date] and rules.schedule_occurs_on(schedule, day.date),
+                        time_critical=rx.medicine.time_critical,
+                        now=now,
+                    )
+                )
+            summary.rows.append(MarRow(time=time, label=f"{time:%H:%M}", cells=cells))
+        scheduled.append(summary)
+
+    all_entries = sorted(entries_by_admin.values(), key=lambda e: (e.scheduled_at or e.administered_at, e.recorded_at))
+    prn_ids = {p.id for p in prn}
+    prn_entries = [e for e in all_entries if e.prescription_id in prn_ids]
+    not_given = [e for e in all_entries if not e.taken or e.outcome == Outcome.GIVEN_PARTIAL]
+    corrections = [
+        _correction(a, entries_by_admin[a.pk], replaced_by.get(a.pk))
+        for a in administrations
+        if a.status == Administration.Status.ENTERED_IN_ERROR and a.pk in entries_by_admin
+    ]
+    corrections.sort(key=lambda c: (c.slot, c.marked_at))
+    cells = [c for rx in scheduled for row in rx.rows for c in row.cells] + [c for rx in prn for c in rx.prn_days]
+
+    return MarChart(
+        person=_person(person, allergies, month),
+        month=month,
+        month_label=f"{month:%B %Y}",
+        previous_month=add_months(month, -1),
+        next_month=next_month,
+        days=days,
+        prescriptions=scheduled,
+        prn=prn,
+        prn_entries=prn_entries,
+        not_given=not_given,
+        corrections=corrections,
+        key=_key(cells, all_entries),
+        staff=_staff(administrations),
+        generated_at=clock.to_local(now),
+    )
+
+
+def _day(date: dt.date, today: dt.date) -> MarDay:
+    return MarDay(
+        day=date.day,
+        date=date,
+        weekday=_WEEKDAYS[date.weekday()],
+        weekday_name=f"{date:%A}",
+        is_today=date == today,
+        is_weekend=date.weekday() >= 5,
+        clock_change=_clock_change(date),
+    )
+
+
+def _clock_change(date: dt.date) -> str:
+    before = clock.local_wall_time(date, dt.time(0)).astimezone(clock.LONDON).utcoffset()
+    after = clock.local_wall_time(date + dt.timedelta(days=1), dt.time(0)).astimezone(clock.LONDON).utcoffset()
+    if before is None or after is None or before == after:
+        return ""
+    if after > before:
+        return "Clocks go forward one hour at 01:00: 01:00 to 01:59 does not happen (a dose then is due at 02:xx)."
+    return "Clocks go back one hour at 02:00: 01:00 to 01:59 happens twice (a dose then is due once, the first time)."
+
+
+def _active_days(rx: Prescription, events: list[PrescriptionEvent], dates: list[dt.date]) -> dict[dt.date, bool]:
+    """Whether the prescription applied on each day (for at least part of it)."""
+    changes: list[tuple[dt.date, str]] = [(clock.to_local(e.at).date(), e.kind) for e in events]
+    stopped = (PrescriptionEvent.Kind.DISCONTINUED, PrescriptionEvent.Kind.CHANGED)
+    result: dict[dt.date, bool] = {}
+    for day in dates:
+        if day < rx.start_date or (rx.end_date is not None and day > rx.end_date):
+            result[day] = False
+            continue
+        running = True  # state at the start of the day
+        resumed_today = False
+        for when, kind in changes:
+            if when < day:
+                if kind == PrescriptionEvent.Kind.SUSPENDED or kind in stopped:
+                    running = False if kind == PrescriptionEvent.Kind.SUSPENDED else running
+                    if kind in stopped:
+                        running = False
+                elif kind == PrescriptionEvent.Kind.RESUMED:
+                    running = True
+            elif when == day and kind == PrescriptionEvent.Kind.RESUMED:
+                resumed_today = True
+        if any(kind in stopped and when < day for when, kind in changes):
+            running, resumed_today = False, False
+        result[day] = running or resumed_today
+    return result
+
+
+def _fmt(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
+
+
+def _flags(rx: Prescription) -> list[MarFlag]:
+    medicine = rx.medicine
+    flags: list[MarFlag] = []
+    if medicine.controlled_drug_schedule:
+        witness = ": witness needed" if medicine.needs_witness else ""
+        flags.append(
+            MarFlag(
+                "controlled_drug",
+                f"CD{medicine.controlled_drug_schedule}",
+                f"Controlled drug, schedule {medicine.controlled_drug_schedule}{witness}",
+            )
+        )
+    if medicine.time_critical:
+        flags.append(MarFlag("time_critical", "TC", "Time-critical: give within 30 minutes of the time"))
+    if medicine.high_risk:
+        flags.append(MarFlag("high_risk", "HR", "High-risk medicine"))
+    check = rx.effective_check
+    if check:
+        label = dict(rules_check_labels()).get(check, check)
+        flags.append(MarFlag("check", "Chk", f"Check before the dose: {label}"))
+    if rx.transcription_check_required and not hasattr(rx, "transcription_check"):
+        flags.append(MarFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
+    return flags
+
+
+def rules_check_labels() -> Iterable[tuple[str, str]]:
+    from carebook.medication.models import RequiredCheck
+
+    return RequiredCheck.choices
+
+
+def _schedule_text(rx: Prescription) -> str:
+    times = ", ".join(rx.times)
+    if rx.schedule_kind == ScheduleKind.PRN:
+        parts = ["When required"]
+        if rx.prn_min_interval_minutes:
+            minutes = rx.prn_min_interval_minutes
+            gap = f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "") if minutes >= 60 else ""
+            parts.append(f"at least {gap or f'{minutes} min'} apart")
+        if rx.prn_max_quantity_24h:
+            parts.append(f"at most {_fmt(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours")
+        return ", ".join(parts)
+    if rx.schedule_kind == ScheduleKind.DAYS_OF_WEEK:
+        names = ", ".join(_WEEKDAY_NAMES[int(d)] for d in sorted(rx.days_of_week))
+        return f"{names} at {times}"
+    if rx.schedule_kind == ScheduleKind.EVERY_N_DAYS:
+        every = "Weekly" if rx.interval_days == 7 else f"Every {rx.interval_days} days"
+        return f"{every} at {times} (from {rx.start_date:%d %b %Y})"
+    return f"Daily at {times}"
+
+
+def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPrescription:
+    medicine: Medicine = rx.medicine
+    history: list[str] = []
+    stop_date = rx.end_date
+    status_note = ""
+    for event in events:
+        when = clock.to_local(event.at)
+        if event.kind in (PrescriptionEvent.Kind.CREATED, PrescriptionEvent.Kind.TRANSCRIPTION_CHECKED):
+            continue
+        line = f"{event.get_kind_display()} on {when:%d %b %Y}" + (f": {event.reason}" if event.reason else "")
+        history.append(line)
+        if event.kind in (PrescriptionEvent.Kind.DISCONTINUED, PrescriptionEvent.Kind.CHANGED):
+            stop_date = when.date() if stop_date is None else min(stop_date, when.date())
+        if event.kind in (
+            PrescriptionEvent.Kind.SUSPENDED,
+            PrescriptionEvent.Kind.DISCONTINUED,
+            PrescriptionEvent.Kind.CHANGED,
+        ):
+            status_note = line
+    if rx.status == PrescriptionStatus.ACTIVE:
+        status_note = ""
+    return MarPrescription(
+        id=str(rx.pk),
+        supersedes_id=str(rx.supersedes_id) if rx.supersedes_id else None,
+        medicine_name=medicine.name,
+        strength=medicine.strength,
+        form=medicine.get_form_display(),
+        dose_text=rx.dose_text,
+        route=rx.route,
+        directions=rx.directions,
+        instructions=rx.instructions,
+        indication=rx.indication,
+        schedule_text=_schedule_text(rx),
+        flags=_flags(rx),
+        start_date=rx.start_date,
+        stop_date=stop_date,
+        status=rx.status,
+        status_label=rx.get_status_display(),
+        status_note=status_note,
+        history=history,
+        prescriber=rx.prescriber,
+        source=rx.get_source_display(),
+        is_prn=rx.is_prn,
+        rows=[],
+        prn_days=[],
+    )
+
+
+def _entry(a: Administration, rx: Prescription, dose: DueDose | None) -> MarEntry:
+    initials = a.recorded_by.initials or "?"
+    witness_initials = a.witness.initials if a.witness_id and a.witness else ""
+    signed = f"{initials}/{witness_initials}" if witness_initials else initials
+    code = MAR_CODES.get(a.outcome, "O")
+    if a.outcome == Outcome.GIVEN:
+        text = signed
+    elif a.outcome == Outcome.GIVEN_PARTIAL:
+        text = f"P {signed}"
+    else:
+        text = code
+    in_error = a.status == Administration.Status.ENTERED_IN_ERROR
+    administered = clock.to_local(a.administered_at)
+    recorded = clock.to_local(a.recorded_at)
+    scheduled = clock.to_local(dose.scheduled_at) if dose is not None else None
+    slot_date = dose.local_date if dose is not None else administered.date()
+    time_label = f"{dose.local_time:%H:%M}" if dose is not None else f"{administered:%H:%M}"
+    quantity = _fmt(a.dose_given)
+    dose_text = f"{quantity} {a.dose_unit}".strip() if quantity else ""
+    follow_up = ""
+    if hasattr(a, "follow_up"):
+        follow_up = a.follow_up.get_effect_display() + (f": {a.follow_up.note}" if a.follow_up.note else "")
+    name = f"{rx.medicine.name} {rx.medicine.strength}".strip()
+    by = a.recorded_by.display_name
+    witness = a.witness.display_name if a.witness_id and a.witness else ""
+    words = [f"{a.get_outcome_display()}" + (f" ({dose_text})" if dose_text else "")]
+    words.append(f"recorded by {by}" + (f", witnessed by {witness}" if witness else ""))
+    words.append(f"at {administered:%H:%M} on {administered:%d %B}")
+    if a.late_entry:
+        words.append(f"late entry, recorded at {recorded:%H:%M on %d %B}")
+    if a.reason:
+        words.append(f"reason: {a.reason}")
+    if a.prn_reason:
+        words.append(f"given for: {a.prn_reason}")
+    description = ", ".join(words) + "."
+    if in_error:
+        description = "Entered in error (struck through): " + description
+    return MarEntry(
+        administration_id=str(a.pk),
+        prescription_id=str(a.prescription_id),
+        medicine=name,
+        outcome=a.outcome,
+        outcome_label=a.get_outcome_display(),
+        code=code,
+        text=text,
+        initials=initials,
+        witness_initials=witness_initials,
+        by=by,
+        witness=witness,
+        scheduled_at=scheduled,
+        administered_at=administered,
+        recorded_at=recorded,
+        time_label=time_label,
+        slot_date=slot_date,
+        late_entry=a.late_entry,
+        in_error=in_error,
+        taken=a.outcome in TAKEN_OUTCOMES,
+        quantity=quantity,
+        dose=dose_text,
+        reason=a.reason,
+        prn_reason=a.prn_reason,
+        site=a.site,
+        observations=a.observations,
+        follow_up=follow_up,
+        corrects_id=str(a.corrects_id) if a.corrects_id else None,
+        description=description,
+    )
+
+
+def _scheduled_cell(
+    *,
+    day: MarDay,
+    time: dt.time,
+    doses: list[DueDose],
+    entries: list[MarEntry],
+    due_on_day: bool,
+    time_critical: bool,
+    now: dt.datetime,
+) -> MarCell:
+    live = [d for d in doses if d.state != DueDose.State.WITHDRAWN]
+    primary = live[0] if live else (doses[0] if doses else None)
+    scheduled = primary.scheduled_at if primary is not None else clock.local_wall_time(day.date, time)
+    effective = [e for e in entries if not e.in_error]
+    mark = ""
+    if effective:
+        last = effective[-1]
+        if last.outcome == Outcome.GIVEN_PARTIAL:
+            state = CellState.PARTIAL
+        elif last.taken:
+            state = CellState.GIVEN
+        else:
+            state = CellState.NOT_GIVEN
+        description = " ".join(e.description for e in entries)
+    elif live:
+        window = rules.dose_window(time_critical)
+        if now > scheduled + window:
+            state, mark = CellState.NOT_RECORDED, NOT_RECORDED_MARK
+            description = "Not recorded: the dose's time has passed with no record."
+        elif now >= scheduled - window:
+            state, description = CellState.DUE, "Due now."
+        else:
+            state, description = CellState.FUTURE, "Due later."
+    elif doses:
+        state, mark = CellState.WITHDRAWN, WITHDRAWN_MARK
+        reason = doses[0].withdrawn_reason or "prescription changed or stopped"
+        description = f"Withdrawn: {reason}."
+    elif due_on_day and scheduled > now:
+        state, description = CellState.FUTURE, "Due later."
+    else:
+        state, description = CellState.NO_DOSE, "No dose due."
+    if entries and not effective:
+        description = " ".join(e.description for e in entries) + " " + description
+    return MarCell(
+        day=day.day,
+        date=day.date,
+        state=state,
+        mark=mark,
+        entries=entries,
+        scheduled_at=clock.to_local(scheduled) if primary is not None or state == CellState.FUTURE else None,
+        due_dose_id=str(primary.pk) if primary is not None else None,
+        description=description,
+    )
+
+
+def _prn_cell(day: MarDay, active: bool, entries: list[MarEntry]) -> MarCell:
+    todays = [e for e in entries if e.slot_date == day.date]
+    if todays:
+        description = " ".join(e.description for e in todays)
+    else:
+        description = "None given." if active else "Not prescribed that day."
+    return MarCell(
+        day=day.day,
+        date=day.date,
+        state=CellState.PRN if (active or todays) else CellState.NO_DOSE,
+        mark="",
+        entries=todays,
+        scheduled_at=None,
+        due_dose_id=None,
+        description=description,
+    )
+
+
+def _correction(a: Administration, entry: MarEntry, replacement: Administration | None) -> MarCorrection:
+    correction = a.correction
+    replaced = ""
+    if replacement is not None:
+        at = clock.to_local(replacement.administered_at)
+        replaced = (
+            f"{replacement.get_outcome_display()}, recorded by {replacement.recorded_by.display_name} "
+            f"at {at:%H:%M on %d %b}"
+        )
+        if replacement.status == Administration.Status.ENTERED_IN_ERROR:
+            replaced += " (itself entered in error)"
+    original = f"{entry.outcome_label}" + (f" ({entry.dose})" if entry.dose else "") + f", recorded by {entry.by}"
+    return MarCorrection(
+        administration_id=entry.administration_id,
+        medicine=entry.medicine,
+        slot=entry.scheduled_at or entry.administered_at,
+        original=original,
+        recorded_by=entry.by,
+        marked_by=correction.by.display_name,
+        marked_by_initials=correction.by.initials,
+        marked_at=clock.to_local(correction.at),
+        reason=correction.reason,
+        replaced_by=replaced,
+        replaced_by_id=str(replacement.pk) if replacement is not None else None,
+    )
+
+
+def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
+    if person.allergy_status == AllergyStatus.HAS_ALLERGIES:
+        items = [
+            f"{a.substance}" + (f" ({a.reaction}, {a.get_severity_display().lower()})" if a.reaction else "")
+            for a in allergies
+        ]
+        text = "; ".join(items) or "Has allergies (details not entered)"
+    elif person.allergy_status == AllergyStatus.NO_KNOWN_ALLERGIES:
+        items, text = [], "No known allergies (NKA)"
+    else:
+        items, text = [], "Allergies NOT recorded"
+    nhs = person.nhs_number
+    if len(nhs) == 10 and nhs.isdigit():
+        nhs = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    last_day = add_months(month, 1) - dt.timedelta(days=1)
+    return MarPerson(
+        id=str(person.pk),
+        full_name=person.full_name,
+        preferred_name=person.preferred_name,
+        date_of_birth=person.date_of_birth,
+        age=person.age_on(min(last_day, clock.today())),
+        nhs_number=nhs or "Not recorded",
+        location=person.location.name,
+        unit=person.unit.name if person.unit_id and person.unit else "",
+        room=person.room,
+        allergy_status=person.allergy_status,
+        allergies=items,
+        allergy_text=text,
+        gp_practice=person.gp_practice,
+        pharmacy=person.pharmacy,
+        medicine_preferences=person.medicine_preferences,
+    )
+
+
+_SYMBOLS: tuple[tuple[str, str, str], ...] = (
+    ("initials", "CC", "Given: the initials of who gave it"),
+    ("witnessed", "CC/SS", "Controlled drug given: who gave it / who witnessed it"),
+    ("late", LATE_MARK, "Late entry: recorded more than 15 minutes after the time it was given"),
+    ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
+    ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
+    ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),
+    ("no_dose", "Shaded", "No dose due"),
+)
+
+
+def _key(cells: list[MarCell], entries: list[MarEntry]) -> list[MarKeyItem]:
+    used_symbols: set[str] = set()
+    states = {c.state for c in cells}
+    if any(e.outcome == Outcome.GIVEN and not e.witness_initials for e in entries):
+        used_symbols.add("initials")
+    if any(e.witness_initials for e in entries):
+        used_symbols.add("witnessed")
+    if any(e.late_entry for e in entries):
+        used_symbols.add("late")
+    if any(e.in_error for e in entries):
+        used_symbols.add("in_error")
+    for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE):
+        if state in states:
+            used_symbols.add(str(state))
+    used_codes = {e.code for e in entries}
+    items = [MarKeyItem(symbol, meaning, "symbol", name in used_symbols) for name, symbol, meaning in _SYMBOLS]
+    for outcome, code in MAR_CODES.items():
+        if code:
+            items.append(MarKeyItem(code, Outcome(outcome).label, "code", code in used_codes))
+    return items
+
+
+def _staff(administrations: list[Administration]) -> list[MarStaff]:
+    people: dict[Any, MarStaff] = {}
+    for a in administrations:
+        users = [a.recorded_by, a.witness if a.witness_id else None]
+        if hasattr(a, "correction"):
+            users.append(a.correction.by)
+        for user in users:
+            if user is not None and user.pk not in people:
+                people[user.pk] = MarStaff(user.initials or "?", user.display_name, user.get_role_display())
+    return sorted(people.values(), key=lambda s: (s.initials, s.name))
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, Decimal):
+        return _fmt(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def mar_chart_as_json(chart: MarChart) -> dict[str, Any]:
+    """The chart as a plain dict of str, int, bool, None, lists and dicts (json.dumps-able)."""
+    body: dict[str, Any] = _jsonable(chart)
+    body["month"] = chart.slug
+    body["previous_month"] = f"{chart.previous_month:%Y-%m}"
+    body["next_month"] = f"{chart.next_month:%Y-%m}"
+    return body

@@ -1,0 +1,150 @@
+"""Forms for recording a dose, marking a record entered in error and following up a PRN dose.
+
+They check the shape of the input only (a choice from the list, a number, a
+time). Every clinical rule is the service's: the prompts walked, the reason
+for a dose not given, the PRN limits, the witness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from carebook.core import clock
+from carebook.medication import rules
+from carebook.medication.models import Outcome, PrnFollowUp
+from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.services.administrations import CLOCK_SKEW_ALLOWED, WitnessCredentials
+
+CONFIRMED, FAILED, SKIPPED = "confirmed", "failed", "skipped"
+TEXT_MAX = 2000
+
+
+def prompt_field(prompt: str) -> str:
+    return f"prompt_{prompt}"
+
+
+def _choice_messages(message: str) -> dict[str, str]:
+    return {"required": message, "invalid_choice": message}
+
+
+def _number_messages(what: str, places: int) -> dict[str, str]:
+    example = "72" if places == 1 else "1 or 2.5"
+    return {
+        "invalid": f"Enter {what} as a number, like {example}.",
+        "max_digits": f"{what.capitalize()} is too large.",
+        "max_whole_digits": f"{what.capitalize()} is too large.",
+        "max_decimal_places": f"Enter {what} with at most {places} decimal place{'s' if places > 1 else ''}.",
+        "min_value": f"{what.capitalize()} must be more than zero.",
+    }
+
+
+class RecordDoseForm(forms.Form):
+    """The prompts (one radio group each, a reading where asked) and the outcome of one dose."""
+
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices, error_messages=_choice_messages("Choose what happened to this dose.")
+    )
+    dose_given = forms.DecimalField(
+        required=False, max_digits=9, decimal_places=3, error_messages=_number_messages("the amount given", 3)
+    )
+    given_at = forms.TimeField(
+        required=False,
+        input_formats=["%H:%M"],
+        error_messages={"invalid": "Enter the time it was given on the 24-hour clock, like 08:15."},
+    )
+    site = forms.CharField(required=False, max_length=100)
+    observations = forms.CharField(required=False, max_length=TEXT_MAX)
+    prn_reason = forms.CharField(required=False, max_length=TEXT_MAX)
+    reason = forms.CharField(required=False, max_length=TEXT_MAX)
+    witness_username = forms.CharField(required=False, max_length=150)
+    witness_password = forms.CharField(required=False, max_length=200, strip=False)
+
+    def __init__(self, *args: Any, prompts: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prompts = tuple(prompts)
+        for prompt in self.prompts:
+            name = prompt_field(prompt)
+            choices = [(CONFIRMED, "Yes, confirmed"), (FAILED, "No")]
+            if prompt in rules.READING_PROMPTS:
+                choices.append((SKIPPED, "Could not take the reading"))
+                self.fields[f"{name}_value"] = forms.DecimalField(
+                    required=False,
+                    max_digits=7,
+                    decimal_places=1,
+                    min_value=Decimal("0.1"),
+                    error_messages=_number_messages("the reading", 1),
+                )
+                self.fields[f"{name}_note"] = forms.CharField(required=False, max_length=TEXT_MAX)
+            self.fields[name] = forms.ChoiceField(
+                choices=choices, required=False, error_messages=_choice_messages("Choose an answer from the list.")
+            )
+
+    def answers(self) -> list[rules.Answer]:
+        """The prompts answered, in order; a prompt left unanswered is simply not sent (the service decides)."""
+        answers: list[rules.Answer] = []
+        for prompt in self.prompts:
+            name = prompt_field(prompt)
+            result = self.cleaned_data.get(name) or ""
+            if not result:
+                continue
+            value = self.cleaned_data.get(f"{name}_value") if result == CONFIRMED else None
+            note = self.cleaned_data.get(f"{name}_note") or ""
+            answers.append(rules.Answer(prompt=prompt, result=result, value=value, note=note))
+        return answers
+
+    def administered_at(self, now: dt.datetime) -> dt.datetime | None:
+        """The carer's 'given at' time: the most recent such wall-clock time (today, else yesterday)."""
+        given_at: dt.time | None = self.cleaned_data.get("given_at")
+        if given_at is None:
+            return None
+        today = clock.to_local(now).date()
+        instant = clock.local_wall_time(today, given_at)
+        if instant > now + CLOCK_SKEW_ALLOWED:
+            instant = clock.local_wall_time(today - dt.timedelta(days=1), given_at)
+        return instant
+
+    def witness(self) -> WitnessCredentials | None:
+        username = self.cleaned_data.get("witness_username") or ""
+        password = self.cleaned_data.get("witness_password") or ""
+        if not username and not password:
+            return None
+        return WitnessCredentials(username=username, password=password)
+
+    @property
+    def outcome_taken(self) -> bool:
+        return self.cleaned_data.get("outcome") in TAKEN_OUTCOMES
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(
+        max_length=TEXT_MAX, error_messages={"required": "Say why this record is wrong.", "max_length": "Keep it short."}
+    )
+
+
+class FollowUpForm(forms.Form):
+    effect = forms.ChoiceField(
+        choices=PrnFollowUp.Effect.choices, error_messages=_choice_messages("Choose whether it worked.")
+    )
+    note = forms.CharField(required=False, max_length=TEXT_MAX)
+
+
+def service_field(error_field: str | None, details: dict[str, Any], known: set[str]) -> str:
+    """The form field a service error belongs beside ('__all__' when it concerns the whole dose)."""
+    name = error_field or ""
+    if name.startswith("prompts."):
+        candidate = prompt_field(name.split(".", 1)[1])
+    elif name == "prompts":
+        missing = details.get("missing") or []
+        candidate = prompt_field(missing[0]) if missing else "__all__"
+    elif name == "administered_at":
+        candidate = "given_at"
+    elif name == "witness":
+        candidate = "witness_username"
+    else:
+        candidate = name
+    return candidate if candidate in known else "__all__"
