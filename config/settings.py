@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "carebook.organisations",
     "carebook.people",
     "carebook.medication",
+    "carebook.demo",
 ]
 
 MIDDLEWARE = [

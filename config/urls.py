@@ -1,9 +1,11 @@
 from django.urls import include, path
 
+from carebook.api import api
 from carebook.medication.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("api/v1/", api.urls),
     path("", include("carebook.access.urls")),
     path("", include("carebook.people.urls")),
     path("", include("carebook.medication.urls")),

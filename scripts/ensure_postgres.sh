@@ -4,7 +4,7 @@
 # otherwise installs Debian's PostgreSQL and runs a private throwaway server on a spare port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if command -v psql >/dev/null 2>&1 && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+if [ -z "${CAREBOOK_PG_PRIVATE:-}" ] && command -v psql >/dev/null 2>&1 && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
   echo "postgres://postgres@127.0.0.1:5432"
   exit 0
 fi

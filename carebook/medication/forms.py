@@ -204,7 +204,12 @@ class PrescriptionForm(forms.Form):
 
     @staticmethod
     def initial_for_new(today: dt.date) -> dict[str, Any]:
-        return {"schedule_kind": ScheduleKind.FIXED_TIMES, "source": Source.GP, "start_date": today.isoformat()}
+        return {
+            "schedule_kind": ScheduleKind.FIXED_TIMES,
+            "required_check": RequiredCheck.NONE,
+            "source": Source.GP,
+            "start_date": today.isoformat(),
+        }
 
     @staticmethod
     def initial_from(prescription: Prescription, today: dt.date) -> dict[str, Any]:

@@ -119,6 +119,7 @@ class UI:
     visited: list[str] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
     expected_statuses: dict[str, int] = field(default_factory=dict)
+    document_statuses: dict[str, int] = field(default_factory=dict)
 
     # --- navigation --------------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -208,13 +209,17 @@ class UI:
         self.problems.append(f"console error: {text} (at {source or self.page.url})")
 
     def _is_expected_document_status(self, url: str, status: int) -> bool:
-        if not url.startswith(self.base_url):
-            return False
+        if not url.startswith(self.base_url) or self.document_statuses.get(url) != status:
+            return False  # only a page (document) that answered this status on purpose, never a sub-resource
         path = url[len(self.base_url) :]
         return any(path.startswith(prefix) and status == s for prefix, s in self.expected_statuses.items())
 
     def _on_page_error(self, error: Any) -> None:
         self.problems.append(f"uncaught script error: {error}")
+
+    def _on_response(self, response: Any) -> None:
+        if response.request.resource_type == "document":
+            self.document_statuses[response.url] = response.status
 
     def _on_navigated(self, frame: Any) -> None:
         if frame == self.page.main_frame and frame.url.startswith(self.base_url):
@@ -228,6 +233,7 @@ class UI:
         self.page.on("console", self._on_console)
         self.page.on("pageerror", self._on_page_error)
         self.page.on("framenavigated", self._on_navigated)
+        self.page.on("response", self._on_response)
 
 
 @pytest.fixture

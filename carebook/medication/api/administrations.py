@@ -95,7 +95,9 @@ def administration_record(
     return (200 if result.replayed else 201), _detail(result.administration.pk)
 
 
-@router.get("/administrations", response={200: list[AdministrationOut], **READ_ERRORS}, operation_id="administrations_list")
+@router.get(
+    "/administrations", response={200: list[AdministrationOut], **READ_ERRORS}, operation_id="administrations_list"
+)
 def administrations_list(
     request: HttpRequest,
     person: Query[uuid.UUID | None] = None,
@@ -141,9 +143,7 @@ def administration_detail(request: HttpRequest, administration_id: uuid.UUID) ->
     response={200: AdministrationDetail, **WRITE_ERRORS},
     operation_id="administration_mark_entered_in_error",
 )
-def administration_mark_entered_in_error(
-    request: HttpRequest, administration_id: uuid.UUID, payload: ReasonIn
-) -> dict:
+def administration_mark_entered_in_error(request: HttpRequest, administration_id: uuid.UUID, payload: ReasonIn) -> dict:
     """Mark a record entered-in-error, with the reason. It stays visible; the dose can then be recorded again."""
     record = access_administration_for_user(request.auth, administration_id)
     services.administration_mark_entered_in_error(administration=record, by=request.auth, reason=payload.reason)

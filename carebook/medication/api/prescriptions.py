@@ -58,7 +58,11 @@ def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: Pre
     return 201, _fresh(rx.pk)
 
 
-@router.get("/prescriptions/{prescription_id}", response={200: PrescriptionOut, **READ_ERRORS}, operation_id="prescription_detail")
+@router.get(
+    "/prescriptions/{prescription_id}",
+    response={200: PrescriptionOut, **READ_ERRORS},
+    operation_id="prescription_detail",
+)
 def prescription_detail(request: HttpRequest, prescription_id: uuid.UUID) -> dict:
     rx = access_prescription_for_user(request.auth, prescription_id)
     return _fresh(rx.pk)
@@ -74,9 +78,7 @@ def prescription_change(
 ) -> tuple[int, dict]:
     """Replace a prescription by a new version (the old one stays in the history). The new one needs a check."""
     rx = access_prescription_for_user(request.auth, prescription_id)
-    new = services.prescription_change(
-        prescription=rx, by=request.auth, data=_as_input(payload), reason=payload.reason
-    )
+    new = services.prescription_change(prescription=rx, by=request.auth, data=_as_input(payload), reason=payload.reason)
     return 201, _fresh(new.pk)
 
 

@@ -7,7 +7,6 @@ is checked by the services, once, for the pages and the API alike.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
@@ -50,14 +49,7 @@ LongText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
 # An instant with its offset (ISO 8601, e.g. 2026-06-10T08:00:00+01:00). A naive time is refused.
 Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-
-
-def parse_month(value: str) -> dt.date:
-    """'2026-06' → 1 June 2026 (the pattern is checked by the schema)."""
-    if not re.fullmatch(MONTH_PATTERN, value):
-        raise ValueError("Give the month as YYYY-MM.")
-    return _sane_day(dt.date(int(value[:4]), int(value[5:7]), 1))
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 class StrictIn(BaseModel):
@@ -341,3 +333,26 @@ class PrescriptionChangeIn(PrescriptionIn):
     """The new version's directions, and why it changed."""
 
     reason: LongText
+
+
+class MarChartOut(BaseModel):
+    """The MAR chart as JSON. ``prescriptions`` have ``rows`` (one per time of day) of ``cells`` (one per day),
+    each cell with its ``entries`` (administration records: code, initials, times, reasons); ``prn`` have
+    ``prn_days``. ``key`` explains every code and symbol; ``staff`` lists the initials used."""
+
+    model_config = ConfigDict(extra="allow")
+
+    person: dict[str, Any]
+    month: str = Field(pattern=MONTH_PATTERN)
+    month_label: str
+    previous_month: str
+    next_month: str
+    days: list[dict[str, Any]]
+    prescriptions: list[dict[str, Any]]
+    prn: list[dict[str, Any]]
+    prn_entries: list[dict[str, Any]]
+    not_given: list[dict[str, Any]]
+    corrections: list[dict[str, Any]]
+    key: list[dict[str, Any]]
+    staff: list[dict[str, Any]]
+    generated_at: dt.datetime

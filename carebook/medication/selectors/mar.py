@@ -19,7 +19,6 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -37,6 +36,7 @@ from carebook.medication.models import (
     Prescription,
     PrescriptionEvent,
     PrescriptionStatus,
+    RequiredCheck,
     ScheduleKind,
 )
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
@@ -349,10 +349,11 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
             continue  # stopped before this month began
         summary = _prescription(rx, events)
         if rx.is_prn:
-            summary.prn_days = [
-                _prn_cell(day, active[day.date], [entry_for(a) for a in prn_admins_by_rx.get(rx.pk, [])])
-                for day in days
-            ]
+            by_date: dict[dt.date, list[MarEntry]] = defaultdict(list)
+            for a in prn_admins_by_rx.get(rx.pk, []):
+                entry = entry_for(a)
+                by_date[entry.slot_date].append(entry)
+            summary.prn_days = [_prn_cell(day, active[day.date], by_date.get(day.date, [])) for day in days]
             prn.append(summary)
             continue
         rx_doses = doses_by_rx.get(rx.pk, [])
@@ -412,7 +413,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         prn_entries=prn_entries,
         not_given=not_given,
         corrections=corrections,
-        key=_key(cells, all_entries),
+        key=_key(cells, all_entries, scheduled + prn),
         staff=_staff(administrations),
         generated_at=clock.to_local(now),
     )
@@ -449,21 +450,18 @@ def _active_days(rx: Prescription, events: list[PrescriptionEvent], dates: list[
         if day < rx.start_date or (rx.end_date is not None and day > rx.end_date):
             result[day] = False
             continue
-        running = True  # state at the start of the day
-        resumed_today = False
+        running, resumed_today, stopped_before = True, False, False
         for when, kind in changes:
             if when < day:
-                if kind == PrescriptionEvent.Kind.SUSPENDED or kind in stopped:
-                    running = False if kind == PrescriptionEvent.Kind.SUSPENDED else running
-                    if kind in stopped:
-                        running = False
+                if kind == PrescriptionEvent.Kind.SUSPENDED:
+                    running = False
                 elif kind == PrescriptionEvent.Kind.RESUMED:
                     running = True
+                elif kind in stopped:
+                    stopped_before = True
             elif when == day and kind == PrescriptionEvent.Kind.RESUMED:
                 resumed_today = True
-        if any(kind in stopped and when < day for when, kind in changes):
-            running, resumed_today = False, False
-        result[day] = running or resumed_today
+        result[day] = not stopped_before and (running or resumed_today)
     return result
 
 
@@ -491,17 +489,11 @@ def _flags(rx: Prescription) -> list[MarFlag]:
         flags.append(MarFlag("high_risk", "HR", "High-risk medicine"))
     check = rx.effective_check
     if check:
-        label = dict(rules_check_labels()).get(check, check)
+        label = dict(RequiredCheck.choices).get(check, check)
         flags.append(MarFlag("check", "Chk", f"Check before the dose: {label}"))
     if rx.transcription_check_required and not hasattr(rx, "transcription_check"):
         flags.append(MarFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
     return flags
-
-
-def rules_check_labels() -> Iterable[tuple[str, str]]:
-    from carebook.medication.models import RequiredCheck
-
-    return RequiredCheck.choices
 
 
 def _schedule_text(rx: Prescription) -> str:
@@ -664,7 +656,7 @@ def _scheduled_cell(
             state = CellState.GIVEN
         else:
             state = CellState.NOT_GIVEN
-        description = " ".join(e.description for e in entries)
+        description = f"{last.outcome_label}."
     elif live:
         window = rules.dose_window(time_critical)
         if now > scheduled + window:
@@ -682,8 +674,8 @@ def _scheduled_cell(
         state, description = CellState.FUTURE, "Due later."
     else:
         state, description = CellState.NO_DOSE, "No dose due."
-    if entries and not effective:
-        description = " ".join(e.description for e in entries) + " " + description
+    if any(e.in_error for e in entries):
+        description = f"Corrected: {sum(e.in_error for e in entries)} record(s) entered in error. {description}"
     return MarCell(
         day=day.day,
         date=day.date,
@@ -696,10 +688,11 @@ def _scheduled_cell(
     )
 
 
-def _prn_cell(day: MarDay, active: bool, entries: list[MarEntry]) -> MarCell:
-    todays = [e for e in entries if e.slot_date == day.date]
+def _prn_cell(day: MarDay, active: bool, todays: list[MarEntry]) -> MarCell:
+    todays = sorted(todays, key=lambda e: (e.administered_at, e.recorded_at))
     if todays:
-        description = " ".join(e.description for e in todays)
+        given = sum(1 for e in todays if e.taken and not e.in_error)
+        description = f"{given} dose{'' if given == 1 else 's'} given."
     else:
         description = "None given." if active else "Not prescribed that day."
     return MarCell(
@@ -786,7 +779,7 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _key(cells: list[MarCell], entries: list[MarEntry]) -> list[MarKeyItem]:
+def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarPrescription]) -> list[MarKeyItem]:
     used_symbols: set[str] = set()
     states = {c.state for c in cells}
     if any(e.outcome == Outcome.GIVEN and not e.witness_initials for e in entries):
@@ -805,6 +798,11 @@ def _key(cells: list[MarCell], entries: list[MarEntry]) -> list[MarKeyItem]:
     for outcome, code in MAR_CODES.items():
         if code:
             items.append(MarKeyItem(code, Outcome(outcome).label, "code", code in used_codes))
+    flags: dict[str, MarFlag] = {}
+    for rx in prescriptions:
+        for flag in rx.flags:
+            flags.setdefault(flag.short, flag)
+    items += [MarKeyItem(f.short, f.label, "flag", True) for f in sorted(flags.values(), key=lambda f: f.short)]
     return items
 
 

@@ -113,9 +113,7 @@ def can_correct(user: Any, administration: Administration) -> bool:
         return False
     if can(user, Action.CORRECT_ANY_ADMINISTRATION):
         return True
-    return administration.recorded_by_id == getattr(user, "pk", None) and can(
-        user, Action.CORRECT_OWN_ADMINISTRATION
-    )
+    return administration.recorded_by_id == getattr(user, "pk", None) and can(user, Action.CORRECT_OWN_ADMINISTRATION)
 
 
 # --- The person's page -----------------------------------------------------------------
@@ -149,6 +147,11 @@ class RecordRow:
     corrected_by: Administration | None
     is_prn: bool
     follow_up_due: bool
+
+    @property
+    def dose_given(self) -> str:
+        admin = self.administration
+        return f"{quantity_text(admin.dose_given)} {admin.dose_unit}".strip() if admin.dose_given else ""
 
 
 @dataclass
@@ -206,9 +209,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     allergies = list(Allergy.objects.filter(person=person).order_by("substance"))
 
     prescriptions = list(
-        Prescription.objects.filter(
-            person=person, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED]
-        )
+        Prescription.objects.filter(person=person, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED])
         .select_related("medicine", "transcription_check")
         .order_by("status", "medicine__name", "entered_at")
     )

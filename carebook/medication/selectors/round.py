@@ -184,7 +184,10 @@ def _status_of(dose: DueDose, admin: Administration | None, now: dt.datetime) ->
         if admin.outcome in TAKEN_OUTCOMES:
             verb = admin.get_outcome_display()
             return "given", f"{verb} by {admin.recorded_by.display_name} at {local:%H:%M}"
-        return "not_given", f"{admin.get_outcome_display()}, recorded by {admin.recorded_by.display_name} at {local:%H:%M}"
+        return (
+            "not_given",
+            f"{admin.get_outcome_display()}, recorded by {admin.recorded_by.display_name} at {local:%H:%M}",
+        )
     if dose.state == DueDose.State.RECORDED:
         return "given", "Recorded"
     time_critical = dose.prescription.medicine.time_critical

@@ -1,5 +1,36 @@
+"""A person's medication page: who they are, their prescriptions, today's doses, recent records, PRN offer."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
 
-urlpatterns: list[URLPattern] = []
+from carebook.access.policy import Action, can
+from carebook.core import clock
+from carebook.medication.selectors.person import person_page
+from carebook.people.access import access_person_for_user
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access_person_for_user(request.user, person_id)
+    page = person_page(person=person, user=request.user, now=clock.now())
+    return render(
+        request,
+        "medication/person.html",
+        {
+            "page": page,
+            "person": person,
+            "can_record": can(request.user, Action.RECORD_ADMINISTRATION),
+            "record_query": "?back=person",
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("people/<str:person_id>/", person_detail, name="person"),
+]

@@ -1,5 +1,425 @@
+"""Recording a dose through the safety prompts, a PRN dose, a correction and a PRN follow-up.
+
+Thin adapters: parse the form, fetch through an access function, call the
+service, render. Who and when come from the session and the server clock.
+Nothing is written when the service refuses (it is atomic); the page shows
+the error beside the field it concerns.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import uuid
+from typing import Any
+from urllib.parse import urlencode
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from carebook.access.policy import Action
+from carebook.core import clock
+from carebook.core.errors import DomainError, NotFound, PermissionDenied
+from carebook.medication import rules
+from carebook.medication.access import (
+    access_administration_for_user,
+    access_due_dose_for_user,
+    access_prescription_for_user,
+)
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Outcome,
+    Prescription,
+    PrescriptionStatus,
+    Prompt,
+    RequiredCheck,
+)
+from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.selectors.person import (
+    awaiting_transcription_check,
+    can_correct,
+    effective_record_for,
+    last_dose_of,
+    prn_offer_for,
+    quantity_text,
+)
+from carebook.medication.selectors.round import is_round_name
+from carebook.medication.services.administrations import (
+    administration_mark_entered_in_error,
+    administration_record,
+    prn_follow_up_record,
+)
+from carebook.medication.views.record_forms import (
+    EnteredInErrorForm,
+    FollowUpForm,
+    RecordDoseForm,
+    prompt_field,
+    service_field,
+)
+from carebook.organisations.models import Location
+from carebook.people.models import Person
+
+# --- Where to go back to -------------------------------------------------------------------
+
+
+def _back_from(data: Any) -> dict[str, str]:
+    """The page the carer came from (round and unit, or the person's page), from trusted values only."""
+    back: dict[str, str] = {}
+    if data.get("back") == "person":
+        back["back"] = "person"
+    round_name = data.get("round", "")
+    if is_round_name(round_name):
+        back["round"] = round_name
+    unit = data.get("unit", "")
+    try:
+        back["unit"] = str(uuid.UUID(unit)) if unit else ""
+    except ValueError:
+        back["unit"] = ""
+    if not back["unit"]:
+        del back["unit"]
+    return back
+
+
+def _back_url(back: dict[str, str], person: Person, prn: bool = False) -> str:
+    if prn or back.get("back") == "person":
+        return reverse("medication:person", args=[person.pk])
+    query = {k: v for k, v in back.items() if k in ("round", "unit")}
+    url = reverse("medication:round", args=[person.location_id])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# --- The prompts as the page shows them ----------------------------------------------------
+
+QUESTIONS: dict[str, str] = {
+    Prompt.RIGHT_PERSON: "Is this {name}?",
+    Prompt.RIGHT_MEDICINE: "Is this the right medicine? Check the label against this record.",
+    Prompt.RIGHT_DOSE: "Is this the right dose?",
+    Prompt.RIGHT_TIME: "Is it the right time for this dose?",
+    Prompt.RIGHT_ROUTE: "Is it the right route?",
+    Prompt.ALLERGIES: "Have you checked {name}'s allergies against this medicine?",
+    Prompt.CONSENT: "Does {name} agree to take it?",
+    Prompt.PULSE: "Take {name}'s pulse",
+    Prompt.BLOOD_GLUCOSE: "Take {name}'s blood glucose",
+    Prompt.BLOOD_PRESSURE: "Take {name}'s blood pressure",
+}
+READING_UNITS = {"pulse": "beats per minute", "blood_glucose": "mmol/L", "blood_pressure": "mmHg (systolic)"}
+
+
+def _prompt_rows(form: RecordDoseForm, person: Person) -> list[dict[str, Any]]:
+    rows = []
+    for number, prompt in enumerate(form.prompts, start=1):
+        name = prompt_field(prompt)
+        reading = prompt in rules.READING_PROMPTS
+        choices = [(value, label) for value, label in form.fields[name].choices]  # type: ignore[attr-defined]
+        row: dict[str, Any] = {
+            "prompt": prompt,
+            "number": number,
+            "name": name,
+            "question": QUESTIONS.get(prompt, Prompt(prompt).label).format(name=person.known_as),
+            "choices": choices,
+            "value": form[name].value() or "",
+            "errors": form.errors.get(name, []),
+            "reading": reading,
+        }
+        if reading:
+            row.update(
+                value_name=f"{name}_value",
+                value_value=form[f"{name}_value"].value() or "",
+                value_errors=form.errors.get(f"{name}_value", []),
+                value_label=RequiredCheck(prompt).label,
+                value_unit=READING_UNITS.get(prompt, ""),
+                note_name=f"{name}_note",
+                note_value=form[f"{name}_note"].value() or "",
+                note_errors=form.errors.get(f"{name}_note", []),
+            )
+        rows.append(row)
+    return rows
+
+
+def _error_list(form: Any) -> list[tuple[str, str]]:
+    """(anchor, message) for the error summary; the anchor is the field's first input."""
+    items: list[tuple[str, str]] = []
+    for name, errors in form.errors.items():
+        anchor = "outcome-section" if name == "__all__" else name
+        items.extend((anchor, str(message)) for message in errors)
+    return items
+
+
+def _outcome_choices(person: Person) -> list[dict[str, Any]]:
+    home_care = person.location.kind == Location.Kind.HOME_CARE
+    return [
+        {"value": value, "label": label, "taken": value in TAKEN_OUTCOMES}
+        for value, label in Outcome.choices
+        if value != Outcome.GIVEN_BY_FAMILY or home_care  # family give doses at home, not in a care home
+    ]
+
+
+def _render_record(
+    request: HttpRequest,
+    *,
+    form: RecordDoseForm,
+    rx: Prescription,
+    person: Person,
+    back: dict[str, str],
+    status: int = 200,
+    dose: DueDose | None = None,
+    existing: Administration | None = None,
+    blocked: str = "",
+) -> HttpResponse:
+    now = clock.now()
+    offer = prn_offer_for(prescription=rx, now=now) if rx.is_prn else None
+    context = {
+        "form": form,
+        "rx": rx,
+        "medicine": rx.medicine,
+        "person": person,
+        "dose": dose,
+        "existing": existing,
+        "blocked": blocked,
+        "offer": offer,
+        "prompts": _prompt_rows(form, person),
+        "errors": _error_list(form),
+        "outcomes": _outcome_choices(person),
+        "today": clock.to_local(now).date(),
+        "allergies": list(person.allergies.all()),
+        "age": person.age_on(clock.to_local(now).date()),
+        "last_dose": last_dose_of(person=person, medicine_id=rx.medicine_id),
+        "window_minutes": int(rules.dose_window(rx.medicine.time_critical).total_seconds() // 60),
+        "awaiting_check": awaiting_transcription_check(rx),
+        "back": back,
+        "back_url": _back_url(back, person, prn=rx.is_prn),
+        "reading_prompts": rules.READING_PROMPTS,
+    }
+    return render(request, "medication/record.html", context, status=status)
+
+
+def _record_from_form(
+    request: HttpRequest, form: RecordDoseForm, *, dose: DueDose | None, rx: Prescription
+) -> tuple[Administration | None, int, DomainError | None]:
+    """Call the service with the form's values; map a refusal onto the form."""
+    data = form.cleaned_data
+    now = clock.now()
+    try:
+        result = administration_record(
+            by=request.user,  # type: ignore[arg-type]
+            outcome=data["outcome"],
+            prompts=form.answers(),
+            due_dose=dose,
+            prescription=None if dose is not None else rx,
+            dose_given=data.get("dose_given"),
+            administered_at=form.administered_at(now),
+            reason=data.get("reason") or "",
+            site=data.get("site") or "",
+            observations=data.get("observations") or "",
+            prn_reason=data.get("prn_reason") or "",
+            witness=form.witness(),
+        )
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as error:
+        field = service_field(error.field, error.details, set(form.fields))
+        form.add_error(None if field == "__all__" else field, error.message)
+        return None, error.status, error
+    return result.administration, 200, None
+
+
+# --- Recording a due dose ------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def record_dose(request: HttpRequest, dose_id: str) -> HttpResponse:
+    dose = access_due_dose_for_user(request.user, dose_id, Action.RECORD_ADMINISTRATION)
+    rx = dose.prescription
+    person = dose.person
+    prompts = rules.prompts_for(rx.effective_check)
+    back = _back_from(request.POST if request.method == "POST" else request.GET)
+    existing = effective_record_for(dose) if dose.state == DueDose.State.RECORDED else None
+    blocked = _blocked_reason(dose, rx)
+
+    if request.method == "POST":
+        form = RecordDoseForm(request.POST, prompts=prompts)
+        if not form.is_valid():
+            return _render_record(request, form=form, rx=rx, person=person, back=back, status=422, dose=dose)
+        admin, status, error = _record_from_form(request, form, dose=dose, rx=rx)
+        if admin is None:
+            if isinstance(error, rules.AlreadyRecorded):
+                existing = effective_record_for(dose)
+            return _render_record(
+                request,
+                form=form,
+                rx=rx,
+                person=person,
+                back=back,
+                status=status,
+                dose=dose,
+                existing=existing,
+                blocked=blocked,
+            )
+        messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        return redirect(_back_url(back, person))
+
+    form = RecordDoseForm(prompts=prompts)
+    return _render_record(
+        request, form=form, rx=rx, person=person, back=back, dose=dose, existing=existing, blocked=blocked
+    )
+
+
+def _blocked_reason(dose: DueDose, rx: Prescription) -> str:
+    """Why no dose can be recorded here (shown instead of the form); the service enforces it too."""
+    if dose.state == DueDose.State.WITHDRAWN:
+        return "This dose was withdrawn when its prescription changed or stopped. There is nothing to record."
+    if rx.status != PrescriptionStatus.ACTIVE:
+        return f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it."
+    return ""
+
+
+# --- A when-required (PRN) dose ------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def give_prn(request: HttpRequest, prescription_id: str) -> HttpResponse:
+    rx = access_prescription_for_user(request.user, prescription_id, Action.RECORD_ADMINISTRATION)
+    if not rx.is_prn:
+        raise NotFound("No when-required prescription with that id.")
+    person = rx.person
+    prompts = rules.prompts_for(rx.effective_check)
+    back = {"back": "person"}
+    blocked = ""
+    if rx.status != PrescriptionStatus.ACTIVE:
+        blocked = f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it."
+
+    if request.method == "POST":
+        form = RecordDoseForm(request.POST, prompts=prompts)
+        if not form.is_valid():
+            return _render_record(request, form=form, rx=rx, person=person, back=back, status=422)
+        admin, status, _error = _record_from_form(request, form, dose=None, rx=rx)
+        if admin is None:
+            return _render_record(request, form=form, rx=rx, person=person, back=back, status=status, blocked=blocked)
+        messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        return redirect(_back_url(back, person, prn=True))
+
+    form = RecordDoseForm(prompts=prompts)
+    return _render_record(request, form=form, rx=rx, person=person, back=back, blocked=blocked)
+
+
+# --- Entered in error ----------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def administration_entered_in_error(request: HttpRequest, administration_id: str) -> HttpResponse:
+    admin = access_administration_for_user(request.user, administration_id)
+    already = admin.status == Administration.Status.ENTERED_IN_ERROR
+    if not already and not can_correct(request.user, admin):
+        raise PermissionDenied("Only the person who recorded it, or a senior, can mark a record entered in error.")
+    status = 200
+    form = EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and not already:
+        if form.is_valid():
+            try:
+                administration_mark_entered_in_error(
+                    administration=admin,
+                    by=request.user,  # type: ignore[arg-type]
+                    reason=form.cleaned_data["reason"],
+                )
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as error:
+                form.add_error(service_field(error.field, error.details, {"reason"}), error.message)
+                status = error.status
+            else:
+                again = " The dose can now be recorded again." if admin.due_dose_id else ""
+                messages.success(
+                    request,
+                    f"Marked as entered in error: {admin.prescription.medicine} for {admin.person.known_as}.{again}",
+                )
+                return redirect(reverse("medication:person", args=[admin.person_id]))
+        else:
+            status = 422
+    elif request.method == "POST":
+        status = 409
+    return render(
+        request,
+        "medication/correction.html",
+        {
+            "admin": admin,
+            "form": form,
+            "errors": _error_list(form),
+            "already": already,
+            "person": admin.person,
+            "dose_given_text": _dose_given_text(admin),
+        },
+        status=status,
+    )
+
+
+# --- PRN follow-up -------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def prn_follow_up(request: HttpRequest, administration_id: str) -> HttpResponse:
+    admin = access_administration_for_user(request.user, administration_id, Action.RECORD_ADMINISTRATION)
+    status = 200
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                prn_follow_up_record(
+                    administration=admin,
+                    by=request.user,  # type: ignore[arg-type]
+                    effect=form.cleaned_data["effect"],
+                    note=form.cleaned_data.get("note") or "",
+                )
+            except (NotFound, PermissionDenied):
+                raise
+            except DomainError as error:
+                field = error.field if error.field in ("effect", "note") else None
+                form.add_error(field, error.message)
+                status = error.status
+            else:
+                messages.success(
+                    request, f"Recorded the effect of {admin.prescription.medicine} for {admin.person.known_as}"
+                )
+                return redirect(reverse("medication:person", args=[admin.person_id]))
+        else:
+            status = 422
+    return render(
+        request,
+        "medication/follow_up.html",
+        {
+            "admin": admin,
+            "form": form,
+            "errors": _error_list(form),
+            "person": admin.person,
+            "dose_given_text": _dose_given_text(admin),
+            "effects": form.fields["effect"].choices,  # type: ignore[attr-defined]
+        },
+        status=status,
+    )
+
+
+def _dose_given_text(admin: Administration) -> str:
+    return f"{quantity_text(admin.dose_given)} {admin.dose_unit}".strip()
+
+
+urlpatterns: list[URLPattern] = [
+    path("doses/<str:dose_id>/record/", record_dose, name="record_dose"),
+    path("prescriptions/<str:prescription_id>/give/", give_prn, name="give_prn"),
+    path(
+        "administrations/<str:administration_id>/entered-in-error/",
+        administration_entered_in_error,
+        name="administration_entered_in_error",
+    ),
+    path("administrations/<str:administration_id>/follow-up/", prn_follow_up, name="prn_follow_up"),
+]

@@ -54,7 +54,7 @@ class RecordDoseForm(forms.Form):
     )
     given_at = forms.TimeField(
         required=False,
-        input_formats=["%H:%M"],
+        input_formats=["%H:%M", "%H:%M:%S"],
         error_messages={"invalid": "Enter the time it was given on the 24-hour clock, like 08:15."},
     )
     site = forms.CharField(required=False, max_length=100)
@@ -122,7 +122,8 @@ class RecordDoseForm(forms.Form):
 
 class EnteredInErrorForm(forms.Form):
     reason = forms.CharField(
-        max_length=TEXT_MAX, error_messages={"required": "Say why this record is wrong.", "max_length": "Keep it short."}
+        max_length=TEXT_MAX,
+        error_messages={"required": "Say why this record is wrong.", "max_length": "Keep it short."},
     )
 
 

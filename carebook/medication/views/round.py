@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
-from carebook.access.policy import Action, require
+from carebook.access.policy import Action, can, require
+from carebook.core import clock
+from carebook.core.errors import NotFound
 from carebook.core.web import remember_location
-from carebook.organisations.models import Unit
+from carebook.medication.selectors.round import ROUND_CHOICES, current_round, is_round_name, round_due_doses
+from carebook.organisations.models import Location, Unit
 from carebook.people.access import access_location_for_user, locations_for_user
 
 DEVICE_COOKIE = "carebook_round"  # remembers location and unit on this device
@@ -41,14 +46,7 @@ def round_start(request: HttpRequest) -> HttpResponse:
                 target = redirect("medication:round", location_id=location.pk)
                 if unit is not None:
                     target["Location"] += f"?unit={unit.pk}"
-                target.set_cookie(
-                    DEVICE_COOKIE,
-                    choice,
-                    max_age=DEVICE_COOKIE_AGE,
-                    httponly=True,
-                    samesite="Lax",
-                    secure=request.is_secure(),
-                )
+                _remember_on_device(target, request, choice)
                 return target
     remembered = request.COOKIES.get(DEVICE_COOKIE, "")
     if request.method == "GET" and remembered and request.GET.get("change") is None:
@@ -72,6 +70,60 @@ def round_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET"])
+def round_page(request: HttpRequest, location_id: str) -> HttpResponse:
+    """The people with doses due in a round of this location (and unit), overdue first."""
+    require(request.user, Action.VIEW_ROUND)
+    location = access_location_for_user(request.user, location_id)
+    unit = _unit_from(request.GET.get("unit", ""), location)
+    now = clock.now()
+    requested = request.GET.get("round", "")
+    round_name = requested if is_round_name(requested) else current_round(now)
+    view = round_due_doses(location=location, unit=unit, round_name=round_name, now=now)
+    remember_location(request, location, unit)
+    units = list(location.units.all())
+    back = {"round": view.round_name, **({"unit": str(unit.pk)} if unit is not None else {})}
+    response = render(
+        request,
+        "medication/round.html",
+        {
+            "location": location,
+            "unit": unit,
+            "units": units,
+            "round": view,
+            "rounds": ROUND_CHOICES,
+            "current_round": current_round(now),
+            "record_query": "?" + urlencode(back),
+            "can_record": can(request.user, Action.RECORD_ADMINISTRATION),
+        },
+    )
+    # This device now remembers where it is working (as the picker does).
+    _remember_on_device(response, request, f"{location.pk}:{unit.pk if unit is not None else ''}")
+    return response
+
+
+def _remember_on_device(response: HttpResponse, request: HttpRequest, choice: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        choice,
+        max_age=DEVICE_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def _unit_from(value: str, location: Location) -> Unit | None:
+    """The unit asked for; one of another location (or not a unit id) is not found."""
+    if not value:
+        return None
+    unit = Unit.objects.filter(location=location, pk=value).first() if _is_uuid(value) else None
+    if unit is None:
+        raise NotFound("No unit with that id at this location.")
+    return unit
+
+
 def _is_uuid(value: str) -> bool:
     import uuid
 
@@ -84,4 +136,5 @@ def _is_uuid(value: str) -> bool:
 
 urlpatterns: list[URLPattern] = [
     path("round/", round_start, name="round_start"),
+    path("locations/<str:location_id>/round/", round_page, name="round"),
 ]

@@ -1,0 +1,1509 @@
+"""The demo organisation: Oakfield Care Group, its care home, its home-care branch, staff, people and medicines.
+
+``seed_demo(size)`` builds it; ``manage.py seed_demo`` calls it at full size, the tests at a small size, and
+the benchmark (bench/run.py) reuses the people, staff and prescription builders at a larger scale.
+
+How the history is made (an honest week of records)
+-----------------------------------------------------
+Prescriptions, transcription checks, changes, administrations, prompt answers, corrections and PRN
+follow-ups all go through the real services, so every audit event, due dose, constraint and rule is the
+product's own. The services take their time from ``carebook.core.clock.now()`` and refuse records more
+than 7 days old, so to make a week of history the seed *replays* it: ``ReplayClock`` stands in for
+``clock.now`` (time-machine is a test-only dependency) and moves only forwards, from the afternoon the
+home went live on Carebook (when the seniors transcribed everyone's MAR) to a few minutes ago. Each
+dose is recorded at the moment a carer would have recorded it, so nothing is a late entry unless the
+story says so, and the background job that generates due doses ahead is called once a simulated day,
+as the worker would. People, staff and medicines are plain reference data and are bulk-created.
+
+The whole seed runs in one transaction: it is all there, or none of it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import os
+import random
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from carebook.access.models import Membership, Role, User
+from carebook.core import clock
+from carebook.demo.medicines import BY_KEY, ensure_medicines
+from carebook.demo.pictures import avatar_svg
+from carebook.medication import rules
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Medicine,
+    Outcome,
+    Prescription,
+    PrescriptionStatus,
+    PrnFollowUp,
+    ScheduleKind,
+    Source,
+)
+from carebook.medication.services.administrations import (
+    WitnessCredentials,
+    administration_mark_entered_in_error,
+    administration_record,
+    prn_follow_up_record,
+)
+from carebook.medication.services.doses import due_doses_extend_horizon
+from carebook.medication.services.prescriptions import (
+    PrescriptionInput,
+    prescription_change,
+    prescription_check_transcription,
+    prescription_create,
+    prescription_discontinue,
+    prescription_suspend,
+)
+from carebook.organisations.models import Location, Provider, Unit
+from carebook.people.models import Allergy, AllergyStatus, Person
+
+PROVIDER_NAME = "Oakfield Care Group"
+HOME_NAME = "Oakfield House"
+BRANCH_NAME = "Oakfield Care at Home"
+SEED = 2026
+
+
+@dataclass(frozen=True)
+class SeedSize:
+    residents_per_unit: int = 20
+    home_care_people: int = 15
+    history_days: int = 7
+    # How many prescriptions each person has; the mean of these times the people gives the total.
+    rx_per_person: tuple[int, ...] = (4, 5, 5, 6, 6, 7)
+
+
+FULL = SeedSize()
+SMALL = SeedSize(residents_per_unit=3, home_care_people=3, history_days=2)
+
+
+# --- NHS numbers -----------------------------------------------------------------------------------
+
+
+def nhs_check_digit(nine_digits: str) -> int | None:
+    """The modulus 11 check digit of a 9-digit stem, or None when the stem cannot make a valid number."""
+    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def nhs_number_is_valid(number: str) -> bool:
+    if len(number) != 10 or not number.isdigit():
+        return False
+    return nhs_check_digit(number[:9]) == int(number[9])
+
+
+def synthetic_nhs_number(rng: random.Random, used: set[str]) -> str:
+    """A valid NHS number in the 999 range, which is never issued to a real patient."""
+    while True:
+        stem = "999" + f"{rng.randrange(1_000_000):06d}"
+        check = nhs_check_digit(stem)
+        if check is None:
+            continue
+        number = f"{stem}{check}"
+        if number not in used:
+            used.add(number)
+            return number
+
+
+# --- People ------------------------------------------------------------------------------------------
+
+WOMEN = (
+    "Margaret", "Dorothy", "Joan", "Joyce", "Irene", "Edna", "Doris", "Mavis", "Elsie", "Barbara", "Patricia",
+    "Jean", "Brenda", "Sheila", "Audrey", "Phyllis", "Evelyn", "Hilda", "Vera", "Gladys", "Winifred", "Kathleen",
+    "Sylvia", "Maureen", "Pauline", "Rita", "Valerie", "June", "Eileen", "Beryl", "Olive", "Ivy", "Marjorie",
+    "Nora", "Agnes", "Florence", "Lilian", "Elizabeth", "Pamela", "Shirley", "Hyacinth", "Gurmeet", "Nasreen",
+    "Bridget", "Pearl", "Krystyna", "Mary", "Ada", "Rose", "Violet",
+)  # fmt: skip
+MEN = (
+    "Albert", "Arthur", "Harold", "Kenneth", "Stanley", "Leonard", "Ernest", "Frederick", "Walter", "Dennis",
+    "Raymond", "Roy", "Norman", "Reginald", "Cyril", "Donald", "Ronald", "Geoffrey", "Bernard", "Eric", "Frank",
+    "George", "William", "Sidney", "Alfred", "Percy", "Wilfred", "Douglas", "Gordon", "Clifford", "Derek",
+    "Trevor", "Brian", "Desmond", "Winston", "Harbans", "Iqbal", "Delroy", "Patrick", "Edward", "James", "Thomas",
+)  # fmt: skip
+SURNAMES = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright",
+    "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Patel",
+    "Khan", "Singh", "Ahmed", "Campbell", "Murphy", "O'Brien", "Kowalski", "Hughes", "Edwards", "Lewis", "Harris",
+    "Martin", "Cooper", "King", "Baker", "Turner", "Hill", "Moore", "Ward", "Morris", "Bennett", "Gray", "Shaw",
+    "Barker", "Chapman", "Kaur", "Begum", "Mensah", "Fitzgerald", "Lloyd", "Price", "Marsh", "Holt", "Pearson",
+)  # fmt: skip
+NICKNAMES = {
+    "Margaret": "Peggy", "Dorothy": "Dot", "Elizabeth": "Betty", "Kathleen": "Kath", "Patricia": "Pat",
+    "Florence": "Flo", "Winifred": "Winnie", "Marjorie": "Madge", "William": "Bill", "James": "Jim",
+    "Reginald": "Reg", "Frederick": "Fred", "Leonard": "Len", "Edward": "Ted", "Alfred": "Alf", "Stanley": "Stan",
+    "Thomas": "Tommy", "Kenneth": "Ken", "Gurmeet": "Meeta", "Krystyna": "Krysia",
+}  # fmt: skip
+
+ALLERGIES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("Penicillin", "Rash all over, 2009", Allergy.Severity.MODERATE, frozenset({"penicillin"})),
+    ("Penicillins", "Anaphylaxis in hospital, 1998", Allergy.Severity.SEVERE, frozenset({"penicillin"})),
+    ("Ibuprofen and other NSAIDs", "Wheeze and breathlessness", Allergy.Severity.SEVERE, frozenset({"nsaid"})),
+    ("Aspirin", "Stomach bleed", Allergy.Severity.MODERATE, frozenset({"aspirin", "nsaid"})),
+    ("Codeine", "Vomiting and confusion", Allergy.Severity.MILD, frozenset({"codeine"})),
+    ("Morphine", "Hallucinations", Allergy.Severity.MODERATE, frozenset({"morphine"})),
+    ("Trimethoprim", "Itchy rash", Allergy.Severity.MILD, frozenset({"trimethoprim"})),
+    ("Sticking plasters (adhesive)", "Blistered skin", Allergy.Severity.MILD, frozenset()),
+    ("Latex", "Contact dermatitis", Allergy.Severity.MODERATE, frozenset()),
+)
+
+PREFERENCES = (
+    "With a glass of orange juice, one at a time.",
+    "Whole tablets on a teaspoon of yoghurt, one at a time. I like to know what each one is for.",
+    "Sitting up in my chair, never lying down. Tea, not water — milky, no sugar.",
+    "Put them in the pot and I'll take them myself while you watch.",
+    "Tell me what each tablet is for before I take it; I like to check.",
+    "Liquids where there is one: tablets stick in my throat (speech and language therapist's advice).",
+    "Please don't wake me before eight for anything except my Parkinson's tablets.",
+    "With my breakfast, not before — they make me feel sick on an empty stomach.",
+    "Eye drops after breakfast, in my room, not in the lounge.",
+    "Slowly, with a sip of water between each one. Don't rush me.",
+    "Standing at the kitchen counter with a glass of squash.",
+    "My daughter has written the names in Punjabi on a card by the kettle — please show me the card.",
+    "In the dining room with everyone else; I don't like fuss.",
+    "One at a time, on my tongue, with cold water.",
+)
+COMMUNICATION = (
+    "Hard of hearing: hearing aid in the left ear. Face me and speak clearly.",
+    "Wears glasses for reading; they are on the bedside table.",
+    "Living with dementia: short sentences, show the tablet, give time to answer.",
+    "Speaks Punjabi and some English. Family interpret at reviews.",
+    "Registered blind: say who you are and describe what you are doing.",
+    "Aphasia after a stroke: ask yes/no questions; picture cards in the top drawer.",
+    "No particular needs: prefers to be called by the name shown.",
+    "Welsh is her first language; likes a few words of Welsh.",
+    "",
+)
+GP_PRACTICES = (
+    ("Brookside Medical Centre", "Dr Anika Khan"),
+    ("Elm Tree Surgery", "Dr Tom Hargreaves"),
+    ("Riverside Health Centre", "Dr Sunita Rao"),
+)
+PHARMACIES = ("Oakfield Pharmacy, 12 High Street", "Market Street Chemist", "Brookside Pharmacy")
+HOSPITAL_PRESCRIBER = "Dr J Osei, St Hilda's Hospital (discharge letter)"
+STREETS = (
+    "Beech Road", "Linden Court", "Victoria Street", "Mill Lane", "Church Walk", "Station Road", "Orchard Close",
+    "Meadow View", "Park Avenue", "Kingsway",
+)  # fmt: skip
+
+
+@dataclass
+class PersonPlan:
+    person: Person
+    sex: str  # "f" | "m"
+    allergens: frozenset[str]
+    regimens: list[Regimen] = field(default_factory=list)
+
+
+def make_people(
+    rng: random.Random,
+    *,
+    location: Location,
+    slots: Sequence[tuple[Unit | None, str]],
+    used_names: set[str],
+    used_nhs: set[str],
+    today: dt.date,
+) -> list[PersonPlan]:
+    """One person per (unit, room) slot, with a picture, NHS number, allergies and preferences. Not saved."""
+    plans: list[PersonPlan] = []
+    for unit, room in slots:
+        while True:
+            sex = "f" if rng.random() < 0.64 else "m"  # most care home residents are women
+            given = rng.choice(WOMEN if sex == "f" else MEN)
+            family = rng.choice(SURNAMES)
+            if f"{given} {family}" not in used_names:
+                used_names.add(f"{given} {family}")
+                break
+        age = rng.choice(range(65, 103)) if rng.random() < 0.2 else rng.choice(range(78, 99))
+        born = today.replace(year=today.year - age) - dt.timedelta(days=rng.randrange(1, 360))
+        preferred = NICKNAMES.get(given, "") if rng.random() < 0.7 else ""
+        if not preferred and rng.random() < 0.2:
+            preferred = f"{'Mrs' if sex == 'f' else 'Mr'} {family}"
+        allergies: list[tuple[str, str, str, frozenset[str]]] = []
+        if rng.random() < 0.35:
+            allergies = rng.sample(ALLERGIES, 2 if rng.random() < 0.2 else 1)
+        practice, _gp = rng.choice(GP_PRACTICES)
+        person = Person(
+            location=location,
+            unit=unit,
+            given_name=given,
+            family_name=family,
+            preferred_name=preferred,
+            date_of_birth=born,
+            nhs_number=synthetic_nhs_number(rng, used_nhs),
+            room=room,
+            picture_svg=avatar_svg(f"{given} {family}"),
+            allergy_status=AllergyStatus.HAS_ALLERGIES if allergies else AllergyStatus.NO_KNOWN_ALLERGIES,
+            medicine_preferences=rng.choice(PREFERENCES),
+            communication_needs=rng.choice(COMMUNICATION),
+            gp_practice=practice,
+            pharmacy=rng.choice(PHARMACIES),
+        )
+        person._demo_allergies = allergies  # type: ignore[attr-defined]
+        allergens = frozenset().union(*(a[3] for a in allergies)) if allergies else frozenset()
+        plans.append(PersonPlan(person=person, sex=sex, allergens=allergens))
+    return plans
+
+
+def save_people(plans: list[PersonPlan]) -> None:
+    Person.objects.bulk_create([p.person for p in plans])
+    Allergy.objects.bulk_create(
+        [
+            Allergy(person=p.person, substance=substance, reaction=reaction, severity=severity)
+            for p in plans
+            for substance, reaction, severity, _ in p.person._demo_allergies  # type: ignore[attr-defined]
+        ]
+    )
+
+
+# --- Prescriptions ----------------------------------------------------------------------------------
+
+QDS = ("08:00", "12:00", "17:00", "22:00")
+BD = ("08:00", "20:00")
+BD_MEALS = ("08:00", "17:00")
+PARKINSONS = ("07:00", "11:00", "15:00", "19:00")
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A prescriber's directions, ready to be entered."""
+
+    medicine: str
+    dose: str  # "1" or "1-2" (a variable dose)
+    kind: str
+    directions: str
+    times: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()
+    interval: int | None = None
+    indication: str = ""
+    instructions: str = ""
+    prn_interval: int | None = None
+    prn_max: str | None = None
+    course_days: int | None = None
+    source: str = Source.GP
+    align_monday: bool = False  # weekly doses that fall on a Monday (methotrexate)
+
+
+def _fixed(medicine: str, dose: str, times: tuple[str, ...], directions: str, **kw: Any) -> Regimen:
+    return Regimen(medicine, dose, ScheduleKind.FIXED_TIMES, directions, times=times, **kw)
+
+
+def _prn(medicine: str, dose: str, directions: str, indication: str, interval: int, maximum: str, **kw: Any) -> Regimen:
+    return Regimen(
+        medicine,
+        dose,
+        ScheduleKind.PRN,
+        directions,
+        indication=indication,
+        prn_interval=interval,
+        prn_max=maximum,
+        **kw,
+    )
+
+
+R: dict[str, Regimen] = {
+    # Parkinson's: time-critical, four times a day at the person's own times
+    "cocareldopa": _fixed(
+        "cocareldopa_25_100",
+        "1",
+        PARKINSONS,
+        "Take ONE tablet at 7am, 11am, 3pm and 7pm. Parkinson's medicine: give on time.",
+        indication="Parkinson's disease",
+        instructions="Time-critical: give within 30 minutes of the time. Do not stop suddenly.",
+    ),
+    "rasagiline": _fixed("rasagiline_1", "1", ("08:00",), "Take ONE tablet in the morning.", indication="Parkinson's"),
+    # Diabetes
+    "glargine": _fixed(
+        "insulin_glargine",
+        "16",
+        ("08:00",),
+        "Inject 16 units subcutaneously ONCE a day in the morning.",
+        indication="Type 2 diabetes",
+        instructions="Check blood glucose first. Below 4 mmol/L: do not give, treat the hypo and call the GP.",
+    ),
+    "metformin": _fixed(
+        "metformin_500",
+        "1",
+        BD_MEALS,
+        "Take ONE tablet TWICE a day with breakfast and evening meal.",
+        indication="Type 2 diabetes",
+        instructions="With food.",
+    ),
+    "gliclazide": _fixed(
+        "gliclazide_80",
+        "1",
+        BD_MEALS,
+        "Take ONE tablet TWICE a day with breakfast and evening meal.",
+        indication="Type 2 diabetes",
+    ),
+    # Heart
+    "digoxin": _fixed(
+        "digoxin_125",
+        "1",
+        ("08:00",),
+        "Take ONE tablet each morning.",
+        indication="Atrial fibrillation",
+        instructions="Take the pulse first. Below 60 a minute: do not give, tell the GP.",
+    ),
+    "apixaban": _fixed(
+        "apixaban_5",
+        "1",
+        BD,
+        "Take ONE tablet TWICE a day.",
+        indication="Atrial fibrillation (stroke prevention)",
+        source=Source.HOSPITAL_DISCHARGE,
+    ),
+    "apixaban_low": _fixed(
+        "apixaban_25", "1", BD, "Take ONE tablet TWICE a day.", indication="Atrial fibrillation (stroke prevention)"
+    ),
+    "warfarin": _fixed(
+        "warfarin_1",
+        "3",
+        ("18:00",),
+        "Take 3 mg (THREE 1 mg tablets) at 6pm, or as the INR clinic says.",
+        indication="Atrial fibrillation",
+        instructions="Dose from the yellow INR book; check it before every dose.",
+    ),
+    "bisoprolol": _fixed("bisoprolol_25", "1", ("08:00",), "Take ONE tablet each morning.", indication="Heart failure"),
+    "furosemide": _fixed(
+        "furosemide_40",
+        "1",
+        ("08:00",),
+        "Take ONE tablet each morning.",
+        indication="Heart failure (fluid)",
+        instructions="In the morning, so it does not disturb sleep.",
+    ),
+    "spironolactone": _fixed(
+        "spironolactone_25", "1", ("08:00",), "Take ONE tablet each morning.", indication="Heart failure"
+    ),
+    "ramipril": _fixed("ramipril_25", "1", ("08:00",), "Take ONE capsule each morning.", indication="Blood pressure"),
+    "amlodipine": _fixed("amlodipine_5", "1", ("08:00",), "Take ONE tablet each morning.", indication="Blood pressure"),
+    "atorvastatin": _fixed("atorvastatin_20", "1", ("22:00",), "Take ONE tablet at night.", indication="Cholesterol"),
+    "clopidogrel": _fixed(
+        "clopidogrel_75", "1", ("08:00",), "Take ONE tablet each morning.", indication="Stroke prevention"
+    ),
+    # Rheumatoid arthritis: weekly methotrexate, folic acid on another day
+    "methotrexate": Regimen(
+        "methotrexate_25",
+        "4",
+        ScheduleKind.EVERY_N_DAYS,
+        "Take FOUR tablets (10 mg) ONCE a WEEK on MONDAY.",
+        times=("08:00",),
+        interval=7,
+        indication="Rheumatoid arthritis",
+        instructions="ONCE A WEEK ONLY, on Monday. Never daily.",
+        align_monday=True,
+    ),
+    "folic_weekly": Regimen(
+        "folic_acid_5",
+        "1",
+        ScheduleKind.DAYS_OF_WEEK,
+        "Take ONE tablet ONCE a WEEK on THURSDAY (not on the methotrexate day).",
+        times=("08:00",),
+        days=(3,),
+        indication="With methotrexate",
+    ),
+    "prednisolone": _fixed(
+        "prednisolone_5", "1", ("08:00",), "Take ONE tablet each morning with breakfast.", indication="Arthritis"
+    ),
+    # Pain: patches and controlled drugs
+    "fentanyl": Regimen(
+        "fentanyl_12",
+        "1",
+        ScheduleKind.EVERY_N_DAYS,
+        "Apply ONE patch every 72 hours. Remove the old patch first; use a new site each time.",
+        times=("10:00",),
+        interval=3,
+        indication="Chronic pain",
+        instructions="Record the site. Check the old patch is removed. Fold the old patch sticky sides together.",
+    ),
+    "buprenorphine": Regimen(
+        "buprenorphine_5",
+        "1",
+        ScheduleKind.EVERY_N_DAYS,
+        "Apply ONE patch every 7 days. Remove the old patch first; use a new site each time.",
+        times=("10:00",),
+        interval=7,
+        indication="Osteoarthritis pain",
+        instructions="Record the site.",
+    ),
+    "oxycodone_mr": _fixed(
+        "oxycodone_mr_10",
+        "1",
+        BD,
+        "Take ONE tablet TWICE a day (every 12 hours). Swallow whole.",
+        indication="Cancer pain",
+        instructions="Controlled drug: witness required. Swallow whole, do not crush.",
+    ),
+    "mst": _fixed(
+        "mst_10",
+        "1",
+        BD,
+        "Take ONE tablet TWICE a day (every 12 hours). Swallow whole.",
+        indication="Chronic pain",
+        instructions="Controlled drug: witness required.",
+    ),
+    "oxycodone_prn": _prn(
+        "oxycodone_5",
+        "1",
+        "Take ONE capsule every 4 hours WHEN REQUIRED for breakthrough pain. Maximum SIX in 24 hours.",
+        "Breakthrough pain",
+        240,
+        "6",
+    ),
+    "oramorph_prn": _prn(
+        "oramorph_10_5",
+        "2.5-5",
+        "Take 2.5 mL to 5 mL (5 mg to 10 mg) every 2 hours WHEN REQUIRED for pain or breathlessness. "
+        "Maximum 30 mL in 24 hours.",
+        "Breakthrough pain or breathlessness",
+        120,
+        "30",
+    ),
+    "paracetamol_qds": _fixed(
+        "paracetamol_500",
+        "2",
+        QDS,
+        "Take TWO tablets FOUR times a day.",
+        indication="Pain",
+        instructions="Leave at least 4 hours between doses.",
+    ),
+    "paracetamol_prn": _prn(
+        "paracetamol_500",
+        "1-2",
+        "Take ONE or TWO tablets up to FOUR times a day WHEN REQUIRED for pain. At least 4 hours between doses. "
+        "Maximum EIGHT tablets in 24 hours.",
+        "Mild pain or fever",
+        240,
+        "8",
+    ),
+    "paracetamol_homely": _prn(
+        "paracetamol_500",
+        "1-2",
+        "Homely remedy: ONE or TWO tablets up to FOUR times a day when required, for up to 48 hours, "
+        "then ask the GP. Maximum EIGHT tablets in 24 hours.",
+        "Headache or mild pain",
+        240,
+        "8",
+        source=Source.HOMELY_REMEDY,
+    ),
+    "codeine_prn": _prn(
+        "codeine_30",
+        "1-2",
+        "Take ONE or TWO tablets up to FOUR times a day WHEN REQUIRED for pain. Maximum EIGHT in 24 hours.",
+        "Moderate pain",
+        240,
+        "8",
+    ),
+    "ibuprofen_prn": _prn(
+        "ibuprofen_400",
+        "1",
+        "Take ONE tablet up to THREE times a day WHEN REQUIRED, with food. Maximum THREE in 24 hours.",
+        "Joint pain",
+        360,
+        "3",
+        instructions="With or after food.",
+    ),
+    # Bowels
+    "senna": _fixed("senna_75", "1-2", ("22:00",), "Take ONE or TWO tablets at night.", indication="Constipation"),
+    "lactulose": _fixed("lactulose", "15", BD, "Take 15 mL TWICE a day.", indication="Constipation"),
+    "laxido": _fixed(
+        "laxido",
+        "1",
+        ("08:00",),
+        "Take ONE sachet each morning, dissolved in half a glass of water.",
+        indication="Constipation",
+    ),
+    "laxido_prn": _prn(
+        "laxido",
+        "1",
+        "ONE sachet in half a glass of water ONCE a day WHEN REQUIRED for constipation.",
+        "Constipation (no bowel movement for 3 days)",
+        1200,
+        "1",
+    ),
+    "senna_prn": _prn(
+        "senna_75",
+        "2",
+        "Take TWO tablets at night WHEN REQUIRED for constipation.",
+        "Constipation",
+        1200,
+        "2",
+    ),
+    "omeprazole": _fixed(
+        "omeprazole_20",
+        "1",
+        ("08:00",),
+        "Take ONE capsule each morning before breakfast.",
+        indication="Indigestion / stomach protection",
+    ),
+    # Thyroid, bones
+    "levothyroxine": _fixed(
+        "levothyroxine_50",
+        "1",
+        ("07:00",),
+        "Take ONE tablet each morning, 30 minutes before breakfast.",
+        indication="Underactive thyroid",
+    ),
+    "alendronic": Regimen(
+        "alendronic_70",
+        "1",
+        ScheduleKind.DAYS_OF_WEEK,
+        "Take ONE tablet ONCE a WEEK on SUNDAY, 30 minutes before breakfast, with a full glass of water. "
+        "Stay upright for 30 minutes.",
+        times=("07:00",),
+        days=(6,),
+        indication="Osteoporosis",
+    ),
+    "adcal": _fixed("adcal_d3", "1", BD_MEALS, "Chew ONE tablet TWICE a day.", indication="Bone health"),
+    "colecalciferol": Regimen(
+        "colecalciferol_20000",
+        "1",
+        ScheduleKind.DAYS_OF_WEEK,
+        "Take ONE capsule ONCE a WEEK on WEDNESDAY.",
+        times=("08:00",),
+        days=(2,),
+        indication="Vitamin D deficiency",
+    ),
+    # Mind and memory
+    "donepezil": _fixed("donepezil_10", "1", ("22:00",), "Take ONE tablet at night.", indication="Alzheimer's disease"),
+    "memantine": _fixed("memantine_10", "1", ("08:00",), "Take ONE tablet each morning.", indication="Dementia"),
+    "sertraline": _fixed("sertraline_50", "1", ("08:00",), "Take ONE tablet each morning.", indication="Depression"),
+    "mirtazapine": _fixed("mirtazapine_15", "1", ("22:00",), "Take ONE tablet at night.", indication="Low mood, sleep"),
+    "lorazepam_prn": _prn(
+        "lorazepam_1",
+        "0.5-1",
+        "Take HALF to ONE tablet up to TWICE a day WHEN REQUIRED for severe agitation or distress, "
+        "only after reassurance has been tried. Maximum TWO tablets in 24 hours.",
+        "Severe agitation or distress",
+        360,
+        "2",
+    ),
+    # Seizures
+    "levetiracetam": _fixed("levetiracetam_500", "1", BD, "Take ONE tablet TWICE a day.", indication="Epilepsy"),
+    "midazolam_prn": _prn(
+        "midazolam_buccal_10",
+        "1",
+        "Give ONE 10 mg syringe into the side of the mouth if a seizure lasts longer than 5 minutes. "
+        "Call 999. A second dose only if the ambulance crew says so.",
+        "Seizure lasting more than 5 minutes",
+        10,
+        "2",
+        instructions="Controlled drug (schedule 3): witness required. Follow the epilepsy care plan.",
+    ),
+    # Breathing
+    "salbutamol_prn": _prn(
+        "salbutamol_inhaler",
+        "1-2",
+        "Inhale ONE or TWO puffs up to FOUR times a day WHEN REQUIRED for breathlessness or wheeze.",
+        "Breathlessness or wheeze",
+        240,
+        "8",
+    ),
+    "clenil": _fixed("clenil_100", "2", BD, "Inhale TWO puffs TWICE a day. Rinse mouth after.", indication="COPD"),
+    "tiotropium": _fixed("tiotropium_respimat", "2", ("08:00",), "Inhale TWO puffs ONCE a day.", indication="COPD"),
+    # Other
+    "tamsulosin": _fixed(
+        "tamsulosin_400",
+        "1",
+        ("08:00",),
+        "Take ONE capsule each morning after breakfast.",
+        indication="Enlarged prostate",
+    ),
+    "latanoprost": _fixed(
+        "latanoprost", "1", ("22:00",), "Put ONE drop into BOTH eyes at night.", indication="Glaucoma"
+    ),
+    "hypromellose": _fixed(
+        "hypromellose_drops", "1", QDS, "Put ONE drop into BOTH eyes FOUR times a day.", indication="Dry eyes"
+    ),
+    "zerobase": _fixed("zerobase", "1", BD, "Apply to both legs TWICE a day.", indication="Dry skin"),
+    "ferrous": _fixed(
+        "ferrous_fumarate_210", "1", BD_MEALS, "Take ONE tablet TWICE a day with food.", indication="Anaemia"
+    ),
+    "nitrofurantoin_course": Regimen(
+        "nitrofurantoin_mr_100",
+        "1",
+        ScheduleKind.FIXED_TIMES,
+        "Take ONE capsule TWICE a day for 3 days, with food.",
+        times=BD,
+        course_days=3,
+        indication="Urine infection",
+    ),
+    "trimethoprim_course": Regimen(
+        "trimethoprim_200",
+        "1",
+        ScheduleKind.FIXED_TIMES,
+        "Take ONE tablet TWICE a day for 7 days.",
+        times=BD,
+        course_days=7,
+        indication="Urine infection",
+    ),
+    "hydrocortisone_course": Regimen(
+        "hydrocortisone_1",
+        "1",
+        ScheduleKind.FIXED_TIMES,
+        "Apply thinly to the rash on both forearms TWICE a day for 7 days.",
+        times=BD,
+        course_days=7,
+        indication="Eczema flare",
+    ),
+}
+
+# Conditions that bring several medicines together. The "special" ones are handed out first, so even a
+# small seed has a Parkinson's regimen, insulin, digoxin, weekly methotrexate, a patch and CDs.
+CLUSTERS: dict[str, tuple[str, ...]] = {
+    "parkinsons": ("cocareldopa", "rasagiline", "senna"),
+    "insulin": ("glargine", "metformin"),
+    "af_digoxin": ("digoxin", "apixaban_low", "bisoprolol"),
+    "rheumatoid": ("methotrexate", "folic_weekly", "prednisolone"),
+    "fentanyl": ("fentanyl", "oxycodone_prn", "laxido"),
+    "oxycodone": ("oxycodone_mr", "oramorph_prn", "senna"),
+    "buprenorphine": ("buprenorphine", "paracetamol_qds", "lactulose"),
+    "mst": ("mst", "lactulose", "paracetamol_qds"),
+    "epilepsy": ("levetiracetam", "midazolam_prn"),
+    "dementia": ("donepezil", "memantine", "lorazepam_prn"),
+    "dementia_mild": ("donepezil", "mirtazapine"),
+    "heart_failure": ("furosemide", "ramipril", "bisoprolol", "spironolactone"),
+    "hypertension": ("amlodipine", "ramipril", "atorvastatin"),
+    "af_warfarin": ("warfarin", "bisoprolol"),
+    "af_apixaban": ("apixaban", "bisoprolol"),
+    "diabetes_tablets": ("metformin", "gliclazide", "atorvastatin"),
+    "copd": ("clenil", "tiotropium", "salbutamol_prn"),
+    "hypothyroid": ("levothyroxine",),
+    "osteoporosis": ("alendronic", "adcal"),
+    "depression": ("sertraline", "mirtazapine"),
+    "stroke": ("clopidogrel", "atorvastatin", "amlodipine"),
+    "glaucoma": ("latanoprost",),
+    "anaemia": ("ferrous",),
+}
+SPECIAL_HOME = (
+    "parkinsons", "insulin", "af_digoxin", "rheumatoid", "fentanyl", "oxycodone", "buprenorphine", "dementia",
+    "epilepsy", "parkinsons", "insulin", "af_digoxin", "fentanyl", "mst", "dementia", "parkinsons", "af_warfarin",
+)  # fmt: skip
+SPECIAL_HOME_CARE = ("parkinsons", "af_warfarin", "copd", "diabetes_tablets", "hypothyroid", "dementia_mild")
+COMMON = (
+    "dementia", "dementia_mild", "heart_failure", "hypertension", "af_apixaban", "diabetes_tablets", "copd",
+    "hypothyroid", "osteoporosis", "depression", "stroke", "glaucoma", "anaemia",
+)  # fmt: skip
+BASELINE = (
+    "paracetamol_prn", "senna", "omeprazole", "atorvastatin", "laxido_prn", "amlodipine", "adcal", "zerobase",
+    "colecalciferol", "lactulose", "hypromellose", "codeine_prn", "ibuprofen_prn", "senna_prn", "tamsulosin",
+    "mirtazapine", "levothyroxine", "sertraline", "ferrous", "paracetamol_homely",
+)  # fmt: skip
+ANTICOAGULANTS = frozenset({"apixaban_25", "apixaban_5", "warfarin_1", "rivaroxaban_20", "edoxaban_30"})
+OPIOIDS = frozenset(
+    {"oxycodone_5", "oxycodone_mr_10", "mst_10", "fentanyl_12", "buprenorphine_5", "oramorph_10_5", "codeine_30"}
+)
+MEN_ONLY = frozenset({"tamsulosin_400", "finasteride_5"})
+
+
+def _allowed(regimen: Regimen, plan: PersonPlan, chosen: list[Regimen]) -> bool:
+    entry = BY_KEY[regimen.medicine]
+    if set(entry.contains) & plan.allergens:
+        return False
+    if entry.key in MEN_ONLY and plan.sex != "m":
+        return False
+    keys = {r.medicine for r in chosen}
+    if entry.key in keys:
+        return False
+    if entry.key.startswith("paracetamol") and any(k.startswith(("paracetamol", "cocodamol")) for k in keys):
+        return False
+    if "nsaid" in entry.contains and keys & ANTICOAGULANTS:
+        return False
+    if entry.key in ANTICOAGULANTS and any("nsaid" in BY_KEY[k].contains for k in keys):
+        return False
+    if entry.key in OPIOIDS and keys & OPIOIDS and regimen.kind != ScheduleKind.PRN:
+        return False
+    # Codeine on top of a strong opioid: no.
+    return not (entry.key == "codeine_30" and keys & OPIOIDS)
+
+
+def plan_regimens(
+    rng: random.Random, plans: list[PersonPlan], *, specials: tuple[str, ...], per_person: tuple[int, ...]
+) -> None:
+    """Choose each person's prescriptions: a condition, perhaps a second, then common medicines."""
+    for index, plan in enumerate(plans):
+        target = rng.choice(per_person)
+        clusters = [specials[index] if index < len(specials) else rng.choice(COMMON)]
+        if rng.random() < 0.5:
+            clusters.append(rng.choice(COMMON))
+        chosen: list[Regimen] = []
+        for cluster in clusters:
+            for key in CLUSTERS[cluster]:
+                if len(chosen) < max(target, len(CLUSTERS[clusters[0]])) and _allowed(R[key], plan, chosen):
+                    chosen.append(R[key])
+        pool = list(BASELINE)
+        # Nearly everyone has something for pain when required: put it first.
+        head, rest = pool[:1], pool[1:]
+        rng.shuffle(rest)
+        for key in head + rest:
+            if len(chosen) >= target:
+                break
+            if _allowed(R[key], plan, chosen):
+                chosen.append(R[key])
+        plan.regimens = chosen
+
+
+def prescription_input(
+    regimen: Regimen,
+    medicines: dict[str, Medicine],
+    *,
+    start: dt.date,
+    prescriber: str,
+) -> PrescriptionInput:
+    low, _, high = regimen.dose.partition("-")
+    if regimen.align_monday:
+        start -= dt.timedelta(days=start.weekday())
+    return PrescriptionInput(
+        medicine_id=medicines[regimen.medicine].pk,
+        dose_min=low,
+        dose_max=high or None,
+        route="",
+        directions=regimen.directions,
+        schedule_kind=regimen.kind,
+        times=list(regimen.times),
+        days_of_week=list(regimen.days),
+        interval_days=regimen.interval,
+        start_date=start,
+        course_days=regimen.course_days,
+        prn_min_interval_minutes=regimen.prn_interval,
+        prn_max_quantity_24h=regimen.prn_max,
+        indication=regimen.indication,
+        instructions=regimen.instructions,
+        prescriber=HOSPITAL_PRESCRIBER if regimen.source == Source.HOSPITAL_DISCHARGE else prescriber,
+        source=regimen.source,
+    )
+
+
+# --- Staff -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    username: str
+    full_name: str
+    initials: str
+    role: str
+    where: str  # "home", "branch", "both" or "provider"
+
+
+DEMO_STAFF: tuple[StaffMember, ...] = (
+    StaffMember("carer.amy", "Amy Clarke", "AC", Role.CARE_WORKER, "home"),
+    StaffMember("carer.ben", "Ben Okafor", "BO", Role.CARE_WORKER, "home"),
+    StaffMember("carer.dev", "Dev Sharma", "DS", Role.CARE_WORKER, "home"),
+    StaffMember("senior.sara", "Sara Hughes", "SH", Role.SENIOR_CARER, "home"),
+    StaffMember("leader.tom", "Tom Bennett", "TB", Role.TEAM_LEADER, "home"),
+    StaffMember("homecare.hana", "Hana Ahmed", "HA", Role.CARE_WORKER, "branch"),
+    StaffMember("homecare.harry", "Harry Walsh", "HW", Role.CARE_WORKER, "branch"),
+    StaffMember("senior.ravi", "Ravi Patel", "RP", Role.SENIOR_CARER, "branch"),
+    StaffMember("coord.chloe", "Chloe Morgan", "CM", Role.COORDINATOR, "both"),
+    StaffMember("manager.mike", "Mike Fletcher", "MF", Role.REGISTERED_MANAGER, "both"),
+    StaffMember("admin.pat", "Pat Doyle", "PD", Role.PROVIDER_ADMIN, "provider"),
+)
+
+
+def create_staff(
+    members: tuple[StaffMember, ...], *, provider: Provider, where: dict[str, list[Location]], password: str
+) -> dict[str, User]:
+    """Staff accounts with one shared password hash (hashing once keeps the seed quick)."""
+    hashed = make_password(password)
+    users = [
+        User(
+            username=m.username,
+            full_name=m.full_name,
+            first_name=m.full_name.split()[0],
+            last_name=m.full_name.split()[-1],
+            initials=m.initials,
+            role=m.role,
+            provider=provider,
+            password=hashed,
+        )
+        for m in members
+    ]
+    User.objects.bulk_create(users)
+    users_by_name = {u.username: u for u in User.objects.filter(username__in=[m.username for m in members])}
+    Membership.objects.bulk_create(
+        [
+            Membership(user=users_by_name[m.username], location=location)
+            for m in members
+            for location in where.get(m.where, [])
+        ]
+    )
+    return users_by_name
+
+
+def demo_password() -> str:
+    return str(getattr(settings, "DEMO_PASSWORD", "carebook-demo-2026"))
+
+
+# --- The replayed clock ------------------------------------------------------------------------------
+
+
+class ReplayClock:
+    """Stands in for ``clock.now`` while history is replayed; only ever moves forwards."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def advance_to(self, moment: dt.datetime) -> dt.datetime:
+        if moment > self.now:
+            self.now = moment
+        return self.now
+
+    def tick(self, seconds: float = 1) -> dt.datetime:
+        self.now += dt.timedelta(seconds=seconds)
+        return self.now
+
+
+@contextmanager
+def replayed_clock(start: dt.datetime) -> Iterator[ReplayClock]:
+    replay = ReplayClock(start)
+    original = clock.now
+    setattr(clock, "now", lambda: replay.now)  # noqa: B010 (a stand-in for the module function, restored below)
+    try:
+        yield replay
+    finally:
+        setattr(clock, "now", original)  # noqa: B010
+
+
+# --- Recording doses in the replay ----------------------------------------------------------------------
+
+WITNESSED_OUTCOMES = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED})
+PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
+INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
+REFUSALS = (
+    "Said she had had enough tablets today. Will offer again at the next round.",
+    "Refused: said it makes him feel dizzy. Senior informed; GP review requested if it continues.",
+    "Pushed the pot away and said 'not now'. Offered again 30 minutes later and still declined.",
+    "Declined: wanted to wait until after her visitors had gone.",
+)
+PRN_REASONS = {
+    "paracetamol_500": ("Said her knees ached after the walk to the lounge.", "Headache, asked for painkillers."),
+    "codeine_30": ("Hip pain after physiotherapy, scored 6 out of 10.",),
+    "ibuprofen_400": ("Stiff, painful hands this morning.",),
+    "oxycodone_5": ("Breakthrough pain in the lower back, 7 out of 10.",),
+    "oramorph_10_5": ("Breathless and in pain when moved.",),
+    "lorazepam_1": ("Very distressed and calling out; reassurance and a cup of tea tried first without effect.",),
+    "salbutamol_inhaler": ("Wheezy and short of breath after the stairs.",),
+    "laxido": ("No bowel movement for 3 days.",),
+    "senna_75": ("No bowel movement for 3 days.",),
+}
+PRN_DAILY_CHANCE = {
+    "paracetamol_500": 0.35,
+    "codeine_30": 0.15,
+    "ibuprofen_400": 0.1,
+    "oxycodone_5": 0.3,
+    "oramorph_10_5": 0.25,
+    "lorazepam_1": 0.08,
+    "salbutamol_inhaler": 0.2,
+    "laxido": 0.1,
+    "senna_75": 0.1,
+}
+
+
+def answers(check: str, *, outcome: str, reading: Decimal | None = None, failed: str = "") -> list[rules.Answer]:
+    """The safety prompts as a carer answers them for this outcome."""
+    required = rules.prompts_for(check)
+    if outcome in (Outcome.ASLEEP, Outcome.NAUSEA_VOMITING):
+        return [rules.Answer("right_person", "confirmed")]
+    result: list[rules.Answer] = []
+    for prompt in required:
+        if prompt == failed:
+            value = reading if prompt in rules.READING_PROMPTS else None
+            note = "Declined." if prompt == "consent" else "Below the limit in the care plan."
+            result.append(rules.Answer(prompt, "failed", value, note))
+            return result
+        value = reading if prompt in rules.READING_PROMPTS else None
+        result.append(rules.Answer(prompt, "confirmed", value))
+    return result
+
+
+@dataclass(order=True)
+class Event:
+    at: dt.datetime
+    order: int
+    action: Callable[[], object] = field(compare=False)
+
+
+@dataclass
+class Replay:
+    """The state a replay needs: who is on shift, the sites used last, what was given."""
+
+    rng: random.Random
+    clock: ReplayClock
+    staff: dict[str, User]
+    password: str
+    shifts: Callable[[Location, dt.datetime], tuple[User, User]]  # (recorder, senior witness)
+    site_turn: dict[Any, int] = field(default_factory=dict)
+    counter: int = 0
+    recorded: int = 0
+
+    def next_site(self, rx: Prescription) -> str:
+        if not rx.medicine.site_recorded:
+            return ""
+        sites = PATCH_SITES if rx.medicine.form == Medicine.Form.PATCH else INJECTION_SITES
+        turn = self.site_turn.get(rx.person_id, self.rng.randrange(len(sites)))
+        self.site_turn[rx.person_id] = turn + 1
+        return sites[turn % len(sites)]
+
+    def event(self, at: dt.datetime, action: Callable[[], object]) -> Event:
+        self.counter += 1
+        return Event(at, self.counter, action)
+
+    def record(
+        self, *, rx: Prescription, at: dt.datetime, outcome: str, prompts: list[rules.Answer], **kwargs: Any
+    ) -> Administration:
+        self.clock.advance_to(at)
+        recorder, senior = self.shifts(rx.person.location, clock.to_local(self.clock.now))
+        witness = None
+        if rx.medicine.needs_witness and outcome in WITNESSED_OUTCOMES:
+            witness = WitnessCredentials(senior.username, self.password)
+        result = administration_record(by=recorder, outcome=outcome, prompts=prompts, witness=witness, **kwargs)
+        self.recorded += 1
+        return result.administration
+
+
+def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff: dt.datetime) -> Event | None:
+    rng = replay.rng
+    critical = rx.medicine.time_critical
+    offset = rng.gauss(6, 10)
+    offset = min(max(offset, -10), 25) if critical else min(max(offset, -25), 50)
+    at = dose.scheduled_at + dt.timedelta(minutes=offset)
+    if at >= cutoff:
+        return None
+    check = rx.effective_check
+    reading: Decimal | None = None
+    failed = ""
+    roll = rng.random()
+    outcome: str = Outcome.GIVEN
+    reason = ""
+    if check == "pulse":
+        pulse = rng.choice(range(56, 96))
+        reading = Decimal(pulse)
+        if pulse < 60:
+            outcome, failed = Outcome.NOT_REQUIRED, "pulse"
+            reason = f"Pulse {pulse}, below 60: withheld as the GP directs. GP surgery told."
+    elif check == "blood_glucose":
+        reading = Decimal(str(round(rng.uniform(5.0, 13.5), 1)))
+    if outcome == Outcome.GIVEN:
+        if roll < 0.035:
+            outcome, failed, reason = Outcome.REFUSED, "consent", rng.choice(REFUSALS)
+        elif roll < 0.045 and not critical:
+            outcome, reason = Outcome.ASLEEP, "Fast asleep; the care plan says not to wake her. Offered when awake."
+        elif roll < 0.05:
+            outcome, reason = Outcome.NAUSEA_VOMITING, "Felt sick and had vomited after breakfast. Senior informed."
+    dose_given = None
+    if outcome == Outcome.GIVEN and rx.is_variable_dose:
+        dose_given = rx.dose_max if rng.random() < 0.5 else rx.dose_min
+    prompts = answers(check, outcome=outcome, reading=reading, failed=failed)
+    site = replay.next_site(rx) if outcome == Outcome.GIVEN else ""
+
+    def act() -> object:
+        if not DueDose.objects.filter(pk=dose.pk, state=DueDose.State.PENDING).exists():
+            return None  # withdrawn earlier today: its prescription was changed, suspended or stopped
+        return replay.record(
+            rx=rx,
+            at=at,
+            outcome=outcome,
+            prompts=prompts,
+            due_dose=dose,
+            reason=reason,
+            dose_given=dose_given,
+            site=site,
+        )
+
+    return replay.event(at, act)
+
+
+def prn_events(replay: Replay, rx: Prescription, day: dt.date, cutoff: dt.datetime) -> list[Event]:
+    rng = replay.rng
+    key = next((k for k, m in BY_KEY.items() if m.name == rx.medicine.name and m.strength == rx.medicine.strength), "")
+    if rng.random() >= PRN_DAILY_CHANCE.get(key, 0):
+        return []
+    hour = rng.choice(range(9, 21)) if key != "lorazepam_1" else rng.choice((3, 15, 16, 19, 20))
+    at = clock.local_wall_time(day, dt.time(hour, rng.randrange(60)))
+    if at + dt.timedelta(minutes=60) >= cutoff:
+        return []
+    dose_given = rx.dose_min if rng.random() < 0.5 else rx.dose_max
+    reason = rng.choice(PRN_REASONS.get(key, ("Asked for it.",)))
+    holder: dict[str, Administration] = {}
+
+    def give() -> None:
+        holder["given"] = replay.record(
+            rx=rx,
+            at=at,
+            outcome=Outcome.GIVEN,
+            prompts=answers(rx.effective_check, outcome=Outcome.GIVEN),
+            prescription=rx,
+            dose_given=dose_given,
+            prn_reason=reason,
+        )
+
+    follow_at = at + dt.timedelta(minutes=rng.choice(range(30, 61)))
+    effect = rng.choices(
+        [PrnFollowUp.Effect.EFFECTIVE, PrnFollowUp.Effect.PARTLY, PrnFollowUp.Effect.NOT_EFFECTIVE], [7, 2, 1]
+    )[0]
+    notes = {"effective": "Settled and comfortable.", "partly": "A little better.", "not_effective": "No better."}
+
+    def follow_up() -> None:
+        given = holder.get("given")
+        if given is None:
+            return
+        replay.clock.advance_to(follow_at)
+        recorder, _ = replay.shifts(rx.person.location, clock.to_local(replay.clock.now))
+        prn_follow_up_record(administration=given, by=recorder, effect=effect, note=notes[effect])
+
+    return [replay.event(at, give), replay.event(follow_at, follow_up)]
+
+
+# --- The demo ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoResult:
+    provider: Provider
+    home: Location
+    branch: Location
+    people: int
+    prescriptions: int
+    administrations: int
+    awaiting_check: int
+    staff: list[StaffMember]
+
+
+def _shifts_for(staff: dict[str, User]) -> Callable[[Location, dt.datetime], tuple[User, User]]:
+    def shifts(location: Location, local: dt.datetime) -> tuple[User, User]:
+        even = local.toordinal() % 2 == 0
+        hour = local.hour
+        if location.kind == Location.Kind.HOME_CARE:
+            carer = staff["homecare.hana"] if 6 <= hour < 14 else staff["homecare.harry"]
+            return carer, staff["senior.ravi"]
+        if 7 <= hour < 14:
+            carer = staff["carer.amy"] if even else staff["carer.ben"]
+        elif 14 <= hour < 22:
+            carer = staff["carer.ben"] if even else staff["carer.amy"]
+        else:
+            carer = staff["carer.dev"]
+        # Seniors witness controlled drugs: Sara on the day shift every other day, Tom otherwise.
+        senior = staff["senior.sara"] if 7 <= hour < 19 and even else staff["leader.tom"]
+        return carer, senior
+
+    return shifts
+
+
+def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None) -> DemoResult | None:
+    """Seed the demo organisation, unless the database already has a provider. Returns None if it did nothing."""
+    say = out or (lambda _message: None)
+    if Provider.objects.exists():
+        return None
+    rng = random.Random(SEED)  # noqa: S311 (demo data, not security)
+    real_now = clock.now()
+    today = clock.to_local(real_now).date()
+    go_live = today - dt.timedelta(days=size.history_days)
+    entry_start = clock.local_wall_time(go_live - dt.timedelta(days=1), dt.time(13, 0))
+    password = demo_password()
+    with transaction.atomic():
+        medicines = ensure_medicines()
+        provider = Provider.objects.create(name=PROVIDER_NAME)
+        home = Location.objects.create(provider=provider, name=HOME_NAME, kind=Location.Kind.CARE_HOME)
+        branch = Location.objects.create(provider=provider, name=BRANCH_NAME, kind=Location.Kind.HOME_CARE)
+        rowan = Unit.objects.create(location=home, name="Rowan (ground floor)")
+        willow = Unit.objects.create(location=home, name="Willow (first floor)")
+        north = Unit.objects.create(location=branch, name="North round")
+        south = Unit.objects.create(location=branch, name="South round")
+        staff = create_staff(
+            DEMO_STAFF,
+            provider=provider,
+            where={"home": [home], "branch": [branch], "both": [home, branch]},
+            password=password,
+        )
+        say(f"Created {PROVIDER_NAME}: {HOME_NAME} and {BRANCH_NAME}, {len(staff)} staff.")
+
+        used_names: set[str] = set()
+        used_nhs: set[str] = set()
+        n = size.residents_per_unit
+        home_slots = [(rowan, f"Room {i + 1}") for i in range(n)] + [(willow, f"Room {101 + i}") for i in range(n)]
+        # Interleave the units so both get the special conditions first.
+        home_slots = [s for pair in zip(home_slots[:n], home_slots[n:], strict=True) for s in pair]
+        home_people = make_people(
+            rng, location=home, slots=home_slots, used_names=used_names, used_nhs=used_nhs, today=today
+        )
+        branch_slots = [
+            (north if i % 2 == 0 else south, f"{rng.randrange(2, 120)} {rng.choice(STREETS)}")
+            for i in range(size.home_care_people)
+        ]
+        branch_people = make_people(
+            rng, location=branch, slots=branch_slots, used_names=used_names, used_nhs=used_nhs, today=today
+        )
+        save_people(home_people + branch_people)
+        plan_regimens(rng, home_people, specials=SPECIAL_HOME, per_person=size.rx_per_person)
+        plan_regimens(rng, branch_people, specials=SPECIAL_HOME_CARE, per_person=size.rx_per_person)
+        say(f"Created {len(home_people) + len(branch_people)} people.")
+
+        with replayed_clock(entry_start) as replay_clock:
+            replay = Replay(rng=rng, clock=replay_clock, staff=staff, password=password, shifts=_shifts_for(staff))
+            prescriptions = _enter_all(replay, home_people + branch_people, medicines, go_live, staff)
+            say(f"Entered and checked {len(prescriptions)} prescriptions (as on go-live day, {go_live:%d %B}).")
+            _replay_history(replay, size, go_live, real_now, medicines, home_people + branch_people)
+        say(f"Replayed {size.history_days} days of rounds: {replay.recorded} doses recorded.")
+
+        # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
+        due_doses_extend_horizon(now=clock.now())
+        awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
+        result = DemoResult(
+            provider=provider,
+            home=home,
+            branch=branch,
+            people=len(home_people) + len(branch_people),
+            prescriptions=Prescription.objects.filter(person__location__provider=provider).count(),
+            administrations=Administration.objects.filter(location__provider=provider).count(),
+            awaiting_check=awaiting,
+            staff=list(DEMO_STAFF),
+        )
+    return result
+
+
+def _enter_all(
+    replay: Replay,
+    plans: list[PersonPlan],
+    medicines: dict[str, Medicine],
+    go_live: dt.date,
+    staff: dict[str, User],
+) -> list[Prescription]:
+    """The afternoon before go-live: a senior enters every MAR, and a second senior checks each entry."""
+    rng = replay.rng
+    entered: list[Prescription] = []
+    for plan in plans:
+        home_care = plan.person.location.kind == Location.Kind.HOME_CARE
+        enterer = staff["senior.ravi"] if home_care else staff["senior.sara"]
+        checker = staff["manager.mike"] if home_care else staff["leader.tom"]
+        gp = dict(GP_PRACTICES)[plan.person.gp_practice]
+        for regimen in plan.regimens:
+            if regimen.course_days:
+                continue  # courses start during the replayed week
+            replay.clock.tick(rng.choice(range(20, 50)))
+            # The Carebook MAR starts on go-live day: earlier doses are on the paper MAR.
+            start = go_live
+            data = prescription_input(regimen, medicines, start=start, prescriber=gp)
+            rx = prescription_create(person=plan.person, by=enterer, data=data)
+            rx._demo_checker = checker  # type: ignore[attr-defined]
+            entered.append(rx)
+    replay.clock.tick(600)
+    for rx in entered:
+        replay.clock.tick(rng.choice(range(10, 30)))
+        prescription_check_transcription(
+            prescription=rx,
+            by=rx._demo_checker,  # type: ignore[attr-defined]
+            note="Checked against the current MAR and the GP's repeat list.",
+        )
+    return entered
+
+
+def _first(plans: list[PersonPlan], medicine_key: str) -> Prescription | None:
+    person_ids = [p.person.pk for p in plans]
+    return (
+        Prescription.objects.filter(
+            person_id__in=person_ids,
+            medicine__name=BY_KEY[medicine_key].name,
+            medicine__strength=BY_KEY[medicine_key].strength,
+            status=PrescriptionStatus.ACTIVE,
+        )
+        .select_related("medicine", "person__location")
+        .order_by("person__family_name", "person__given_name")
+        .first()
+    )
+
+
+def _story_events(
+    replay: Replay,
+    day_index: int,
+    day: dt.date,
+    plans: list[PersonPlan],
+    medicines: dict[str, Medicine],
+    cutoff: dt.datetime,
+) -> list[Event]:
+    """The week's moments beyond routine rounds: a course, a change, a suspension, a discontinuation."""
+    staff = replay.staff
+    senior, checker = staff["senior.sara"], staff["leader.tom"]
+    events: list[Event] = []
+
+    def at(hour: int, minute: int = 0) -> dt.datetime:
+        return clock.local_wall_time(day, dt.time(hour, minute))
+
+    if at(12) >= cutoff:
+        return events
+    if day_index == 1:
+        patient = next(
+            (
+                p
+                for p in plans
+                if p.person.location.kind == Location.Kind.CARE_HOME
+                and p.sex == "f"
+                and not any(r.medicine == "nitrofurantoin_mr_100" for r in p.regimens)
+            ),
+            None,
+        )
+        if patient is not None:
+
+            def start_course() -> None:
+                replay.clock.advance_to(at(9, 40))
+                data = prescription_input(R["nitrofurantoin_course"], medicines, start=day, prescriber="Dr Anika Khan")
+                rx = prescription_create(person=patient.person, by=senior, data=data)
+                replay.clock.advance_to(at(10, 5))
+                prescription_check_transcription(prescription=rx, by=checker, note="Checked against the FP10.")
+
+            events.append(replay.event(at(9, 40), start_course))
+    if day_index == 2:
+
+        def change_lactulose() -> None:
+            rx = _first(plans, "lactulose")
+            if rx is None:
+                return
+            replay.clock.advance_to(at(11, 10))
+            data = prescription_input(
+                replace_dose(R["lactulose"], "10", "Take 10 mL TWICE a day."),
+                medicines,
+                start=day,
+                prescriber=dict(GP_PRACTICES).get(rx.person.gp_practice, "Dr Anika Khan"),
+            )
+            new = prescription_change(
+                prescription=rx, by=senior, data=data, reason="Loose stools: the GP reduced the dose by phone."
+            )
+            replay.clock.advance_to(at(11, 35))
+            prescription_check_transcription(prescription=new, by=checker, note="Confirmed with the surgery.")
+
+        events.append(replay.event(at(11, 10), change_lactulose))
+    if day_index == 3:
+
+        def suspend_ramipril() -> None:
+            rx = _first(plans, "ramipril_25")
+            if rx is not None:
+                replay.clock.advance_to(at(10, 20))
+                prescription_suspend(
+                    prescription=rx,
+                    by=senior,
+                    reason="Blood pressure 96/58 and dizzy. GP asked us to hold it until her review next week.",
+                )
+
+        events.append(replay.event(at(10, 20), suspend_ramipril))
+    if day_index == 4:
+
+        def stop_donepezil() -> None:
+            rx = _first(plans, "donepezil_10")
+            if rx is not None:
+                replay.clock.advance_to(at(14, 30))
+                prescription_discontinue(
+                    prescription=rx,
+                    by=staff["manager.mike"],
+                    reason="Stopped at the GP's review: slow pulse and poor appetite.",
+                )
+
+        events.append(replay.event(at(14, 30), stop_donepezil))
+    return events
+
+
+def replace_dose(regimen: Regimen, dose: str, directions: str) -> Regimen:
+    return Regimen(**{**regimen.__dict__, "dose": dose, "directions": directions})
+
+
+def _replay_history(
+    replay: Replay,
+    size: SeedSize,
+    go_live: dt.date,
+    real_now: dt.datetime,
+    medicines: dict[str, Medicine],
+    plans: list[PersonPlan],
+) -> None:
+    """Every round from go-live until a little before now, as the carers recorded it."""
+    # Doses due in the last 40 minutes are left for the round in progress.
+    cutoff = real_now - dt.timedelta(minutes=40)
+    location_ids = {p.person.location_id for p in plans}
+    flags = {"mistake": False, "late": False}
+    day = go_live
+    day_index = 0
+    while clock.local_wall_time(day, dt.time(0, 0)) < cutoff:
+        day_start = clock.local_wall_time(day, dt.time(0, 0))
+        day_end = min(clock.local_wall_time(day + dt.timedelta(days=1), dt.time(0, 0)), cutoff)
+        # The background job, as the worker runs it through the night.
+        replay.clock.advance_to(day_start)
+        due_doses_extend_horizon(now=replay.clock.now)
+        queue = _story_events(replay, day_index, day, plans, medicines, cutoff)
+        story = {id(e) for e in queue}
+        seen: set[Any] = set()
+
+        def add_doses(
+            since: dt.datetime,
+            day_index: int = day_index,
+            day_end: dt.datetime = day_end,
+            seen: set[Any] = seen,
+            queue: list[Event] = queue,
+        ) -> None:
+            doses = (
+                DueDose.objects.filter(
+                    location_id__in=location_ids,
+                    state=DueDose.State.PENDING,
+                    scheduled_at__gte=since,
+                    scheduled_at__lt=day_end,
+                )
+                .exclude(pk__in=seen)
+                .select_related("prescription__medicine", "prescription__person__location")
+                .order_by("scheduled_at", "person__family_name")
+            )
+            for dose in doses:
+                seen.add(dose.pk)
+                event = scheduled_dose_event(replay, dose, dose.prescription, cutoff)
+                if event is None:
+                    continue
+                if not flags["mistake"] and day_index == 1 and dose.local_time == dt.time(12, 0):
+                    flags["mistake"] = True
+                    event = _mistake_event(replay, dose, event.at)
+                elif (
+                    not flags["late"]
+                    and day_index == min(3, size.history_days - 1)
+                    and dose.local_time == dt.time(17, 0)
+                ):
+                    flags["late"] = True
+                    event = _late_entry_event(replay, dose, event.at)
+                heapq.heappush(queue, event)
+
+        heapq.heapify(queue)
+        add_doses(day_start)
+        prn = (
+            Prescription.objects.filter(
+                person__location_id__in=location_ids, schedule_kind=ScheduleKind.PRN, status=PrescriptionStatus.ACTIVE
+            )
+            .select_related("medicine", "person__location")
+            .order_by("person__family_name", "medicine__name")
+        )
+        for rx in prn:
+            if rx.medicine.controlled_drug_schedule == 3 and rx.medicine.form != Medicine.Form.CAPSULE:
+                continue  # rescue midazolam: nobody had a seizure this week
+            for event in prn_events(replay, rx, day, cutoff):
+                heapq.heappush(queue, event)
+        while queue:
+            event = heapq.heappop(queue)
+            replay.clock.advance_to(event.at)
+            event.action()
+            if id(event) in story:
+                # A prescription started or changed: its new doses join today's rounds.
+                add_doses(replay.clock.now)
+        day += dt.timedelta(days=1)
+        day_index += 1
+
+
+def _mistake_event(replay: Replay, dose: DueDose, at: dt.datetime) -> Event:
+    """A carer taps 'given' on the wrong row, marks it entered in error, and records the refusal."""
+    rx = dose.prescription
+    check = rx.effective_check
+    reading = Decimal("72") if check == "pulse" else Decimal("7.4") if check == "blood_glucose" else None
+
+    def act() -> None:
+        wrong = replay.record(
+            rx=rx,
+            at=at,
+            outcome=Outcome.GIVEN,
+            prompts=answers(check, outcome=Outcome.GIVEN, reading=reading),
+            due_dose=dose,
+            dose_given=rx.dose_min if rx.is_variable_dose else None,
+            site=replay.next_site(rx),
+        )
+        replay.clock.tick(240)
+        administration_mark_entered_in_error(
+            administration=wrong,
+            by=Administration.objects.get(pk=wrong.pk).recorded_by,
+            reason="Pressed 'given' by mistake: she refused this dose and it is still in the pot.",
+        )
+        replay.clock.tick(60)
+        replay.record(
+            rx=rx,
+            at=replay.clock.now,
+            outcome=Outcome.REFUSED,
+            prompts=answers(check, outcome=Outcome.REFUSED, failed="consent"),
+            due_dose=dose,
+            reason="Refused: said she wasn't hungry and didn't want tablets without lunch. Offered again at 14:00.",
+        )
+
+    return replay.event(at, act)
+
+
+def _late_entry_event(replay: Replay, dose: DueDose, at: dt.datetime) -> Event:
+    """Given on time, written up 45 minutes later (after a fall in the lounge): a late entry, and it says so."""
+    rx = dose.prescription
+    check = rx.effective_check
+    reading = Decimal("76") if check == "pulse" else Decimal("8.1") if check == "blood_glucose" else None
+
+    def act() -> None:
+        replay.record(
+            rx=rx,
+            at=at + dt.timedelta(minutes=45),
+            outcome=Outcome.GIVEN,
+            prompts=answers(check, outcome=Outcome.GIVEN, reading=reading),
+            due_dose=dose,
+            administered_at=at,
+            dose_given=rx.dose_min if rx.is_variable_dose else None,
+            site=replay.next_site(rx),
+            observations="Recorded late: called away to help a resident who had fallen.",
+        )
+
+    return replay.event(at + dt.timedelta(minutes=45), act)
+
+
+def _awaiting_check(rng: random.Random, plans: list[PersonPlan], medicines: dict[str, Medicine], senior: User) -> int:
+    """Two prescriptions entered this morning and not yet checked: work for the seniors' home page."""
+    count = 0
+    for key in ("trimethoprim_course", "hydrocortisone_course"):
+        regimen = R[key]
+        candidates = [p for p in plans if _allowed(regimen, p, p.regimens)]
+        if not candidates:
+            continue
+        plan = candidates[(count * 7 + 3) % len(candidates)]
+        data = prescription_input(regimen, medicines, start=clock.today(), prescriber="Dr Anika Khan")
+        prescription_create(person=plan.person, by=senior, data=data)
+        count += 1
+    return count
+
+
+# --- Printing the sign-ins -------------------------------------------------------------------------------
+
+
+def sign_in_lines() -> list[str]:
+    """The demo sign-ins that exist in this database, for the console."""
+    present = set(User.objects.filter(username__in=[m.username for m in DEMO_STAFF]).values_list("username", flat=True))
+    if not present:
+        return []
+    from_env = "DEMO_PASSWORD" in os.environ
+    lines = [
+        "Demo sign-ins (http://127.0.0.1:8000):",
+        *(
+            f"  {m.username:<16} {Role(m.role).label:<20} {_where_label(m.where)}"
+            for m in DEMO_STAFF
+            if m.username in present
+        ),
+        "  Password: the value of DEMO_PASSWORD"
+        if from_env
+        else f"  Password: {demo_password()}  (the local demo default; set DEMO_PASSWORD to change it)",
+    ]
+    return lines
+
+
+def _where_label(where: str) -> str:
+    return {
+        "home": HOME_NAME,
+        "branch": BRANCH_NAME,
+        "both": f"{HOME_NAME} and {BRANCH_NAME}",
+        "provider": f"All of {PROVIDER_NAME}",
+    }[where]

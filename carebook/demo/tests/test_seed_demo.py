@@ -1,0 +1,191 @@
+"""The demo organisation: realistic enough to train on, seeded through the real services, and only once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import nhs_number
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db.models import Count
+
+from carebook.access.models import Role, User
+from carebook.audit_log.models import AuditEvent
+from carebook.core import clock
+from carebook.demo.medicines import MEDICINES
+from carebook.demo.pictures import avatar_svg
+from carebook.demo.seed import SMALL, SeedSize, nhs_check_digit, nhs_number_is_valid, seed_demo
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Medicine,
+    Prescription,
+    PrnFollowUp,
+    PromptAnswer,
+    ScheduleKind,
+)
+from carebook.organisations.models import Location, Provider, Unit
+from carebook.people.models import AllergyStatus, Person
+
+# A Monday morning just after the clocks went back (25 October 2026): the replayed days cross the change.
+MONDAY = dt.datetime(2026, 10, 26, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def small_demo(db):
+    with time_machine.travel(MONDAY, tick=False):
+        result = seed_demo(SMALL)
+    assert result is not None
+    return result
+
+
+def test_nhs_check_digit_matches_the_published_example():
+    # 943 476 5919 is the NHS's own worked example of a valid number.
+    assert nhs_check_digit("943476591") == 9
+    assert nhs_number_is_valid("9434765919")
+    assert not nhs_number_is_valid("9434765918")
+    assert nhs_check_digit("999000001") is None or nhs_number_is_valid("999000001" + str(nhs_check_digit("999000001")))
+
+
+def test_pictures_are_deterministic_drawings_not_scripts():
+    picture = avatar_svg("Margaret Smith")
+    assert picture == avatar_svg("Margaret Smith")
+    assert picture != avatar_svg("Arthur Jones")
+    assert picture.startswith("<svg") and "<script" not in picture and "style=" not in picture
+    assert ">MS<" in picture
+
+
+def test_small_demo_has_the_organisation_people_and_staff(small_demo):
+    assert Provider.objects.get().name == "Oakfield Care Group"
+    home = Location.objects.get(kind=Location.Kind.CARE_HOME)
+    branch = Location.objects.get(kind=Location.Kind.HOME_CARE)
+    assert sorted(Unit.objects.filter(location=home).values_list("name", flat=True)) == [
+        "Rowan (ground floor)",
+        "Willow (first floor)",
+    ]
+    assert Person.objects.filter(location=home).count() == 2 * SMALL.residents_per_unit
+    assert Person.objects.filter(location=branch).count() == SMALL.home_care_people
+    for unit in Unit.objects.filter(location=home):
+        assert unit.people.count() == SMALL.residents_per_unit
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+
+
+def test_every_person_has_a_valid_nhs_number_picture_and_recorded_allergies(small_demo):
+    people = list(Person.objects.all())
+    numbers = [p.nhs_number for p in people]
+    assert len(set(numbers)) == len(numbers)
+    for person in people:
+        assert nhs_number_is_valid(person.nhs_number), person.nhs_number
+        assert nhs_number.is_valid(person.nhs_number)  # an independent check
+        assert person.nhs_number.startswith("999")  # the synthetic range, never a real patient
+        assert person.allergy_status != AllergyStatus.NOT_RECORDED
+        if person.allergy_status == AllergyStatus.HAS_ALLERGIES:
+            assert person.allergies.exists()
+        assert person.picture_svg.startswith("<svg")
+        assert person.medicine_preferences
+        assert 65 <= person.age_on(clock.today()) <= 102
+        assert person.gp_practice and person.pharmacy
+
+
+def test_prescriptions_cover_every_schedule_and_prn_has_limits(small_demo):
+    kinds = set(Prescription.objects.values_list("schedule_kind", flat=True))
+    assert kinds == set(ScheduleKind.values)
+    for rx in Prescription.objects.filter(schedule_kind=ScheduleKind.PRN):
+        assert rx.prn_min_interval_minutes and rx.prn_max_quantity_24h
+        assert rx.indication
+    assert Prescription.objects.filter(dose_max__gt=models_f("dose_min")).exists()  # "one or two"
+    assert Prescription.objects.filter(medicine__time_critical=True).exists()
+    assert Prescription.objects.filter(medicine__controlled_drug_schedule=2).exists()
+    assert Prescription.objects.filter(medicine__required_check="pulse").exists()
+    assert Prescription.objects.filter(medicine__required_check="blood_glucose").exists()
+    # Two prescriptions wait for a second member of staff to check them.
+    assert Prescription.objects.filter(transcription_check__isnull=True).count() == 2
+
+
+def models_f(name: str):
+    from django.db.models import F
+
+    return F(name)
+
+
+def test_due_doses_are_generated_for_the_next_48_hours(small_demo):
+    with time_machine.travel(MONDAY, tick=False):
+        now = clock.now()
+    ahead = DueDose.objects.filter(state=DueDose.State.PENDING, scheduled_at__gte=now)
+    assert ahead.filter(scheduled_at__lt=now + dt.timedelta(hours=48)).count() > 20
+    assert ahead.filter(scheduled_at__gte=now + dt.timedelta(hours=47)).exists()
+    # Every active fixed-time prescription has its doses for tomorrow.
+    tomorrow = clock.to_local(now).date() + dt.timedelta(days=1)
+    for rx in Prescription.objects.filter(schedule_kind=ScheduleKind.FIXED_TIMES, status="active", end_date=None):
+        assert DueDose.objects.filter(prescription=rx, local_date=tomorrow).count() == len(rx.times), rx
+
+
+def test_history_went_through_the_services(small_demo):
+    administrations = Administration.objects.all()
+    assert administrations.count() > 50
+    # Every record has its prompt answers and its audit event.
+    assert not administrations.annotate(n=Count("prompt_answers")).filter(n=0).exists()
+    assert AuditEvent.objects.filter(action="administration.recorded").count() == administrations.count()
+    assert PromptAnswer.objects.filter(result="failed").exists()  # refusals stop at consent
+    # Controlled drugs were witnessed; PRN doses were followed up; a mistake was corrected, not erased.
+    for admin in administrations.filter(prescription__medicine__controlled_drug_schedule=2, outcome="given"):
+        assert admin.witness_id is not None and admin.witness_id != admin.recorded_by_id
+    assert PrnFollowUp.objects.exists()
+    wrong = Administration.objects.get(status=Administration.Status.ENTERED_IN_ERROR)
+    assert wrong.correction.reason
+    assert Administration.objects.get(corrects=wrong).outcome == "refused"
+    assert Administration.objects.filter(late_entry=True).count() == 1
+    # No record is dated in the future, and none pre-dates its prescription.
+    with time_machine.travel(MONDAY, tick=False):
+        now = clock.now()
+    assert not administrations.filter(recorded_at__gt=now).exists()
+    for admin in administrations.select_related("prescription"):
+        assert admin.recorded_at >= admin.prescription.entered_at
+
+
+def test_seeding_twice_does_not_duplicate(small_demo):
+    counts = (Person.objects.count(), Prescription.objects.count(), Administration.objects.count())
+    assert seed_demo(SMALL) is None
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already seeded" in out.getvalue()
+    assert "carer.amy" in out.getvalue()  # the sign-ins are printed again
+    assert (Person.objects.count(), Prescription.objects.count(), Administration.objects.count()) == counts
+    assert Provider.objects.count() == 1
+
+
+def test_demo_staff_sign_in_with_the_demo_password(small_demo, client, settings):
+    assert client.login(username="carer.amy", password=settings.DEMO_PASSWORD)
+    assert not client.login(username="carer.amy", password="not-the-password")
+
+
+def test_curated_medicines_are_flagged(db):
+    from carebook.demo.medicines import ensure_medicines
+
+    medicines = ensure_medicines()
+    assert len(medicines) == len(MEDICINES) >= 80
+    assert medicines["fentanyl_12"].controlled_drug_schedule == 2 and medicines["fentanyl_12"].form == "patch"
+    assert medicines["lorazepam_1"].controlled_drug_schedule == 4
+    assert medicines["codeine_30"].controlled_drug_schedule == 5
+    assert medicines["midazolam_buccal_10"].controlled_drug_schedule == 3
+    assert medicines["cocareldopa_25_100"].time_critical
+    assert medicines["insulin_glargine"].high_risk and medicines["insulin_glargine"].required_check == "blood_glucose"
+    assert medicines["digoxin_125"].required_check == "pulse"
+    assert medicines["warfarin_1"].high_risk and medicines["methotrexate_25"].high_risk
+    ensure_medicines()
+    assert Medicine.objects.count() == len(MEDICINES)  # idempotent
+
+
+def test_full_demo_command(db):
+    """The real `manage.py seed_demo`: about 300 prescriptions, finished well within a minute."""
+    out = io.StringIO()
+    with time_machine.travel(MONDAY, tick=True):
+        call_command("seed_demo", stdout=out)
+    assert "Seeded Oakfield Care Group" in out.getvalue()
+    assert Person.objects.count() == 55
+    assert 270 <= Prescription.objects.count() <= 330
+    assert Person.objects.filter(location__kind="home_care").count() == 15
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert SeedSize().residents_per_unit == 20

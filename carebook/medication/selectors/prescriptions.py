@@ -1,0 +1,402 @@
+"""Reads for the prescription pages: medicine search, what was entered, versions, events, actions.
+
+Each function costs a fixed number of queries (a version history costs one
+per version, which is bounded by the number of changes, never by people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+
+from carebook.access.models import Role
+from carebook.access.policy import POLICY, Action, can
+from carebook.medication.models import (
+    Medicine,
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionStatus,
+    RequiredCheck,
+    ScheduleKind,
+    TranscriptionCheck,
+)
+from carebook.people.models import Person
+
+SEARCH_LIMIT = 25
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# Statuses in which a prescription can still be changed, stopped or checked (the services decide; the
+# page only offers what the services would accept).
+OPEN_STATUSES = (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED)
+
+
+# --- Medicines ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicineOption:
+    medicine: Medicine
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class MedicineSearch:
+    query: str
+    options: list[MedicineOption]
+    more: bool  # more matched than are shown: type more of the name
+    searched: bool  # a search was made (so "no matches" can be said)
+    selected: Medicine | None = None  # the medicine already chosen, listed first
+
+
+def medicine_search(query: str, *, keep_id: Any = None, limit: int = SEARCH_LIMIT) -> MedicineSearch:
+    """Medicines whose name, strength or dm+d code match every word typed, the already chosen one first."""
+    query = (query or "").strip()[:100]
+    words = query.split()[:6]
+    kept = _medicine(keep_id)
+    medicines: list[Medicine] = [kept] if kept is not None else []
+    more = False
+    searched = len(query) >= 2
+    if searched:
+        condition = Q()
+        for word in words:
+            condition &= Q(name__icontains=word) | Q(strength__icontains=word) | Q(dmd_code=word)
+        matches = list(Medicine.objects.filter(condition).order_by("name", "strength")[: limit + 1])
+        more = len(matches) > limit
+        medicines += [m for m in matches[:limit] if kept is None or m.pk != kept.pk]
+    return MedicineSearch(
+        query=query,
+        options=[MedicineOption(m, medicine_flags(m)) for m in medicines],
+        more=more,
+        searched=searched,
+        selected=kept,
+    )
+
+
+def _medicine(medicine_id: Any) -> Medicine | None:
+    text = str(medicine_id or "").strip()
+    return Medicine.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
+
+
+def medicine_flags(medicine: Medicine) -> list[str]:
+    flags = []
+    if medicine.controlled_drug_schedule:
+        flags.append(f"Controlled drug, schedule {medicine.controlled_drug_schedule}")
+    if medicine.time_critical:
+        flags.append("Time-critical")
+    if medicine.high_risk:
+        flags.append("High-risk")
+    if medicine.required_check:
+        flags.append(f"Check before each dose: {RequiredCheck(medicine.required_check).label}")
+    return flags
+
+
+# --- What was entered ---------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def interval_text(minutes: int | None) -> str:
+    if not minutes:
+        return ""
+    hours, mins = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if mins:
+        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
+    return " ".join(parts)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def schedule_text(prescription: Prescription) -> str:
+    kind = prescription.schedule_kind
+    if kind == ScheduleKind.PRN:
+        parts = ["When required"]
+        if prescription.prn_min_interval_minutes:
+            parts.append(f"at least {interval_text(prescription.prn_min_interval_minutes)} between doses")
+        if prescription.prn_max_quantity_24h:
+            parts.append(
+                f"no more than {_number(prescription.prn_max_quantity_24h)} {prescription.dose_unit} in 24 hours"
+            )
+        return ": ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+    at = f"at {_and(list(prescription.times))}" if prescription.times else ""
+    if kind == ScheduleKind.DAYS_OF_WEEK:
+        days = _and([WEEKDAYS[int(d)] for d in sorted(prescription.days_of_week) if 0 <= int(d) <= 6])
+        return f"On {days} {at}".strip()
+    if kind == ScheduleKind.EVERY_N_DAYS:
+        n = prescription.interval_days or 1
+        if n == 1:
+            return f"Every day {at}".strip()
+        weekly = " (weekly)" if n == 7 else ""
+        return f"Every {n} days{weekly}, counting from the start date, {at}".strip().rstrip(",")
+    return f"Every day {at}".strip()
+
+
+def _check_text(prescription: Prescription) -> str:
+    if prescription.required_check:
+        return RequiredCheck(prescription.required_check).label
+    if prescription.medicine.required_check:
+        return f"{RequiredCheck(prescription.medicine.required_check).label} (asked by the medicine)"
+    return "None"
+
+
+def _end_text(prescription: Prescription) -> str:
+    if prescription.end_date is None:
+        return "No end date"
+    text = f"{prescription.end_date:%-d %B %Y}"
+    if prescription.course_days:
+        text += f" (a course of {prescription.course_days} day{'s' if prescription.course_days != 1 else ''})"
+    return text
+
+
+@dataclass(frozen=True)
+class Detail:
+    key: str
+    label: str
+    value: str
+
+
+def prescription_details(prescription: Prescription) -> list[Detail]:
+    """Everything entered, in the order of the form, as the page and the comparison of versions show it."""
+    rows = [
+        ("medicine", "Medicine", str(prescription.medicine)),
+        ("dose", "Dose", prescription.dose_text),
+        ("route", "Route", prescription.route),
+        ("directions", "Prescriber's directions (as written)", prescription.directions),
+        ("indication", "What it is for", prescription.indication or "Not given"),
+        ("instructions", "Instructions", prescription.instructions or "None"),
+        ("required_check", "Check before the dose", _check_text(prescription)),
+        ("schedule", "When", schedule_text(prescription)),
+        ("start_date", "Start date", f"{prescription.start_date:%-d %B %Y}"),
+        ("end_date", "End date", _end_text(prescription)),
+        ("prescriber", "Prescriber", prescription.prescriber),
+        ("source", "Source", prescription.get_source_display()),
+    ]
+    return [Detail(*row) for row in rows]
+
+
+# --- Versions and events -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class Version:
+    prescription: Prescription
+    number: int
+    is_viewed: bool
+    reason: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+def _versions() -> Any:
+    return Prescription.objects.select_related("medicine", "entered_by", "person")
+
+
+def version_chain(prescription: Prescription) -> list[Prescription]:
+    """Every version of this prescription, oldest first (back through ``supersedes``, then forward)."""
+    older: list[Prescription] = []
+    current = prescription
+    seen = {prescription.pk}
+    while current.supersedes_id is not None and current.supersedes_id not in seen:
+        previous = _versions().filter(pk=current.supersedes_id).first()
+        if previous is None:
+            break
+        older.insert(0, previous)
+        seen.add(previous.pk)
+        current = previous
+    newer: list[Prescription] = []
+    current = prescription
+    while True:
+        following = _versions().filter(supersedes_id=current.pk).first()
+        if following is None or following.pk in seen:
+            break
+        newer.append(following)
+        seen.add(following.pk)
+        current = following
+    return [*older, prescription, *newer]
+
+
+def differences(before: Prescription, after: Prescription) -> list[Change]:
+    old = {d.key: d for d in prescription_details(before)}
+    return [
+        Change(d.label, old[d.key].value, d.value) for d in prescription_details(after) if old[d.key].value != d.value
+    ]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    version: int
+    kind: str
+    label: str
+    by: str
+    at: dt.datetime
+    reason: str
+
+
+@dataclass
+class History:
+    versions: list[Version]
+    events: list[EventRow]
+    checks: dict[Any, TranscriptionCheck]
+
+    @property
+    def current(self) -> Prescription:
+        return self.versions[-1].prescription
+
+
+def prescription_history(prescription: Prescription) -> History:
+    chain = version_chain(prescription)
+    numbers = {p.pk: i for i, p in enumerate(chain, start=1)}
+    events = list(
+        PrescriptionEvent.objects.filter(prescription_id__in=numbers).select_related("by").order_by("at", "id")
+    )
+    created_reason = {e.prescription_id: e.reason for e in events if e.kind == PrescriptionEvent.Kind.CREATED}
+    versions = []
+    for i, version in enumerate(chain):
+        versions.append(
+            Version(
+                prescription=version,
+                number=i + 1,
+                is_viewed=version.pk == prescription.pk,
+                reason=created_reason.get(version.pk, "") if i else "",
+                changes=differences(chain[i - 1], version) if i else [],
+            )
+        )
+    checks = {
+        c.prescription_id: c
+        for c in TranscriptionCheck.objects.filter(prescription_id__in=numbers).select_related("checked_by")
+    }
+    rows = [
+        EventRow(
+            version=numbers[e.prescription_id],
+            kind=e.kind,
+            label=e.get_kind_display(),
+            by=e.by.display_name,
+            at=e.at,
+            reason=e.reason,
+        )
+        for e in events
+    ]
+    return History(versions=versions, events=rows, checks=checks)
+
+
+# --- What the viewer may do ------------------------------------------------------------------
+
+
+def _roles_text(action: Action) -> str:
+    labels = [role.label.lower() for role in Role if role in POLICY.get(action, frozenset())]
+    return _and(labels) or "nobody"
+
+
+def checker_roles_text() -> str:
+    """Who may do a transcription check, from the one policy table: "senior carer, team leader or ..."."""
+    text = _roles_text(Action.CHECK_TRANSCRIPTION)
+    head, sep, last = text.rpartition(" and ")
+    return f"{head} or {last}" if sep else text
+
+
+def transcription_check_of(prescription: Prescription) -> TranscriptionCheck | None:
+    try:
+        return prescription.transcription_check
+    except ObjectDoesNotExist:
+        return None
+
+
+def awaiting_check(prescription: Prescription, checked: bool) -> bool:
+    return prescription.transcription_check_required and not checked and prescription.status in OPEN_STATUSES
+
+
+def who_must_check(user: Any, prescription: Prescription) -> str:
+    """For an entry awaiting its check that this viewer cannot check: who can."""
+    roles = checker_roles_text()
+    if prescription.entered_by_id == getattr(user, "pk", None):
+        return f"You entered this, so someone else must check it: a {roles} who did not enter it."
+    return f"A {roles} who did not enter it must check it."
+
+
+@dataclass(frozen=True)
+class Actions:
+    change: bool
+    suspend: bool
+    resume: bool
+    discontinue: bool
+    check: bool
+    awaiting_check: bool
+    who_must_check: str
+
+    @property
+    def any_manage(self) -> bool:
+        return self.change or self.suspend or self.resume or self.discontinue
+
+
+def prescription_actions(user: Any, prescription: Prescription, checked: bool) -> Actions:
+    """What to offer on the page. The services enforce the same; this only avoids offering a dead end."""
+    manage = can(user, Action.MANAGE_PRESCRIPTIONS)
+    status = prescription.status
+    waiting = awaiting_check(prescription, checked)
+    may_check = waiting and can(user, Action.CHECK_TRANSCRIPTION) and prescription.entered_by_id != user.pk
+    return Actions(
+        change=manage and status in OPEN_STATUSES,
+        suspend=manage and status == PrescriptionStatus.ACTIVE,
+        resume=manage and status == PrescriptionStatus.SUSPENDED,
+        discontinue=manage and status in OPEN_STATUSES,
+        check=may_check,
+        awaiting_check=waiting,
+        who_must_check="" if may_check or not waiting else who_must_check(user, prescription),
+    )
+
+
+# --- A person's prescriptions -----------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    prescription: Prescription
+    schedule: str
+    awaiting_check: bool
+
+
+@dataclass
+class Group:
+    status: str
+    title: str
+    rows: list[Row]
+
+
+GROUP_TITLES = [
+    (PrescriptionStatus.ACTIVE, "Current"),
+    (PrescriptionStatus.SUSPENDED, "Suspended"),
+    (PrescriptionStatus.DISCONTINUED, "Discontinued"),
+    (PrescriptionStatus.SUPERSEDED, "Earlier versions (replaced by a change)"),
+]
+
+
+def person_prescription_groups(person: Person) -> list[Group]:
+    """Current and past prescriptions, grouped by status, in one query."""
+    prescriptions = (
+        Prescription.objects.filter(person=person)
+        .select_related("medicine", "entered_by", "transcription_check")
+        .order_by("medicine__name", "-entered_at")
+    )
+    groups = {status: Group(status=status, title=title, rows=[]) for status, title in GROUP_TITLES}
+    for prescription in prescriptions:
+        checked = transcription_check_of(prescription) is not None
+        groups[PrescriptionStatus(prescription.status)].rows.append(
+            Row(prescription, schedule_text(prescription), awaiting_check(prescription, checked))
+        )
+    return list(groups.values())

@@ -1,0 +1,55 @@
+// Recording a dose: progressive enhancement only. The server checks everything again.
+// - The outcome stays unavailable until the person is confirmed.
+// - "Given" outcomes are offered only once every check is answered "Yes" (a reading may be skipped with a note).
+// - If any check is answered "No", only the not-given outcomes are offered.
+
+const form = document.querySelector("[data-record-form]");
+
+function answerOf(prompt) {
+  const checked = prompt.querySelector('input[type="radio"]:checked');
+  return checked ? checked.value : "";
+}
+
+function update() {
+  const prompts = Array.from(form.querySelectorAll("[data-prompt]"));
+  const answers = prompts.map((p) => ({ name: p.dataset.prompt, value: answerOf(p) }));
+  const person = answers.find((a) => a.name === "right_person");
+  const personConfirmed = person !== undefined && person.value === "confirmed";
+  const anyFailed = answers.some((a) => a.value === "failed");
+  const allAnswered = answers.every((a) => a.value !== "");
+  const canGive = allAnswered && !anyFailed;
+  const canRecord = personConfirmed || anyFailed;
+
+  const section = form.querySelector("[data-outcome-section]");
+  const wait = form.querySelector("[data-outcome-wait]");
+  section.dataset.disabled = canRecord ? "false" : "true";
+  form.querySelectorAll('input[name="outcome"]').forEach((input) => {
+    const taken = input.dataset.taken === "true";
+    const allowed = canRecord && (!taken || canGive);
+    input.disabled = !allowed;
+    if (!allowed && input.checked) {
+      input.checked = false;
+    }
+  });
+  let message = "";
+  if (!canRecord) {
+    message = "Confirm the person first. Then answer each check to record the dose.";
+  } else if (anyFailed) {
+    message = "A check failed: only a not-given outcome can be recorded.";
+  } else if (!canGive) {
+    message = "Answer every check to record the dose as given.";
+  }
+  if (wait) {
+    wait.textContent = message;
+    wait.classList.toggle("nhsuk-u-visually-hidden", message === "");
+  }
+}
+
+if (form) {
+  form.addEventListener("change", (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.type === "radio") {
+      update();
+    }
+  });
+  update();
+}
