@@ -949,6 +949,7 @@ class Replay:
     password: str
     shifts: Callable[[Location, dt.datetime], tuple[User, User]]  # (recorder, senior witness)
     site_turn: dict[Any, int] = field(default_factory=dict)
+    prn_planned: dict[Any, list[rules.PrnDose]] = field(default_factory=dict)
     counter: int = 0
     recorded: int = 0
 
@@ -1039,6 +1040,21 @@ def prn_events(replay: Replay, rx: Prescription, day: dt.date, cutoff: dt.dateti
     if at + dt.timedelta(minutes=60) >= cutoff:
         return []
     dose_given = rx.dose_min if rng.random() < 0.5 else rx.dose_max
+    # Only plan a dose the PRN rules allow (the service would refuse it, rightly).
+    planned = replay.prn_planned.setdefault(rx.pk, [])
+    assert rx.prn_min_interval_minutes is not None and rx.prn_max_quantity_24h is not None
+    if (
+        rules.prn_next_allowed(
+            history=planned,
+            now=at,
+            quantity=dose_given,
+            min_interval=dt.timedelta(minutes=rx.prn_min_interval_minutes),
+            max_24h=rx.prn_max_quantity_24h,
+        )
+        is not None
+    ):
+        return []
+    planned.append(rules.PrnDose(at=at, quantity=dose_given))
     reason = rng.choice(PRN_REASONS.get(key, ("Asked for it.",)))
     holder: dict[str, Administration] = {}
 
@@ -1368,13 +1384,15 @@ def _replay_history(
                 event = scheduled_dose_event(replay, dose, dose.prescription, cutoff)
                 if event is None:
                     continue
-                if not flags["mistake"] and day_index == 1 and dose.local_time == dt.time(12, 0):
+                ordinary = not dose.prescription.medicine.needs_witness
+                if not flags["mistake"] and day_index == 1 and dose.local_time >= dt.time(11, 0) and ordinary:
                     flags["mistake"] = True
                     event = _mistake_event(replay, dose, event.at)
                 elif (
                     not flags["late"]
                     and day_index == min(3, size.history_days - 1)
-                    and dose.local_time == dt.time(17, 0)
+                    and dose.local_time >= dt.time(16, 0)
+                    and ordinary
                 ):
                     flags["late"] = True
                     event = _late_entry_event(replay, dose, event.at)
@@ -1425,7 +1443,7 @@ def _mistake_event(replay: Replay, dose: DueDose, at: dt.datetime) -> Event:
         administration_mark_entered_in_error(
             administration=wrong,
             by=Administration.objects.get(pk=wrong.pk).recorded_by,
-            reason="Pressed 'given' by mistake: she refused this dose and it is still in the pot.",
+            reason="Pressed 'given' on the wrong row by mistake: this dose was refused and is still in the pot.",
         )
         replay.clock.tick(60)
         replay.record(
@@ -1434,7 +1452,7 @@ def _mistake_event(replay: Replay, dose: DueDose, at: dt.datetime) -> Event:
             outcome=Outcome.REFUSED,
             prompts=answers(check, outcome=Outcome.REFUSED, failed="consent"),
             due_dose=dose,
-            reason="Refused: said she wasn't hungry and didn't want tablets without lunch. Offered again at 14:00.",
+            reason="Refused: not hungry and did not want tablets without food. Will offer again after a snack.",
         )
 
     return replay.event(at, act)

@@ -57,12 +57,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def at(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def at(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         if extracted is not None:
             locations = extracted if isinstance(extracted, (list, tuple)) else [extracted]
             for location in locations:
-                Membership.objects.create(user=self, location=location)
-        self.save()
+                Membership.objects.create(user=obj, location=location)
+        obj.save()
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect, sync_playwright
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -90,6 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
+    expect.set_options(timeout=10_000)  # a shared 2-core machine can be slow; a real failure still fails
     with sync_playwright() as p:
         yield p
 
@@ -239,7 +240,7 @@ class UI:
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport=TABLET, locale="en-GB", timezone_id="Europe/London")
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(15_000)
     yield ctx
     ctx.close()
 
@@ -263,7 +264,7 @@ def ui(context: BrowserContext, live_server: Any, axe_source: str) -> Iterator[U
 def phone_ui(browser: Browser, live_server: Any, axe_source: str) -> Iterator[UI]:
     """A phone-sized tab (360 x 740)."""
     ctx = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="Europe/London")
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(15_000)
     ui = _ui(ctx, live_server, axe_source)
     yield ui
     ui.assert_no_console_problems()

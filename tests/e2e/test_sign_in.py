@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -34,8 +36,9 @@ def test_a_wrong_password_is_explained_beside_the_field(ui, world):
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_contain_text("The username or password is not right")
-    beside = page.locator(".nhsuk-form-group--error .nhsuk-error-message")
-    expect(beside.first).to_contain_text("The username or password is not right")
+    # (NHS pattern: an nhsuk-error-message in the field's group, referenced by the input's aria-describedby)
+    password = page.get_by_label("Password", exact=True)
+    expect(password).to_have_accessible_description(re.compile("The username or password is not right"))
     # and nobody is signed in
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 

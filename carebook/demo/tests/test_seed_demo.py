@@ -9,7 +9,7 @@ import nhs_number
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 
 from carebook.access.models import Role, User
 from carebook.audit_log.models import AuditEvent
@@ -57,7 +57,7 @@ def test_pictures_are_deterministic_drawings_not_scripts():
     assert ">MS<" in picture
 
 
-def test_small_demo_has_the_organisation_people_and_staff(small_demo):
+def test_small_demo_has_the_organisation_people_and_staff(small_demo, settings):
     assert Provider.objects.get().name == "Oakfield Care Group"
     home = Location.objects.get(kind=Location.Kind.CARE_HOME)
     branch = Location.objects.get(kind=Location.Kind.HOME_CARE)
@@ -69,10 +69,14 @@ def test_small_demo_has_the_organisation_people_and_staff(small_demo):
     assert Person.objects.filter(location=branch).count() == SMALL.home_care_people
     for unit in Unit.objects.filter(location=home):
         assert unit.people.count() == SMALL.residents_per_unit
+    # Staff in every role, signing in with the demo password.
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    amy = User.objects.get(username="carer.amy")
+    assert amy.check_password(settings.DEMO_PASSWORD) and not amy.check_password("not-the-password")
+    assert set(amy.locations.all()) == {home}
+    assert set(User.objects.get(username="homecare.hana").locations.all()) == {branch}
 
-
-def test_every_person_has_a_valid_nhs_number_picture_and_recorded_allergies(small_demo):
+    # Every person has a valid synthetic NHS number, a picture and recorded allergies.
     people = list(Person.objects.all())
     numbers = [p.nhs_number for p in people]
     assert len(set(numbers)) == len(numbers)
@@ -89,13 +93,13 @@ def test_every_person_has_a_valid_nhs_number_picture_and_recorded_allergies(smal
         assert person.gp_practice and person.pharmacy
 
 
-def test_prescriptions_cover_every_schedule_and_prn_has_limits(small_demo):
+def test_small_demo_prescriptions_due_doses_and_history(small_demo):
     kinds = set(Prescription.objects.values_list("schedule_kind", flat=True))
     assert kinds == set(ScheduleKind.values)
     for rx in Prescription.objects.filter(schedule_kind=ScheduleKind.PRN):
         assert rx.prn_min_interval_minutes and rx.prn_max_quantity_24h
         assert rx.indication
-    assert Prescription.objects.filter(dose_max__gt=models_f("dose_min")).exists()  # "one or two"
+    assert Prescription.objects.filter(dose_max__gt=F("dose_min")).exists()  # "one or two"
     assert Prescription.objects.filter(medicine__time_critical=True).exists()
     assert Prescription.objects.filter(medicine__controlled_drug_schedule=2).exists()
     assert Prescription.objects.filter(medicine__required_check="pulse").exists()
@@ -103,14 +107,7 @@ def test_prescriptions_cover_every_schedule_and_prn_has_limits(small_demo):
     # Two prescriptions wait for a second member of staff to check them.
     assert Prescription.objects.filter(transcription_check__isnull=True).count() == 2
 
-
-def models_f(name: str):
-    from django.db.models import F
-
-    return F(name)
-
-
-def test_due_doses_are_generated_for_the_next_48_hours(small_demo):
+    # Due doses are generated for at least the next 48 hours.
     with time_machine.travel(MONDAY, tick=False):
         now = clock.now()
     ahead = DueDose.objects.filter(state=DueDose.State.PENDING, scheduled_at__gte=now)
@@ -121,8 +118,7 @@ def test_due_doses_are_generated_for_the_next_48_hours(small_demo):
     for rx in Prescription.objects.filter(schedule_kind=ScheduleKind.FIXED_TIMES, status="active", end_date=None):
         assert DueDose.objects.filter(prescription=rx, local_date=tomorrow).count() == len(rx.times), rx
 
-
-def test_history_went_through_the_services(small_demo):
+    # The history went through the services.
     administrations = Administration.objects.all()
     assert administrations.count() > 50
     # Every record has its prompt answers and its audit event.
@@ -138,8 +134,6 @@ def test_history_went_through_the_services(small_demo):
     assert Administration.objects.get(corrects=wrong).outcome == "refused"
     assert Administration.objects.filter(late_entry=True).count() == 1
     # No record is dated in the future, and none pre-dates its prescription.
-    with time_machine.travel(MONDAY, tick=False):
-        now = clock.now()
     assert not administrations.filter(recorded_at__gt=now).exists()
     for admin in administrations.select_related("prescription"):
         assert admin.recorded_at >= admin.prescription.entered_at
@@ -154,11 +148,6 @@ def test_seeding_twice_does_not_duplicate(small_demo):
     assert "carer.amy" in out.getvalue()  # the sign-ins are printed again
     assert (Person.objects.count(), Prescription.objects.count(), Administration.objects.count()) == counts
     assert Provider.objects.count() == 1
-
-
-def test_demo_staff_sign_in_with_the_demo_password(small_demo, client, settings):
-    assert client.login(username="carer.amy", password=settings.DEMO_PASSWORD)
-    assert not client.login(username="carer.amy", password="not-the-password")
 
 
 def test_curated_medicines_are_flagged(db):

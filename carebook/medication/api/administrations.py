@@ -17,8 +17,8 @@ from carebook.medication.access import (
     access_prescription_for_user,
 )
 from carebook.medication.api import present
+from carebook.medication.api.common import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.medication.api.doses import time_range
-from carebook.medication.api.errors import READ_ERRORS, WRITE_ERRORS
 from carebook.medication.api.schemas import (
     AdministrationDetail,
     AdministrationIn,
@@ -34,6 +34,8 @@ from carebook.people.access import access_location_for_user, access_person_for_u
 router = Router(tags=["administrations"])
 
 MAX_RANGE = dt.timedelta(days=31)
+FROM = Query(None, alias="from", description="ISO 8601 with offset (default: 24 hours ago, or 48 hours before 'to')")
+TO = Query(None, alias="to", description="ISO 8601 with offset; at most 31 days after 'from'")
 
 
 def _detail(administration_id: Any) -> dict:
@@ -65,7 +67,7 @@ def administration_record(
     The safety prompts' answers come with it. Who recorded it is the signed-in user; when, the server clock.
     201 for a new record; 200 when an Idempotency-Key matched an earlier one (the same record is returned).
     """
-    user = request.auth
+    user = caller(request)
     due_dose = access_due_dose_for_user(user, payload.due_dose_id) if payload.due_dose_id is not None else None
     prescription = (
         access_prescription_for_user(user, payload.prescription_id) if payload.prescription_id is not None else None
@@ -102,18 +104,16 @@ def administrations_list(
     request: HttpRequest,
     person: Query[uuid.UUID | None] = None,
     location: Query[uuid.UUID | None] = None,
-    start: Moment | None = Query(None, alias="from", description="ISO 8601 with offset (default: 24 hours ago)"),
-    end: Moment | None = Query(None, alias="to", description="ISO 8601 with offset; at most 31 days after 'from'"),
+    start: Moment | None = FROM,
+    end: Moment | None = TO,
     include_entered_in_error: bool = True,
 ) -> list[dict]:
     """Administration records given (or not given) between ``from`` and ``to``, oldest first.
 
     For one person, one location, or every location the caller works at.
     """
-    user = request.auth
+    user = caller(request)
     require(user, Action.VIEW_PEOPLE)
-    if start is None and end is not None:
-        start = end - dt.timedelta(hours=24)
     start, end = time_range(start, end, default=dt.timedelta(hours=48), limit=MAX_RANGE)
     records = Administration.objects.filter(administered_at__gte=start, administered_at__lt=end)
     if person is not None:
@@ -134,7 +134,7 @@ def administrations_list(
 )
 def administration_detail(request: HttpRequest, administration_id: uuid.UUID) -> dict:
     """One record with its prompt answers, any correction and any PRN follow-up."""
-    record = access_administration_for_user(request.auth, administration_id)
+    record = access_administration_for_user(caller(request), administration_id)
     return _detail(record.pk)
 
 
@@ -145,8 +145,8 @@ def administration_detail(request: HttpRequest, administration_id: uuid.UUID) ->
 )
 def administration_mark_entered_in_error(request: HttpRequest, administration_id: uuid.UUID, payload: ReasonIn) -> dict:
     """Mark a record entered-in-error, with the reason. It stays visible; the dose can then be recorded again."""
-    record = access_administration_for_user(request.auth, administration_id)
-    services.administration_mark_entered_in_error(administration=record, by=request.auth, reason=payload.reason)
+    record = access_administration_for_user(caller(request), administration_id)
+    services.administration_mark_entered_in_error(administration=record, by=caller(request), reason=payload.reason)
     return _detail(record.pk)
 
 
@@ -157,8 +157,8 @@ def administration_mark_entered_in_error(request: HttpRequest, administration_id
 )
 def prn_follow_up_record(request: HttpRequest, administration_id: uuid.UUID, payload: FollowUpIn) -> dict:
     """Record whether a when-required dose worked (30 to 60 minutes after it)."""
-    record = access_administration_for_user(request.auth, administration_id)
+    record = access_administration_for_user(caller(request), administration_id)
     services.prn_follow_up_record(
-        administration=record, by=request.auth, effect=payload.effect.value, note=payload.note
+        administration=record, by=caller(request), effect=payload.effect.value, note=payload.note
     )
     return _detail(record.pk)

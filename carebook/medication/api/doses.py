@@ -13,7 +13,7 @@ from carebook.access.policy import Action, require
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
 from carebook.medication.api import present
-from carebook.medication.api.errors import READ_ERRORS
+from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.api.schemas import DueDoseOut, Moment
 from carebook.medication.models import Administration, DueDose
 from carebook.people.access import access_location_for_user, access_person_for_user
@@ -21,9 +21,13 @@ from carebook.people.access import access_location_for_user, access_person_for_u
 router = Router(tags=["due doses"])
 
 MAX_RANGE = dt.timedelta(days=7)
+FROM = Query(None, alias="from", description="ISO 8601 with offset, e.g. 2026-06-10T08:00+01:00")
+TO = Query(None, alias="to", description="ISO 8601 with offset; at most 7 days after 'from'")
 
 
-def time_range(start: dt.datetime | None, end: dt.datetime | None, *, default: dt.timedelta, limit: dt.timedelta):
+def time_range(
+    start: dt.datetime | None, end: dt.datetime | None, *, default: dt.timedelta, limit: dt.timedelta
+) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) from the query, defaulting around now; refused when empty or longer than ``limit``."""
     if start is None and end is None:
         start = clock.now() - default / 2
@@ -43,8 +47,8 @@ def time_range(start: dt.datetime | None, end: dt.datetime | None, *, default: d
 def due_doses_list(
     request: HttpRequest,
     location: Query[uuid.UUID],
-    start: Moment | None = Query(None, alias="from", description="ISO 8601 with offset, e.g. 2026-06-10T08:00+01:00"),
-    end: Moment | None = Query(None, alias="to", description="ISO 8601 with offset; at most 7 days after 'from'"),
+    start: Moment | None = FROM,
+    end: Moment | None = TO,
     unit: Query[uuid.UUID | None] = None,
     person: Query[uuid.UUID | None] = None,
     state: Query[DueDose.State | None] = None,
@@ -54,14 +58,14 @@ def due_doses_list(
     Without ``from`` and ``to``: the 24 hours around now. Withdrawn doses are left out unless
     ``state=withdrawn`` is asked for. Each dose carries its effective administration, if any.
     """
-    require(request.auth, Action.VIEW_ROUND)
-    place = access_location_for_user(request.auth, location)
+    require(caller(request), Action.VIEW_ROUND)
+    place = access_location_for_user(caller(request), location)
     start, end = time_range(start, end, default=dt.timedelta(hours=24), limit=MAX_RANGE)
     doses = DueDose.objects.filter(location=place, scheduled_at__gte=start, scheduled_at__lt=end)
     if unit is not None:
         doses = doses.filter(person__unit_id=unit)
     if person is not None:
-        doses = doses.filter(person=access_person_for_user(request.auth, person))
+        doses = doses.filter(person=access_person_for_user(caller(request), person))
     doses = doses.filter(state=state) if state is not None else doses.exclude(state=DueDose.State.WITHDRAWN)
     effective = Administration.objects.filter(status=Administration.Status.COMPLETED).select_related(
         *present.ADMINISTRATION_RELATED

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from carebook.access.policy import Action
-from carebook.medication.api.errors import READ_ERRORS
+from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.api.schemas import MONTH_PATTERN, MarChartOut
 from carebook.medication.pdf import render_mar_pdf
 from carebook.medication.selectors.mar import MarChart, mar_chart_as_json, parse_month
@@ -28,7 +28,7 @@ MONTH = Query(..., pattern=MONTH_PATTERN, description="The calendar month, YYYY-
 
 
 def _chart(request: HttpRequest, person_id: uuid.UUID, month: str) -> tuple[Person, MarChart]:
-    person = access_person_for_user(request.auth, person_id, Action.VIEW_MAR)
+    person = access_person_for_user(caller(request), person_id, Action.VIEW_MAR)
     return person, build_mar_chart(person, parse_month(month))
 
 

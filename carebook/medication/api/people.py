@@ -10,7 +10,7 @@ from ninja import Query, Router
 
 from carebook.access.policy import Action, require
 from carebook.medication.api import present
-from carebook.medication.api.errors import READ_ERRORS
+from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.api.schemas import LocationOut, MedicineOut, PersonDetail, PersonSummary, ShortText
 from carebook.medication.models import Medicine
 from carebook.people.access import (
@@ -28,30 +28,30 @@ MEDICINE_SEARCH_LIMIT = 50
 @router.get("/locations", response={200: list[LocationOut], **READ_ERRORS}, operation_id="locations_list")
 def locations_list(request: HttpRequest) -> list[dict]:
     """The locations (and their units) the signed-in member of staff works at."""
-    require(request.auth, Action.VIEW_PEOPLE)
-    return [present.location(loc) for loc in locations_for_user(request.auth).prefetch_related("units")]
+    require(caller(request), Action.VIEW_PEOPLE)
+    return [present.location(loc) for loc in locations_for_user(caller(request)).prefetch_related("units")]
 
 
 @router.get("/people", response={200: list[PersonSummary], **READ_ERRORS}, operation_id="people_list")
 def people_list(request: HttpRequest, location: Query[uuid.UUID | None] = None) -> list[dict]:
     """The people supported at the caller's locations, or at one of them."""
-    people = people_for_user(request.auth).select_related("location", "unit")
+    people = people_for_user(caller(request)).select_related("location", "unit")
     if location is not None:
-        people = people.filter(location=access_location_for_user(request.auth, location))
+        people = people.filter(location=access_location_for_user(caller(request), location))
     return [present.person_summary(p) for p in people.order_by("location__name", "family_name", "given_name")]
 
 
 @router.get("/people/{person_id}", response={200: PersonDetail, **READ_ERRORS}, operation_id="person_detail")
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> dict:
     """One person: allergies (or an explicit "no known allergies"), how they like their medicines, a picture link."""
-    person = access_person_for_user(request.auth, person_id)
+    person = access_person_for_user(caller(request), person_id)
     return present.person_detail(person)
 
 
 @router.get("/medicines", response={200: list[MedicineOut], **READ_ERRORS}, operation_id="medicines_search")
 def medicines_search(request: HttpRequest, q: Query[ShortText] = "") -> list[dict]:
     """Search the medicine list by name (at most 50 results)."""
-    require(request.auth, Action.VIEW_PRESCRIPTIONS)
+    require(caller(request), Action.VIEW_PRESCRIPTIONS)
     medicines = Medicine.objects.all()
     for word in q.split()[:5]:
         medicines = medicines.filter(Q(name__icontains=word) | Q(strength__icontains=word))

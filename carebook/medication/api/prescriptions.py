@@ -11,7 +11,7 @@ from ninja import Query, Router
 from carebook.access.policy import Action
 from carebook.medication.access import access_prescription_for_user
 from carebook.medication.api import present
-from carebook.medication.api.errors import READ_ERRORS, WRITE_ERRORS
+from carebook.medication.api.common import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.medication.api.schemas import NoteIn, PrescriptionChangeIn, PrescriptionIn, PrescriptionOut, ReasonIn
 from carebook.medication.models import Prescription, PrescriptionStatus
 from carebook.medication.services import prescriptions as services
@@ -39,7 +39,7 @@ def prescriptions_list(
     request: HttpRequest, person_id: uuid.UUID, status: Query[PrescriptionStatus | None] = None
 ) -> list[dict]:
     """A person's prescriptions, newest first, with their status (all statuses unless one is asked for)."""
-    person = access_person_for_user(request.auth, person_id, Action.VIEW_PRESCRIPTIONS)
+    person = access_person_for_user(caller(request), person_id, Action.VIEW_PRESCRIPTIONS)
     rows = Prescription.objects.filter(person=person).select_related(*present.PRESCRIPTION_RELATED)
     if status is not None:
         rows = rows.filter(status=status)
@@ -53,8 +53,8 @@ def prescriptions_list(
 )
 def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: PrescriptionIn) -> tuple[int, dict]:
     """Enter a prescription from the prescriber's directions. It needs a transcription check before its first dose."""
-    person = access_person_for_user(request.auth, person_id)
-    rx = services.prescription_create(person=person, by=request.auth, data=_as_input(payload))
+    person = access_person_for_user(caller(request), person_id)
+    rx = services.prescription_create(person=person, by=caller(request), data=_as_input(payload))
     return 201, _fresh(rx.pk)
 
 
@@ -64,7 +64,7 @@ def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: Pre
     operation_id="prescription_detail",
 )
 def prescription_detail(request: HttpRequest, prescription_id: uuid.UUID) -> dict:
-    rx = access_prescription_for_user(request.auth, prescription_id)
+    rx = access_prescription_for_user(caller(request), prescription_id)
     return _fresh(rx.pk)
 
 
@@ -77,8 +77,10 @@ def prescription_change(
     request: HttpRequest, prescription_id: uuid.UUID, payload: PrescriptionChangeIn
 ) -> tuple[int, dict]:
     """Replace a prescription by a new version (the old one stays in the history). The new one needs a check."""
-    rx = access_prescription_for_user(request.auth, prescription_id)
-    new = services.prescription_change(prescription=rx, by=request.auth, data=_as_input(payload), reason=payload.reason)
+    rx = access_prescription_for_user(caller(request), prescription_id)
+    new = services.prescription_change(
+        prescription=rx, by=caller(request), data=_as_input(payload), reason=payload.reason
+    )
     return 201, _fresh(new.pk)
 
 
@@ -91,9 +93,9 @@ def prescription_check_transcription(
     request: HttpRequest, prescription_id: uuid.UUID, payload: NoteIn | None = None
 ) -> dict:
     """A second trained member of staff confirms the entry matches the prescriber's directions."""
-    rx = access_prescription_for_user(request.auth, prescription_id)
+    rx = access_prescription_for_user(caller(request), prescription_id)
     services.prescription_check_transcription(
-        prescription=rx, by=request.auth, note=payload.note if payload is not None else ""
+        prescription=rx, by=caller(request), note=payload.note if payload is not None else ""
     )
     return _fresh(rx.pk)
 
@@ -105,8 +107,8 @@ def prescription_check_transcription(
 )
 def prescription_suspend(request: HttpRequest, prescription_id: uuid.UUID, payload: ReasonIn) -> dict:
     """Hold a prescription: its future doses leave the round at once."""
-    rx = access_prescription_for_user(request.auth, prescription_id)
-    services.prescription_suspend(prescription=rx, by=request.auth, reason=payload.reason)
+    rx = access_prescription_for_user(caller(request), prescription_id)
+    services.prescription_suspend(prescription=rx, by=caller(request), reason=payload.reason)
     return _fresh(rx.pk)
 
 
@@ -116,8 +118,8 @@ def prescription_suspend(request: HttpRequest, prescription_id: uuid.UUID, paylo
     operation_id="prescription_resume",
 )
 def prescription_resume(request: HttpRequest, prescription_id: uuid.UUID, payload: ReasonIn) -> dict:
-    rx = access_prescription_for_user(request.auth, prescription_id)
-    services.prescription_resume(prescription=rx, by=request.auth, reason=payload.reason)
+    rx = access_prescription_for_user(caller(request), prescription_id)
+    services.prescription_resume(prescription=rx, by=caller(request), reason=payload.reason)
     return _fresh(rx.pk)
 
 
@@ -128,6 +130,6 @@ def prescription_resume(request: HttpRequest, prescription_id: uuid.UUID, payloa
 )
 def prescription_discontinue(request: HttpRequest, prescription_id: uuid.UUID, payload: ReasonIn) -> dict:
     """Stop a prescription, with the reason: its future doses leave the round at once."""
-    rx = access_prescription_for_user(request.auth, prescription_id)
-    services.prescription_discontinue(prescription=rx, by=request.auth, reason=payload.reason)
+    rx = access_prescription_for_user(caller(request), prescription_id)
+    services.prescription_discontinue(prescription=rx, by=caller(request), reason=payload.reason)
     return _fresh(rx.pk)

@@ -154,7 +154,7 @@ def round_progress(user: Any, *, now: dt.datetime, today: dt.date) -> list[Locat
 
     result = []
     for location in locations:
-        total = Progress(label=f"All of {location.name}")
+        total = Progress(label="Total")
         units = []
         for unit in location.units.all():
             progress = places.get((location.pk, unit.pk)) or Progress(label="")

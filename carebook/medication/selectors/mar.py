@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
+from carebook.access.models import User
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
 from carebook.medication import rules
@@ -239,6 +240,40 @@ class MarChart:
         return f"{self.month:%Y-%m}"
 
 
+@dataclasses.dataclass(frozen=True)
+class _StaffRef:
+    initials: str
+    name: str
+    role: str
+
+
+_OUTCOME_LABELS: dict[str, str] = dict(Outcome.choices)
+_ADMIN_FIELDS = (
+    "id",
+    "due_dose_id",
+    "prescription_id",
+    "outcome",
+    "reason",
+    "dose_given",
+    "dose_unit",
+    "administered_at",
+    "recorded_at",
+    "recorded_by_id",
+    "late_entry",
+    "witness_id",
+    "site",
+    "observations",
+    "prn_reason",
+    "status",
+    "corrects_id",
+    "correction__reason",
+    "correction__by_id",
+    "correction__at",
+    "follow_up__effect",
+    "follow_up__note",
+)
+
+
 # --- Month handling ---------------------------------------------------------------------
 
 
@@ -300,9 +335,16 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
             Q(due_dose__local_date__gte=month, due_dose__local_date__lt=next_month)
             | Q(due_dose__isnull=True, administered_at__gte=start_at, administered_at__lt=end_at)
         )
-        .select_related("recorded_by", "witness", "correction__by", "follow_up")
+        .select_related("correction", "follow_up")
+        .only(*_ADMIN_FIELDS)
         .order_by("recorded_at")
     )
+    staff_ids = {a.recorded_by_id for a in administrations} | {a.witness_id for a in administrations if a.witness_id}
+    staff_ids |= {a.correction.by_id for a in administrations if hasattr(a, "correction")}
+    users = {
+        u.pk: _StaffRef(u.initials or "?", u.display_name, u.get_role_display())
+        for u in User.objects.filter(pk__in=staff_ids).only("id", "initials", "full_name", "username", "role")
+    }
     touched = {d.prescription_id for d in doses} | {a.prescription_id for a in administrations}
     prescriptions = list(
         Prescription.objects.filter(person=person)
@@ -339,7 +381,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         if a.pk not in entries_by_admin:
             rx = rx_by_id[a.prescription_id]
             dose = dose_by_id.get(a.due_dose_id) if a.due_dose_id else None
-            entries_by_admin[a.pk] = _entry(a, rx, dose)
+            entries_by_admin[a.pk] = _entry(a, rx, dose, users)
         return entries_by_admin[a.pk]
 
     for rx in prescriptions:
@@ -394,7 +436,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
     prn_entries = [e for e in all_entries if e.prescription_id in prn_ids]
     not_given = [e for e in all_entries if not e.taken or e.outcome == Outcome.GIVEN_PARTIAL]
     corrections = [
-        _correction(a, entries_by_admin[a.pk], replaced_by.get(a.pk))
+        _correction(a, entries_by_admin[a.pk], replaced_by.get(a.pk), users)
         for a in administrations
         if a.status == Administration.Status.ENTERED_IN_ERROR and a.pk in entries_by_admin
     ]
@@ -414,7 +456,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         not_given=not_given,
         corrections=corrections,
         key=_key(cells, all_entries, scheduled + prn),
-        staff=_staff(administrations),
+        staff=_staff(administrations, users),
         generated_at=clock.to_local(now),
     )
 
@@ -564,9 +606,11 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
     )
 
 
-def _entry(a: Administration, rx: Prescription, dose: DueDose | None) -> MarEntry:
-    initials = a.recorded_by.initials or "?"
-    witness_initials = a.witness.initials if a.witness_id and a.witness else ""
+def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dict[Any, _StaffRef]) -> MarEntry:
+    recorder = users[a.recorded_by_id]
+    witness_ref = users.get(a.witness_id) if a.witness_id else None
+    initials = recorder.initials
+    witness_initials = witness_ref.initials if witness_ref else ""
     signed = f"{initials}/{witness_initials}" if witness_initials else initials
     code = MAR_CODES.get(a.outcome, "O")
     if a.outcome == Outcome.GIVEN:
@@ -587,9 +631,10 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None) -> MarEntr
     if hasattr(a, "follow_up"):
         follow_up = a.follow_up.get_effect_display() + (f": {a.follow_up.note}" if a.follow_up.note else "")
     name = f"{rx.medicine.name} {rx.medicine.strength}".strip()
-    by = a.recorded_by.display_name
-    witness = a.witness.display_name if a.witness_id and a.witness else ""
-    words = [f"{a.get_outcome_display()}" + (f" ({dose_text})" if dose_text else "")]
+    by = recorder.name
+    witness = witness_ref.name if witness_ref else ""
+    outcome_label = _OUTCOME_LABELS.get(a.outcome, a.outcome)
+    words = [outcome_label + (f" ({dose_text})" if dose_text else "")]
     words.append(f"recorded by {by}" + (f", witnessed by {witness}" if witness else ""))
     words.append(f"at {administered:%H:%M} on {administered:%d %B}")
     if a.late_entry:
@@ -606,7 +651,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None) -> MarEntr
         prescription_id=str(a.prescription_id),
         medicine=name,
         outcome=a.outcome,
-        outcome_label=a.get_outcome_display(),
+        outcome_label=outcome_label,
         code=code,
         text=text,
         initials=initials,
@@ -707,13 +752,16 @@ def _prn_cell(day: MarDay, active: bool, todays: list[MarEntry]) -> MarCell:
     )
 
 
-def _correction(a: Administration, entry: MarEntry, replacement: Administration | None) -> MarCorrection:
+def _correction(
+    a: Administration, entry: MarEntry, replacement: Administration | None, users: dict[Any, _StaffRef]
+) -> MarCorrection:
     correction = a.correction
+    marker = users[correction.by_id]
     replaced = ""
     if replacement is not None:
         at = clock.to_local(replacement.administered_at)
         replaced = (
-            f"{replacement.get_outcome_display()}, recorded by {replacement.recorded_by.display_name} "
+            f"{_OUTCOME_LABELS.get(replacement.outcome)}, recorded by {users[replacement.recorded_by_id].name} "
             f"at {at:%H:%M on %d %b}"
         )
         if replacement.status == Administration.Status.ENTERED_IN_ERROR:
@@ -725,8 +773,8 @@ def _correction(a: Administration, entry: MarEntry, replacement: Administration 
         slot=entry.scheduled_at or entry.administered_at,
         original=original,
         recorded_by=entry.by,
-        marked_by=correction.by.display_name,
-        marked_by_initials=correction.by.initials,
+        marked_by=marker.name,
+        marked_by_initials=marker.initials,
         marked_at=clock.to_local(correction.at),
         reason=correction.reason,
         replaced_by=replaced,
@@ -806,39 +854,41 @@ def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarP
     return items
 
 
-def _staff(administrations: list[Administration]) -> list[MarStaff]:
-    people: dict[Any, MarStaff] = {}
-    for a in administrations:
-        users = [a.recorded_by, a.witness if a.witness_id else None]
-        if hasattr(a, "correction"):
-            users.append(a.correction.by)
-        for user in users:
-            if user is not None and user.pk not in people:
-                people[user.pk] = MarStaff(user.initials or "?", user.display_name, user.get_role_display())
-    return sorted(people.values(), key=lambda s: (s.initials, s.name))
+def _staff(administrations: list[Administration], users: dict[Any, _StaffRef]) -> list[MarStaff]:
+    return sorted(
+        (MarStaff(ref.initials, ref.name, ref.role) for ref in users.values()), key=lambda s: (s.initials, s.name)
+    )
 
 
 # --- JSON ------------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, bool, float, type(None))
+
+
 def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [_jsonable(v) for v in value]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _jsonable(getattr(value, name)) for name in names}
+    if isinstance(value, StrEnum):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if isinstance(value, Decimal):
         return _fmt(value)
     if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, StrEnum):
         return str(value)
     return value
 

@@ -157,9 +157,16 @@ def records_at(world: Any, person: Any, location: Any) -> dict[str, Any]:
         suspended = prescribe(person, medicine, by=sue, checker=checker)
         prescription_suspend(prescription=suspended, by=sue, reason="Hold")
         prn = prescribe(
-            person, MedicineFactory(name="Paracetamol"), by=sue, checker=checker, schedule_kind="prn", times=[], indication="Pain",
-            prn_min_interval_minutes=60, prn_max_quantity_24h="8",
-        )  # fmt: skip
+            person,
+            MedicineFactory(name="Paracetamol"),
+            by=sue,
+            checker=checker,
+            schedule_kind="prn",
+            times=[],
+            indication="Pain",
+            prn_min_interval_minutes=60,
+            prn_max_quantity_24h="8",
+        )
         given_earlier = prescribe(person, medicine, by=sue, checker=checker, times=["07:00"])
         objects = {
             "location": location,

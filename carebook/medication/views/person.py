@@ -26,6 +26,7 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
             "page": page,
             "person": person,
             "can_record": can(request.user, Action.RECORD_ADMINISTRATION),
+            "can_manage_prescriptions": can(request.user, Action.MANAGE_PRESCRIPTIONS),
             "record_query": "?back=person",
         },
     )
