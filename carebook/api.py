@@ -8,6 +8,7 @@ or ``Authorization: Bearer <token>`` (a personal token made by
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from carebook.access.models import User
 from carebook.access.services import user_for_token
 from carebook.core.errors import DomainError
 from carebook.medication.api import administrations, doses, mar, people, prescriptions
+
+logger = logging.getLogger("carebook.api")
 
 
 class BearerToken(HttpBearer):
@@ -113,7 +116,7 @@ def _plain_error(error: dict[str, Any]) -> dict[str, Any]:
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     if error.get("type") == "extra_forbidden":
-        message = "This field is not accepted: it is set by the server, or it does not exist."
+        message = "This field is not accepted here (who recorded it, and when, are set by the server)."
     return {"field": ".".join(parts) or None, "message": message, "type": str(error.get("type", "")), "in": source}
 
 
@@ -132,6 +135,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": "not_found", "message": "Not found."})
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug, not a bad request: logged with its traceback, answered in the same JSON shape (never HTML)."""
+    logger.exception("Unexpected error in %s %s", request.method, request.path, exc_info=exc)
+    return error_response(
+        request, 500, {"code": "server_error", "message": "Something went wrong on our side. It has been logged."}
+    )
 
 
 api.add_router("", people.router)

@@ -291,7 +291,7 @@ class ReasonIn(StrictIn):
 class PromptAnswerIn(StrictIn):
     prompt: Prompt
     result: PromptResult
-    value: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=1)
+    value: Decimal | None = Field(default=None, ge=0, max_digits=7, decimal_places=1)
     note: LongText = ""
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 
 from carebook.access.models import User
@@ -819,11 +820,12 @@ def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
 _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("initials", "CC", "Given: the initials of who gave it"),
     ("witnessed", "CC/SS", "Controlled drug given: who gave it / who witnessed it"),
-    ("late", LATE_MARK, "Late entry: recorded more than 15 minutes after the time it was given"),
+    ("late", LATE_MARK, "Late entry: recorded more than {late} minutes after the time it was given"),
     ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
     ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
     ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),
     ("no_dose", "Shaded", "No dose due"),
+    ("due", "Outlined", "Due now: within its time window, not yet recorded"),
 )
 
 
@@ -838,11 +840,16 @@ def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarP
         used_symbols.add("late")
     if any(e.in_error for e in entries):
         used_symbols.add("in_error")
-    for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE):
+    for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE, CellState.DUE):
         if state in states:
             used_symbols.add(str(state))
     used_codes = {e.code for e in entries}
-    items = [MarKeyItem(symbol, meaning, "symbol", name in used_symbols) for name, symbol, meaning in _SYMBOLS]
+    late = settings.CAREBOOK["LATE_ENTRY_MINUTES"]
+    items = [
+        MarKeyItem(symbol, meaning.format(late=late), "symbol", name in used_symbols)
+        for name, symbol, meaning in _SYMBOLS
+        if name != "due" or name in used_symbols
+    ]
     for outcome, code in MAR_CODES.items():
         if code:
             items.append(MarKeyItem(code, Outcome(outcome).label, "code", code in used_codes))

@@ -101,6 +101,10 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
     start = data.start_date or today
     if start < today - dt.timedelta(days=366):
         raise ValidationFailed("The start date is more than a year ago.", field="start_date")
+    if start > today + dt.timedelta(days=366):
+        raise ValidationFailed("The start date is more than a year ahead.", field="start_date")
+    if data.end_date is not None and data.end_date > start + dt.timedelta(days=10 * 366):
+        raise ValidationFailed("The end date is more than ten years after the start.", field="end_date")
     course_days = _whole_number(data.course_days, "course_days", "The course length")
     if course_days is not None and data.end_date is not None:
         raise ValidationFailed("Give either an end date or a course length, not both.", field="course_days")

@@ -58,3 +58,25 @@ def test_discontinuing_withdraws_future_unrecorded_doses_only(world, twice_daily
         .exclude(state="withdrawn")
         .exists()
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"start_date": dt.date(9999, 12, 1), "course_days": 60}, "start_date"),
+        ({"end_date": dt.date(9999, 12, 31)}, "end_date"),
+        ({"course_days": "three"}, "course_days"),
+        ({"schedule_kind": "every_n_days", "interval_days": "x"}, "interval_days"),
+        ({"dose_min": "NaN"}, "dose_min"),
+        ({"dose_min": "1e9"}, "dose_min"),
+        ({"times": ["8am"]}, "times"),
+    ],
+)
+def test_out_of_range_prescription_input_is_a_field_error_not_a_crash(world, overrides, field):
+    from carebook.core.errors import ValidationFailed
+    from carebook.medication.models import Prescription
+
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationFailed) as err:
+        prescribe(world.ada, MedicineFactory(), by=world.sam, **overrides)
+    assert err.value.field == field
+    assert not Prescription.objects.exists()

@@ -286,6 +286,35 @@ def test_pending_past_window_future_withdrawn_and_no_dose_cells(world):
     assert [r.medicine_name for r in april.prescriptions] == ["Amlodipine"]
 
 
+def test_suspended_then_resumed_shows_withdrawn_days_and_both_events(world):
+    from carebook.medication.services.prescriptions import prescription_resume, prescription_suspend
+
+    rx = prescribe_for_month(world, MedicineFactory(name="Warfarin", high_risk=True))
+    with time_machine.travel(local(dt.date(2026, 3, 5), "12:00"), tick=False):
+        prescription_suspend(prescription=rx, by=world.sam, reason="INR too high")
+    with time_machine.travel(local(dt.date(2026, 3, 8), "07:30"), tick=False):
+        prescription_resume(prescription=rx, by=world.sam, reason="INR back in range")
+    chart = build(world.ada)
+    [summary] = chart.prescriptions
+    row = summary.rows[0]
+    assert row.cells[4].state == CellState.NOT_RECORDED  # 5 March, 08:00: before the suspension at noon
+    assert [row.cells[n].state for n in (5, 6)] == [CellState.WITHDRAWN, CellState.WITHDRAWN]
+    assert row.cells[7].state == CellState.NOT_RECORDED  # 8 March: resumed at 07:30, the 08:00 dose was due again
+    assert summary.status == "active" and summary.status_note == ""
+    assert [h.split(" on ")[0] for h in summary.history] == ["Suspended", "Resumed"]
+    assert "INR too high" in summary.history[0]
+    assert [f.short for f in summary.flags] == ["HR"]
+
+
+def test_a_dose_in_its_window_now_is_due_and_the_key_explains_the_outline(world, ramipril):
+    chart = build(world.ada, now=local(dt.date(2026, 3, 10), "08:20"))
+    assert cell(chart, "Ramipril", 10).state == CellState.DUE
+    assert cell(chart, "Ramipril", 9).state == CellState.NOT_RECORDED
+    assert cell(chart, "Ramipril", 11).state == CellState.FUTURE
+    assert any(k.symbol == "Outlined" and k.used for k in chart.key)
+    assert chart.days[9].is_today
+
+
 def test_superseded_version_is_shown_with_its_status_beside_the_new_one(world):
     old = prescribe_for_month(world, MedicineFactory(name="Furosemide", strength="20 mg"))
     change_at = local(dt.date(2026, 3, 10), "12:00")
@@ -522,6 +551,24 @@ def test_pdf_is_an_a4_landscape_attachment(world, ramipril, paracetamol, client)
     assert boxes and all(width > height for width, height in boxes)
     width, height = boxes[0]
     assert abs(width - 841.89) < 1 and abs(height - 595.28) < 1  # A4 landscape in points
+
+
+def test_an_empty_month_still_makes_a_chart_page_json_and_pdf(world, client):
+    chart = build(world.bert)
+    assert chart.prescriptions == [] and chart.prn == [] and chart.staff == []
+    assert json.loads(json.dumps(mar_chart_as_json(chart)))["prescriptions"] == []
+    assert render_mar_pdf(chart).startswith(b"%PDF")
+    html = page(client, world.carla, world.bert, "2026-03").content.decode()
+    assert "No medicines at set times this month." in html
+
+
+def test_pdf_filename_is_plain_ascii(world):
+    from carebook.medication.views.mar import pdf_filename
+
+    world.ada.family_name = "Ó Briain-Núñez"
+    assert pdf_filename(world.ada, MARCH) == "MAR-O-Briain-Nunez-2026-03.pdf"
+    world.ada.family_name = '"; rm -rf'
+    assert pdf_filename(world.ada, MARCH) == "MAR-rm-rf-2026-03.pdf"
 
 
 def test_pdf_html_carries_the_header_footer_and_page_numbers(world, ramipril):

@@ -218,7 +218,9 @@ def test_patch_every_three_days_days_of_week_and_a_course(client, world, medicin
     client.post(url, valid_form(patch, schedule_kind="every_n_days", interval_days="3", time_1="09:00", time_2=""))
     client.post(url, valid_form(medicines, schedule_kind="days_of_week", days_of_week=["0", "3"], time_2=""))
     client.post(url, valid_form(medicines, course_days="7"))
-    every3, weekly, course = Prescription.objects.order_by("entered_at", "id")
+    every3 = Prescription.objects.get(schedule_kind="every_n_days")
+    weekly = Prescription.objects.get(schedule_kind="days_of_week")
+    course = Prescription.objects.get(course_days__isnull=False)
     assert every3.interval_days == 3 and every3.route == "oral" and every3.times == ["09:00"]
     assert weekly.days_of_week == [0, 3]
     assert course.course_days == 7 and course.end_date == dt.date(2026, 6, 16)
@@ -373,7 +375,8 @@ def test_change_makes_a_new_version_and_the_old_one_stays_visible(client, world,
     old_page = client.get(reverse("medication:prescription", args=[old.pk])).content.decode()
     assert 'data-testid="old-version"' in old_page and reverse("medication:prescription", args=[new.pk]) in old_page
     assert "Version 1 of 2" in old_page and 'data-testid="actions"' not in old_page
-    # A superseded version cannot be changed again: the service refuses, the page says so
+    # A superseded version cannot be changed again: the page sends you back, the service refuses a POST
+    assert client.get(url)["Location"] == reverse("medication:prescription", args=[old.pk])
     again = client.post(url, {**data, "reason": "again"})
     assert again.status_code == 409 and "replaced by a newer version" in again.content.decode().lower()
     assert Prescription.objects.count() == 2
@@ -442,3 +445,19 @@ def test_changes_to_a_prescription_elsewhere_are_not_found(client, world, medici
         assert client.post(reverse(f"medication:{name}", args=[rx.pk]), {"reason": "x"}).status_code == 404
     rx.refresh_from_db()
     assert rx.status == "active" and not TranscriptionCheck.objects.exists()
+
+
+def test_a_stopped_entry_is_not_offered_for_checking(client, world, medicines):
+    from carebook.medication.services.prescriptions import prescription_discontinue
+
+    rx = prescribe(world.ada, medicines, by=world.sam)
+    prescription_discontinue(prescription=rx, by=world.sam, reason="Entered for the wrong person")
+    signed_in(client, world.tia)
+    url = reverse("medication:prescription_check", args=[rx.pk])
+    assert client.get(url)["Location"] == reverse("medication:prescription", args=[rx.pk])
+    assert client.post(url, {"confirm": "yes"}).status_code == 409
+    assert not TranscriptionCheck.objects.exists()
+    assert (
+        'data-testid="check-button"'
+        not in client.get(reverse("medication:prescription", args=[rx.pk])).content.decode()
+    )

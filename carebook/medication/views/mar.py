@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -59,7 +60,9 @@ def mar_page(request: HttpRequest, person_id: str) -> HttpResponse:
 
 
 def pdf_filename(person: Person, month: dt.date) -> str:
-    surname = re.sub(r"[^A-Za-z0-9-]+", "", person.family_name.replace(" ", "-")) or "person"
+    """MAR-<surname>-<YYYY-MM>.pdf, the surname reduced to plain ASCII letters, digits and hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", person.family_name).encode("ascii", "ignore").decode()
+    surname = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-") or "person"
     return f"MAR-{surname}-{month:%Y-%m}.pdf"
 
 

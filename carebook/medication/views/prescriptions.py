@@ -19,7 +19,7 @@ from django.urls import URLPattern, path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carebook.access.policy import Action, can
+from carebook.access.policy import Action, can, require
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.web import form_errors_from
@@ -66,8 +66,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 def medicine_search(request: HttpRequest) -> HttpResponse:
     """Matching medicines as radio options (htmx); without htmx, a page listing them."""
-    if not can(request.user, Action.VIEW_PRESCRIPTIONS):
-        raise PermissionDenied("Your role may not view medicines.")
+    require(request.user, Action.VIEW_PRESCRIPTIONS)
     search = selectors.medicine_search(request.GET.get("q", ""), keep_id=request.GET.get("medicine_id"))
     context = {"search": search, "selected_id": str(search.selected.pk) if search.selected else ""}
     template = "medication/medicine_search_results.html" if _is_htmx(request) else "medication/medicine_search.html"
@@ -138,6 +137,9 @@ def prescription_new(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def prescription_change(request: HttpRequest, prescription_id: str) -> HttpResponse:
     old = access_prescription_for_user(request.user, prescription_id, Action.MANAGE_PRESCRIPTIONS)
+    if request.method == "GET" and old.status not in selectors.OPEN_STATUSES:
+        messages.info(request, f"This version is {old.get_status_display().lower()}, so it cannot be changed.")
+        return redirect("medication:prescription", prescription_id=old.pk)
     if request.method == "GET":
         form = PrescriptionForm(initial=PrescriptionForm.initial_from(old, clock.today()))
         return _form_page(request, person=old.person, form=form, errors={}, prescription=old)
@@ -300,6 +302,9 @@ def prescription_check(request: HttpRequest, prescription_id: str) -> HttpRespon
     check = selectors.transcription_check_of(prescription)
     if check is not None:
         messages.info(request, f"This prescription was already checked by {check.checked_by.display_name}.")
+        return redirect("medication:prescription", prescription_id=prescription.pk)
+    if request.method == "GET" and not selectors.awaiting_check(prescription, checked=False):
+        messages.info(request, f"This version is {prescription.get_status_display().lower()}: it is not checked.")
         return redirect("medication:prescription", prescription_id=prescription.pk)
     errors: dict[str, str] = {}
     note = ""

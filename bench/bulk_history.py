@@ -1,0 +1,388 @@
+"""Months of medication rounds written straight into the tables, for the benchmark.
+
+Recording 400,000 doses through the services would take an hour, so the benchmark writes its history in
+bulk (executemany on SQLite, COPY on PostgreSQL). The rows keep every rule the services keep:
+
+- a due dose for every slot the schedule gives (``rules.scheduled_slots``, as the services generate them),
+  from the moment the prescription was entered up to the due-dose horizon;
+- at most one effective (completed) administration per due dose, and that dose marked recorded; a
+  corrected record is marked entered in error, with its AdministrationCorrection, and its replacement
+  points at it (``corrects``);
+- every administration has its safety prompt answers (a reading for digoxin and insulin), a given
+  controlled drug has a witness who is not the recorder, a patch or injection has its site, a PRN dose
+  has its reason and a follow-up, and PRN doses respect the minimum interval and the 24-hour maximum;
+- nothing is recorded before its dose window opens, and nothing after the location's cutoff.
+
+What it leaves out: audit events for the bulk rows (the audit table is written, never read, by the
+pages and the API measured here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+from carebook.medication import rules
+from carebook.medication.models import (
+    Administration,
+    AdministrationCorrection,
+    DueDose,
+    Medicine,
+    Outcome,
+    Prescription,
+    PrnFollowUp,
+    PromptAnswer,
+)
+from carebook.medication.services.doses import schedule_of
+
+DUE_FIELDS = (
+    "id", "prescription", "person", "location", "scheduled_at", "local_date", "local_time", "state", "withdrawn_at",
+    "withdrawn_reason",
+)  # fmt: skip
+ADMIN_FIELDS = (
+    "id", "due_dose", "prescription", "person", "location", "outcome", "reason", "dose_given", "dose_unit",
+    "administered_at", "recorded_at", "recorded_by", "late_entry", "witness", "witnessed_at", "site", "observations",
+    "prn_reason", "idempotency_key", "status", "corrects",
+)  # fmt: skip
+PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at")
+CORRECTION_FIELDS = ("administration", "reason", "by", "at")
+FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded_at")
+
+PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
+INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
+WITNESSED = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED})
+PRN_CHANCE = 0.25  # of a PRN dose on a given day
+
+
+def _columns(model: type[Model], names: Sequence[str]) -> list[str]:
+    """The columns for ``names``; refuses to run if the model has a field this writer does not fill."""
+    concrete = {f.name for f in model._meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))}
+    missing = concrete - set(names)
+    if missing:
+        raise RuntimeError(f"{model.__name__} has fields the bulk history does not fill: {sorted(missing)}")
+    return [model._meta.get_field(n).column for n in names]  # type: ignore[union-attr]
+
+
+class TableWriter:
+    """Writes tuples into a table with the fastest path of the database in use."""
+
+    def __init__(self) -> None:
+        self.sqlite = connection.vendor == "sqlite"
+
+    def uuid(self, value: uuid.UUID | None) -> Any:
+        if value is None:
+            return None
+        return value.hex if self.sqlite else value
+
+    def moment(self, value: dt.datetime | None) -> Any:
+        if value is None:
+            return None
+        if self.sqlite:
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        return value
+
+    def day(self, value: dt.date) -> Any:
+        return value.isoformat() if self.sqlite else value
+
+    def time(self, value: dt.time) -> Any:
+        return value.isoformat() if self.sqlite else value
+
+    def decimal(self, value: Decimal | None) -> Any:
+        if value is None:
+            return None
+        return str(value) if self.sqlite else value
+
+    def write(self, model: type[Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        table = model._meta.db_table
+        columns = _columns(model, names)
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            if self.sqlite:
+                marks = ", ".join("?" for _ in columns)
+                cursor.cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # type: ignore[union-attr]  # noqa: S608
+            else:
+                with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                    for row in rows:
+                        copy.write_row(row)
+
+
+@dataclass
+class LocationStaff:
+    carers: list[int]  # user ids who record doses
+    seniors: list[int]  # user ids who witness controlled drugs (never the recorder)
+
+
+@dataclass
+class HistoryCounts:
+    due_doses: int = 0
+    administrations: int = 0
+    prompt_answers: int = 0
+    corrections: int = 0
+    follow_ups: int = 0
+    pending: int = 0
+
+
+@dataclass
+class _Batch:
+    due: list[tuple[Any, ...]] = field(default_factory=list)
+    admins: list[tuple[Any, ...]] = field(default_factory=list)
+    prompts: list[tuple[Any, ...]] = field(default_factory=list)
+    corrections: list[tuple[Any, ...]] = field(default_factory=list)
+    follow_ups: list[tuple[Any, ...]] = field(default_factory=list)
+    now_recorded: list[Any] = field(default_factory=list)  # existing pending due doses that history records
+
+
+class HistoryWriter:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        staff: dict[Any, LocationStaff],
+        cutoffs: dict[Any, dt.datetime],
+        horizon_end: dt.datetime,
+    ) -> None:
+        self.rng = rng
+        self.staff = staff
+        self.cutoffs = cutoffs
+        self.horizon_end = horizon_end
+        self.w = TableWriter()
+        self.counts = HistoryCounts()
+        self.batch = _Batch()
+        self._prompt_cache: dict[tuple[str, str, str], list[tuple[str, str, str, bool]]] = {}
+
+    # --- the prompts a carer answers ---
+    def _prompt_plan(self, check: str, outcome: str, failed: str) -> list[tuple[str, str, str, bool]]:
+        key = (check, outcome, failed)
+        plan = self._prompt_cache.get(key)
+        if plan is None:
+            plan = []
+            if outcome in (Outcome.ASLEEP, Outcome.NAUSEA_VOMITING):
+                plan = [("right_person", "confirmed", "", False)]
+            else:
+                for prompt in rules.prompts_for(check):
+                    reading = prompt in rules.READING_PROMPTS
+                    if prompt == failed:
+                        plan.append((prompt, "failed", "Declined." if prompt == "consent" else "Below limit.", reading))
+                        break
+                    plan.append((prompt, "confirmed", "", reading))
+            self._prompt_cache[key] = plan
+        return plan
+
+    def _add_admin(
+        self,
+        *,
+        rx: Prescription,
+        due_id: uuid.UUID | None,
+        outcome: str,
+        at: dt.datetime,
+        reading: Decimal | None = None,
+        failed: str = "",
+        reason: str = "",
+        dose_given: Decimal | None = None,
+        site: str = "",
+        prn_reason: str = "",
+        status: str = Administration.Status.COMPLETED,
+        corrects: uuid.UUID | None = None,
+    ) -> tuple[uuid.UUID, int]:
+        w, b = self.w, self.batch
+        staff = self.staff[rx.person.location_id]
+        recorder = self.rng.choice(staff.carers)
+        witness = None
+        taken = outcome in (Outcome.GIVEN, Outcome.GIVEN_PARTIAL)
+        if rx.medicine.needs_witness and outcome in WITNESSED:
+            witness = next(s for s in staff.seniors if s != recorder)
+        recorded = at + dt.timedelta(seconds=self.rng.randrange(5, 90))
+        admin_id = uuid.uuid4()
+        b.admins.append(
+            (
+                w.uuid(admin_id),
+                w.uuid(due_id),
+                w.uuid(rx.pk),
+                w.uuid(rx.person_id),
+                w.uuid(rx.person.location_id),
+                outcome,
+                reason,
+                w.decimal(dose_given if taken else None),
+                rx.dose_unit if taken else "",
+                w.moment(at),
+                w.moment(recorded),
+                recorder,
+                False,
+                witness,
+                w.moment(recorded) if witness else None,
+                site,
+                "",
+                prn_reason,
+                None,
+                status,
+                w.uuid(corrects),
+            )
+        )
+        stamp = w.moment(recorded)
+        admin_ref = w.uuid(admin_id)
+        for position, (prompt, result, note, reading_prompt) in enumerate(self._prompt_plan(rx.effective_check, outcome, failed)):
+            b.prompts.append((admin_ref, position, prompt, result, w.decimal(reading) if reading_prompt else None, note, stamp))
+        self.counts.administrations += 1
+        return admin_id, recorder
+
+    # --- one prescription's history ---
+    def add_prescription(self, rx: Prescription, existing: dict[tuple[dt.date, dt.time], tuple[Any, str]]) -> None:
+        if rx.is_prn:
+            self._add_prn(rx)
+            return
+        w, b, rng = self.w, self.batch, self.rng
+        cutoff = self.cutoffs[rx.person.location_id]
+        medicine: Medicine = rx.medicine
+        critical = medicine.time_critical
+        check = rx.effective_check
+        sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
+        site_turn = rng.randrange(len(sites))
+        for slot in rules.scheduled_slots(schedule_of(rx), rx.entered_at, self.horizon_end):
+            offset = rng.gauss(6, 10)
+            offset = min(max(offset, -10), 25) if critical else min(max(offset, -25), 50)
+            at = slot.scheduled_at + dt.timedelta(minutes=offset)
+            found = existing.get((slot.local_date, slot.local_time))
+            due_id = found[0] if found else uuid.uuid4()
+            recorded = at < cutoff
+            if found is None:
+                b.due.append(
+                    (
+                        w.uuid(due_id),
+                        w.uuid(rx.pk),
+                        w.uuid(rx.person_id),
+                        w.uuid(rx.person.location_id),
+                        w.moment(slot.scheduled_at),
+                        w.day(slot.local_date),
+                        w.time(slot.local_time),
+                        DueDose.State.RECORDED if recorded else DueDose.State.PENDING,
+                        None,
+                        "",
+                    )
+                )
+                self.counts.due_doses += 1
+            elif recorded:
+                b.now_recorded.append(due_id)
+            if not recorded:
+                self.counts.pending += 1
+                continue
+            reading: Decimal | None = None
+            outcome, failed, reason = Outcome.GIVEN, "", ""
+            if check == "pulse":
+                pulse = rng.randrange(56, 96)
+                reading = Decimal(pulse)
+                if pulse < 60:
+                    outcome, failed, reason = Outcome.NOT_REQUIRED, "pulse", f"Pulse {pulse}: withheld, GP told."
+            elif check == "blood_glucose":
+                reading = Decimal(rng.randrange(50, 135)) / 10
+            roll = rng.random()
+            if outcome == Outcome.GIVEN:
+                if roll < 0.03:
+                    outcome, failed, reason = Outcome.REFUSED, "consent", "Refused. Will offer again."
+                elif roll < 0.04:
+                    outcome, reason = Outcome.ASLEEP, "Asleep. Offered when awake."
+                elif roll < 0.045:
+                    outcome, reason = Outcome.NAUSEA_VOMITING, "Felt sick."
+            dose = rx.dose_max if rx.is_variable_dose and roll > 0.5 else rx.dose_min
+            site = ""
+            if medicine.site_recorded and outcome == Outcome.GIVEN:
+                site = sites[site_turn % len(sites)]
+                site_turn += 1
+            if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
+                # A mistake, corrected: the first record entered in error, the refusal recorded after it.
+                wrong, _ = self._add_admin(
+                    rx=rx, due_id=due_id, outcome=outcome, at=at, reading=reading, dose_given=dose, site=site,
+                    status=Administration.Status.ENTERED_IN_ERROR,
+                )  # fmt: skip
+                senior = self.staff[rx.person.location_id].seniors[0]
+                b.corrections.append((w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5))))
+                self.counts.corrections += 1
+                self._add_admin(
+                    rx=rx, due_id=due_id, outcome=Outcome.REFUSED, at=at + dt.timedelta(minutes=6), failed="consent",
+                    reason="Refused (corrected record).", corrects=wrong,
+                )  # fmt: skip
+                continue
+            self._add_admin(
+                rx=rx, due_id=due_id, outcome=outcome, at=at, reading=reading, failed=failed, reason=reason,
+                dose_given=dose, site=site,
+            )  # fmt: skip
+
+    def _add_prn(self, rx: Prescription) -> None:
+        rng, w, b = self.rng, self.w, self.batch
+        cutoff = self.cutoffs[rx.person.location_id]
+        assert rx.prn_min_interval_minutes is not None and rx.prn_max_quantity_24h is not None
+        interval = dt.timedelta(minutes=rx.prn_min_interval_minutes)
+        history: list[rules.PrnDose] = []
+        day = rx.entered_at.date() + dt.timedelta(days=1)
+        while True:
+            at = dt.datetime.combine(day, dt.time(rng.randrange(8, 20), rng.randrange(60)), tzinfo=dt.UTC)
+            if at + dt.timedelta(hours=1) >= cutoff:
+                break
+            day += dt.timedelta(days=1)
+            if rng.random() >= PRN_CHANCE:
+                continue
+            dose = rx.dose_min if rng.random() < 0.6 else rx.dose_max
+            recent = [d for d in history if d.at > at - dt.timedelta(hours=48)]
+            if rules.prn_next_allowed(history=recent, now=at, quantity=dose, min_interval=interval,
+                                      max_24h=rx.prn_max_quantity_24h) is not None:  # fmt: skip
+                continue
+            history.append(rules.PrnDose(at=at, quantity=dose))
+            admin_id, recorder = self._add_admin(
+                rx=rx, due_id=None, outcome=Outcome.GIVEN, at=at, dose_given=dose, prn_reason="Asked for it: in pain.",
+                reading=Decimal("70") if rx.effective_check else None,
+            )  # fmt: skip
+            follow = at + dt.timedelta(minutes=rng.randrange(30, 61))
+            b.follow_ups.append((w.uuid(admin_id), "effective", "Comfortable.", recorder, w.moment(follow)))
+            self.counts.follow_ups += 1
+
+    # --- writing ---
+    def pending_rows(self) -> int:
+        return len(self.batch.prompts)
+
+    def flush(self) -> None:
+        w, b = self.w, self.batch
+        w.write(DueDose, DUE_FIELDS, b.due)
+        if b.now_recorded:
+            for start in range(0, len(b.now_recorded), 500):
+                chunk = b.now_recorded[start : start + 500]
+                DueDose.objects.filter(pk__in=chunk).update(state=DueDose.State.RECORDED)
+        w.write(Administration, ADMIN_FIELDS, b.admins)
+        w.write(PromptAnswer, PROMPT_FIELDS, b.prompts)
+        w.write(AdministrationCorrection, CORRECTION_FIELDS, b.corrections)
+        w.write(PrnFollowUp, FOLLOW_UP_FIELDS, b.follow_ups)
+        self.counts.prompt_answers += len(b.prompts)
+        self.batch = _Batch()
+
+
+def write_history(
+    prescriptions: Iterable[Prescription],
+    *,
+    rng: random.Random,
+    staff: dict[Any, LocationStaff],
+    cutoffs: dict[Any, dt.datetime],
+    horizon_end: dt.datetime,
+    flush_every: int = 200_000,
+) -> HistoryCounts:
+    """Write the history of ``prescriptions`` (with medicine and person joined). Call inside a transaction."""
+    prescriptions = list(prescriptions)
+    existing: dict[Any, dict[tuple[dt.date, dt.time], tuple[Any, str]]] = {}
+    for dose_id, rx_id, day, time, state in DueDose.objects.filter(
+        prescription_id__in=[rx.pk for rx in prescriptions]
+    ).values_list("id", "prescription_id", "local_date", "local_time", "state"):
+        existing.setdefault(rx_id, {})[(day, time)] = (dose_id, state)
+    writer = HistoryWriter(rng=rng, staff=staff, cutoffs=cutoffs, horizon_end=horizon_end)
+    for rx in prescriptions:
+        writer.add_prescription(rx, existing.get(rx.pk, {}))
+        if writer.pending_rows() >= flush_every:
+            writer.flush()
+    writer.flush()
+    return writer.counts
