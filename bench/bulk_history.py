@@ -44,14 +44,40 @@ from carebook.medication.models import (
 from carebook.medication.services.doses import schedule_of
 
 DUE_FIELDS = (
-    "id", "prescription", "person", "location", "scheduled_at", "local_date", "local_time", "state", "withdrawn_at",
+    "id",
+    "prescription",
+    "person",
+    "location",
+    "scheduled_at",
+    "local_date",
+    "local_time",
+    "state",
+    "withdrawn_at",
     "withdrawn_reason",
-)  # fmt: skip
+)
 ADMIN_FIELDS = (
-    "id", "due_dose", "prescription", "person", "location", "outcome", "reason", "dose_given", "dose_unit",
-    "administered_at", "recorded_at", "recorded_by", "late_entry", "witness", "witnessed_at", "site", "observations",
-    "prn_reason", "idempotency_key", "status", "corrects",
-)  # fmt: skip
+    "id",
+    "due_dose",
+    "prescription",
+    "person",
+    "location",
+    "outcome",
+    "reason",
+    "dose_given",
+    "dose_unit",
+    "administered_at",
+    "recorded_at",
+    "recorded_by",
+    "late_entry",
+    "witness",
+    "witnessed_at",
+    "site",
+    "observations",
+    "prn_reason",
+    "idempotency_key",
+    "status",
+    "corrects",
+)
 PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at")
 CORRECTION_FIELDS = ("administration", "reason", "by", "at")
 FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded_at")
@@ -64,11 +90,15 @@ PRN_CHANCE = 0.25  # of a PRN dose on a given day
 
 def _columns(model: type[Model], names: Sequence[str]) -> list[str]:
     """The columns for ``names``; refuses to run if the model has a field this writer does not fill."""
-    concrete = {f.name for f in model._meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))}
+    concrete = {
+        f.name
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and f.get_internal_type().endswith("AutoField"))
+    }
     missing = concrete - set(names)
     if missing:
         raise RuntimeError(f"{model.__name__} has fields the bulk history does not fill: {sorted(missing)}")
-    return [model._meta.get_field(n).column for n in names]  # type: ignore[union-attr]
+    return [str(model._meta.get_field(n).column) for n in names]  # type: ignore[union-attr]
 
 
 class TableWriter:
@@ -230,8 +260,12 @@ class HistoryWriter:
         )
         stamp = w.moment(recorded)
         admin_ref = w.uuid(admin_id)
-        for position, (prompt, result, note, reading_prompt) in enumerate(self._prompt_plan(rx.effective_check, outcome, failed)):
-            b.prompts.append((admin_ref, position, prompt, result, w.decimal(reading) if reading_prompt else None, note, stamp))
+        for position, (prompt, result, note, reading_prompt) in enumerate(
+            self._prompt_plan(rx.effective_check, outcome, failed)
+        ):
+            b.prompts.append(
+                (admin_ref, position, prompt, result, w.decimal(reading) if reading_prompt else None, note, stamp)
+            )
         self.counts.administrations += 1
         return admin_id, recorder
 
@@ -300,21 +334,41 @@ class HistoryWriter:
             if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
                 # A mistake, corrected: the first record entered in error, the refusal recorded after it.
                 wrong, _ = self._add_admin(
-                    rx=rx, due_id=due_id, outcome=outcome, at=at, reading=reading, dose_given=dose, site=site,
+                    rx=rx,
+                    due_id=due_id,
+                    outcome=outcome,
+                    at=at,
+                    reading=reading,
+                    dose_given=dose,
+                    site=site,
                     status=Administration.Status.ENTERED_IN_ERROR,
-                )  # fmt: skip
+                )
                 senior = self.staff[rx.person.location_id].seniors[0]
-                b.corrections.append((w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5))))
+                b.corrections.append(
+                    (w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5)))
+                )
                 self.counts.corrections += 1
                 self._add_admin(
-                    rx=rx, due_id=due_id, outcome=Outcome.REFUSED, at=at + dt.timedelta(minutes=6), failed="consent",
-                    reason="Refused (corrected record).", corrects=wrong,
-                )  # fmt: skip
+                    rx=rx,
+                    due_id=due_id,
+                    outcome=Outcome.REFUSED,
+                    at=at + dt.timedelta(minutes=6),
+                    failed="consent",
+                    reason="Refused (corrected record).",
+                    corrects=wrong,
+                )
                 continue
             self._add_admin(
-                rx=rx, due_id=due_id, outcome=outcome, at=at, reading=reading, failed=failed, reason=reason,
-                dose_given=dose, site=site,
-            )  # fmt: skip
+                rx=rx,
+                due_id=due_id,
+                outcome=outcome,
+                at=at,
+                reading=reading,
+                failed=failed,
+                reason=reason,
+                dose_given=dose,
+                site=site,
+            )
 
     def _add_prn(self, rx: Prescription) -> None:
         rng, w, b = self.rng, self.w, self.batch
@@ -332,14 +386,23 @@ class HistoryWriter:
                 continue
             dose = rx.dose_min if rng.random() < 0.6 else rx.dose_max
             recent = [d for d in history if d.at > at - dt.timedelta(hours=48)]
-            if rules.prn_next_allowed(history=recent, now=at, quantity=dose, min_interval=interval,
-                                      max_24h=rx.prn_max_quantity_24h) is not None:  # fmt: skip
+            if (
+                rules.prn_next_allowed(
+                    history=recent, now=at, quantity=dose, min_interval=interval, max_24h=rx.prn_max_quantity_24h
+                )
+                is not None
+            ):
                 continue
             history.append(rules.PrnDose(at=at, quantity=dose))
             admin_id, recorder = self._add_admin(
-                rx=rx, due_id=None, outcome=Outcome.GIVEN, at=at, dose_given=dose, prn_reason="Asked for it: in pain.",
+                rx=rx,
+                due_id=None,
+                outcome=Outcome.GIVEN,
+                at=at,
+                dose_given=dose,
+                prn_reason="Asked for it: in pain.",
                 reading=Decimal("70") if rx.effective_check else None,
-            )  # fmt: skip
+            )
             follow = at + dt.timedelta(minutes=rng.randrange(30, 61))
             b.follow_ups.append((w.uuid(admin_id), "effective", "Comfortable.", recorder, w.moment(follow)))
             self.counts.follow_ups += 1

@@ -1152,7 +1152,7 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
         used_names: set[str] = set()
         used_nhs: set[str] = set()
         n = size.residents_per_unit
-        home_slots = [(rowan, f"Room {i + 1}") for i in range(n)] + [(willow, f"Room {101 + i}") for i in range(n)]
+        home_slots = [(rowan, f"{i + 1}") for i in range(n)] + [(willow, f"{101 + i}") for i in range(n)]
         # Interleave the units so both get the special conditions first.
         home_slots = [s for pair in zip(home_slots[:n], home_slots[n:], strict=True) for s in pair]
         home_people = make_people(
