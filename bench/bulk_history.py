@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+from carebook.core import clock
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -189,6 +190,9 @@ class HistoryWriter:
         self.counts = HistoryCounts()
         self.batch = _Batch()
         self._prompt_cache: dict[tuple[str, str, str], list[tuple[str, str, str, bool]]] = {}
+        self._schedules: dict[Any, rules.Schedule] = {}
+        self._site_turn: dict[Any, int] = {}
+        self._prn_history: dict[Any, list[rules.PrnDose]] = {}
 
     # --- the prompts a carer answers ---
     def _prompt_plan(self, check: str, outcome: str, failed: str) -> list[tuple[str, str, str, bool]]:
@@ -269,143 +273,159 @@ class HistoryWriter:
         self.counts.administrations += 1
         return admin_id, recorder
 
-    # --- one prescription's history ---
-    def add_prescription(self, rx: Prescription, existing: dict[tuple[dt.date, dt.time], tuple[Any, str]]) -> None:
+    # --- one day of one prescription ---
+    def add_day(
+        self,
+        rx: Prescription,
+        day: dt.date,
+        existing: dict[tuple[dt.date, dt.time], tuple[Any, str]],
+    ) -> None:
         if rx.is_prn:
-            self._add_prn(rx)
+            self._prn_day(rx, day)
             return
+        schedule = self._schedules.get(rx.pk)
+        if schedule is None:
+            schedule = self._schedules[rx.pk] = schedule_of(rx)
+        if not rules.schedule_occurs_on(schedule, day):
+            return
+        day_start = max(clock.local_wall_time(day, dt.time(0, 0)), rx.entered_at)
+        day_end = min(clock.local_wall_time(day + dt.timedelta(days=1), dt.time(0, 0)), self.horizon_end)
+        for slot in rules.scheduled_slots(schedule, day_start, day_end):
+            if slot.local_date == day:
+                self._slot(rx, slot, existing)
+
+    def _slot(
+        self, rx: Prescription, slot: rules.Slot, existing: dict[tuple[dt.date, dt.time], tuple[Any, str]]
+    ) -> None:
         w, b, rng = self.w, self.batch, self.rng
         cutoff = self.cutoffs[rx.person.location_id]
         medicine: Medicine = rx.medicine
         critical = medicine.time_critical
         check = rx.effective_check
-        sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
-        site_turn = rng.randrange(len(sites))
-        for slot in rules.scheduled_slots(schedule_of(rx), rx.entered_at, self.horizon_end):
-            offset = rng.gauss(6, 10)
-            offset = min(max(offset, -10), 25) if critical else min(max(offset, -25), 50)
-            at = slot.scheduled_at + dt.timedelta(minutes=offset)
-            found = existing.get((slot.local_date, slot.local_time))
-            due_id = found[0] if found else uuid.uuid4()
-            recorded = at < cutoff
-            if found is None:
-                b.due.append(
-                    (
-                        w.uuid(due_id),
-                        w.uuid(rx.pk),
-                        w.uuid(rx.person_id),
-                        w.uuid(rx.person.location_id),
-                        w.moment(slot.scheduled_at),
-                        w.day(slot.local_date),
-                        w.time(slot.local_time),
-                        DueDose.State.RECORDED if recorded else DueDose.State.PENDING,
-                        None,
-                        "",
-                    )
+        offset = rng.gauss(6, 10)
+        offset = min(max(offset, -10), 25) if critical else min(max(offset, -25), 50)
+        at = slot.scheduled_at + dt.timedelta(minutes=offset)
+        found = existing.get((slot.local_date, slot.local_time))
+        due_id = found[0] if found else uuid.uuid4()
+        recorded = at < cutoff
+        if found is None:
+            b.due.append(
+                (
+                    w.uuid(due_id),
+                    w.uuid(rx.pk),
+                    w.uuid(rx.person_id),
+                    w.uuid(rx.person.location_id),
+                    w.moment(slot.scheduled_at),
+                    w.day(slot.local_date),
+                    w.time(slot.local_time),
+                    DueDose.State.RECORDED if recorded else DueDose.State.PENDING,
+                    None,
+                    "",
                 )
-                self.counts.due_doses += 1
-            elif recorded:
-                b.now_recorded.append(due_id)
-            if not recorded:
-                self.counts.pending += 1
-                continue
-            reading: Decimal | None = None
-            outcome, failed, reason = Outcome.GIVEN, "", ""
-            if check == "pulse":
-                pulse = rng.randrange(56, 96)
-                reading = Decimal(pulse)
-                if pulse < 60:
-                    outcome, failed, reason = Outcome.NOT_REQUIRED, "pulse", f"Pulse {pulse}: withheld, GP told."
-            elif check == "blood_glucose":
-                reading = Decimal(rng.randrange(50, 135)) / 10
-            roll = rng.random()
-            if outcome == Outcome.GIVEN:
-                if roll < 0.03:
-                    outcome, failed, reason = Outcome.REFUSED, "consent", "Refused. Will offer again."
-                elif roll < 0.04:
-                    outcome, reason = Outcome.ASLEEP, "Asleep. Offered when awake."
-                elif roll < 0.045:
-                    outcome, reason = Outcome.NAUSEA_VOMITING, "Felt sick."
-            dose = rx.dose_max if rx.is_variable_dose and roll > 0.5 else rx.dose_min
-            site = ""
-            if medicine.site_recorded and outcome == Outcome.GIVEN:
-                site = sites[site_turn % len(sites)]
-                site_turn += 1
-            if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
-                # A mistake, corrected: the first record entered in error, the refusal recorded after it.
-                wrong, _ = self._add_admin(
-                    rx=rx,
-                    due_id=due_id,
-                    outcome=outcome,
-                    at=at,
-                    reading=reading,
-                    dose_given=dose,
-                    site=site,
-                    status=Administration.Status.ENTERED_IN_ERROR,
-                )
-                senior = self.staff[rx.person.location_id].seniors[0]
-                b.corrections.append(
-                    (w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5)))
-                )
-                self.counts.corrections += 1
-                self._add_admin(
-                    rx=rx,
-                    due_id=due_id,
-                    outcome=Outcome.REFUSED,
-                    at=at + dt.timedelta(minutes=6),
-                    failed="consent",
-                    reason="Refused (corrected record).",
-                    corrects=wrong,
-                )
-                continue
-            self._add_admin(
+            )
+            self.counts.due_doses += 1
+        elif recorded:
+            b.now_recorded.append(due_id)
+        if not recorded:
+            self.counts.pending += 1
+            return
+        reading: Decimal | None = None
+        outcome, failed, reason = Outcome.GIVEN, "", ""
+        if check == "pulse":
+            pulse = rng.randrange(56, 96)
+            reading = Decimal(pulse)
+            if pulse < 60:
+                outcome, failed, reason = Outcome.NOT_REQUIRED, "pulse", f"Pulse {pulse}: withheld, GP told."
+        elif check == "blood_glucose":
+            reading = Decimal(rng.randrange(50, 135)) / 10
+        roll = rng.random()
+        if outcome == Outcome.GIVEN:
+            if roll < 0.03:
+                outcome, failed, reason = Outcome.REFUSED, "consent", "Refused. Will offer again."
+            elif roll < 0.04:
+                outcome, reason = Outcome.ASLEEP, "Asleep. Offered when awake."
+            elif roll < 0.045:
+                outcome, reason = Outcome.NAUSEA_VOMITING, "Felt sick."
+        dose = rx.dose_max if rx.is_variable_dose and roll > 0.5 else rx.dose_min
+        site = ""
+        if medicine.site_recorded and outcome == Outcome.GIVEN:
+            sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
+            turn = self._site_turn.get(rx.pk, rng.randrange(len(sites)))
+            self._site_turn[rx.pk] = turn + 1
+            site = sites[turn % len(sites)]
+        if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
+            # A mistake, corrected: the first record entered in error, the refusal recorded after it.
+            wrong, _ = self._add_admin(
                 rx=rx,
                 due_id=due_id,
                 outcome=outcome,
                 at=at,
                 reading=reading,
-                failed=failed,
-                reason=reason,
                 dose_given=dose,
                 site=site,
+                status=Administration.Status.ENTERED_IN_ERROR,
             )
-
-    def _add_prn(self, rx: Prescription) -> None:
-        rng, w, b = self.rng, self.w, self.batch
-        cutoff = self.cutoffs[rx.person.location_id]
-        assert rx.prn_min_interval_minutes is not None and rx.prn_max_quantity_24h is not None
-        interval = dt.timedelta(minutes=rx.prn_min_interval_minutes)
-        history: list[rules.PrnDose] = []
-        day = rx.entered_at.date() + dt.timedelta(days=1)
-        while True:
-            at = dt.datetime.combine(day, dt.time(rng.randrange(8, 20), rng.randrange(60)), tzinfo=dt.UTC)
-            if at + dt.timedelta(hours=1) >= cutoff:
-                break
-            day += dt.timedelta(days=1)
-            if rng.random() >= PRN_CHANCE:
-                continue
-            dose = rx.dose_min if rng.random() < 0.6 else rx.dose_max
-            recent = [d for d in history if d.at > at - dt.timedelta(hours=48)]
-            if (
-                rules.prn_next_allowed(
-                    history=recent, now=at, quantity=dose, min_interval=interval, max_24h=rx.prn_max_quantity_24h
-                )
-                is not None
-            ):
-                continue
-            history.append(rules.PrnDose(at=at, quantity=dose))
-            admin_id, recorder = self._add_admin(
+            senior = self.staff[rx.person.location_id].seniors[0]
+            b.corrections.append(
+                (w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5)))
+            )
+            self.counts.corrections += 1
+            self._add_admin(
                 rx=rx,
-                due_id=None,
-                outcome=Outcome.GIVEN,
-                at=at,
-                dose_given=dose,
-                prn_reason="Asked for it: in pain.",
-                reading=Decimal("70") if rx.effective_check else None,
+                due_id=due_id,
+                outcome=Outcome.REFUSED,
+                at=at + dt.timedelta(minutes=6),
+                failed="consent",
+                reason="Refused (corrected record).",
+                corrects=wrong,
             )
-            follow = at + dt.timedelta(minutes=rng.randrange(30, 61))
-            b.follow_ups.append((w.uuid(admin_id), "effective", "Comfortable.", recorder, w.moment(follow)))
-            self.counts.follow_ups += 1
+            return
+        self._add_admin(
+            rx=rx,
+            due_id=due_id,
+            outcome=outcome,
+            at=at,
+            reading=reading,
+            failed=failed,
+            reason=reason,
+            dose_given=dose,
+            site=site,
+        )
+
+    def _prn_day(self, rx: Prescription, day: dt.date) -> None:
+        rng, w, b = self.rng, self.w, self.batch
+        if rng.random() >= PRN_CHANCE:
+            return
+        cutoff = self.cutoffs[rx.person.location_id]
+        at = clock.local_wall_time(day, dt.time(rng.randrange(8, 21), rng.randrange(60)))
+        if at <= rx.entered_at or at + dt.timedelta(hours=1) >= cutoff:
+            return
+        assert rx.prn_min_interval_minutes is not None and rx.prn_max_quantity_24h is not None
+        dose = rx.dose_min if rng.random() < 0.6 else rx.dose_max
+        history = self._prn_history.setdefault(rx.pk, [])
+        recent = [d for d in history if d.at > at - dt.timedelta(hours=48)]
+        allowed = rules.prn_next_allowed(
+            history=recent,
+            now=at,
+            quantity=dose,
+            min_interval=dt.timedelta(minutes=rx.prn_min_interval_minutes),
+            max_24h=rx.prn_max_quantity_24h,
+        )
+        if allowed is not None:
+            return
+        history.append(rules.PrnDose(at=at, quantity=dose))
+        admin_id, recorder = self._add_admin(
+            rx=rx,
+            due_id=None,
+            outcome=Outcome.GIVEN,
+            at=at,
+            dose_given=dose,
+            prn_reason="Asked for it: in pain.",
+            reading=Decimal("70") if rx.effective_check else None,
+        )
+        follow = at + dt.timedelta(minutes=rng.randrange(30, 61))
+        b.follow_ups.append((w.uuid(admin_id), "effective", "Comfortable.", recorder, w.moment(follow)))
+        self.counts.follow_ups += 1
 
     # --- writing ---
     def pending_rows(self) -> int:
@@ -435,7 +455,8 @@ def write_history(
     horizon_end: dt.datetime,
     flush_every: int = 200_000,
 ) -> HistoryCounts:
-    """Write the history of ``prescriptions`` (with medicine and person joined). Call inside a transaction."""
+    """Write the history of ``prescriptions`` (with medicine and person joined), a day at a time, so rows land
+    in the order a live database would have them. Call inside a transaction."""
     prescriptions = list(prescriptions)
     existing: dict[Any, dict[tuple[dt.date, dt.time], tuple[Any, str]]] = {}
     for dose_id, rx_id, day, time, state in DueDose.objects.filter(
@@ -443,9 +464,13 @@ def write_history(
     ).values_list("id", "prescription_id", "local_date", "local_time", "state"):
         existing.setdefault(rx_id, {})[(day, time)] = (dose_id, state)
     writer = HistoryWriter(rng=rng, staff=staff, cutoffs=cutoffs, horizon_end=horizon_end)
-    for rx in prescriptions:
-        writer.add_prescription(rx, existing.get(rx.pk, {}))
+    day = min(clock.to_local(rx.entered_at).date() for rx in prescriptions)
+    last = clock.to_local(horizon_end).date()
+    while day <= last:
+        for rx in prescriptions:
+            writer.add_day(rx, day, existing.get(rx.pk, {}))
         if writer.pending_rows() >= flush_every:
             writer.flush()
+        day += dt.timedelta(days=1)
     writer.flush()
     return writer.counts

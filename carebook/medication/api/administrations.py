@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 
 from carebook.access.policy import Action, location_ids_for_user, require
 from carebook.medication import rules
@@ -61,7 +61,7 @@ def administration_record(
         description="A key made by the client (1 to 100 characters). A retry with the same key returns the first "
         "record (status 200), never a second one.",
     ),
-) -> tuple[int, dict]:
+) -> Status[dict]:
     """Record the outcome of a due dose (``due_dose_id``) or of a when-required dose (``prescription_id``).
 
     The safety prompts' answers come with it. Who recorded it is the signed-in user; when, the server clock.
@@ -94,7 +94,7 @@ def administration_record(
         ),
         idempotency_key=idempotency_key,
     )
-    return (200 if result.replayed else 201), _detail(result.administration.pk)
+    return Status(200 if result.replayed else 201, _detail(result.administration.pk))
 
 
 @router.get(

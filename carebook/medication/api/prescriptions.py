@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from carebook.access.policy import Action
 from carebook.medication.access import access_prescription_for_user
@@ -51,11 +51,11 @@ def prescriptions_list(
     response={201: PrescriptionOut, **WRITE_ERRORS},
     operation_id="prescription_create",
 )
-def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: PrescriptionIn) -> tuple[int, dict]:
+def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: PrescriptionIn) -> Status[dict]:
     """Enter a prescription from the prescriber's directions. It needs a transcription check before its first dose."""
     person = access_person_for_user(caller(request), person_id)
     rx = services.prescription_create(person=person, by=caller(request), data=_as_input(payload))
-    return 201, _fresh(rx.pk)
+    return Status(201, _fresh(rx.pk))
 
 
 @router.get(
@@ -75,13 +75,13 @@ def prescription_detail(request: HttpRequest, prescription_id: uuid.UUID) -> dic
 )
 def prescription_change(
     request: HttpRequest, prescription_id: uuid.UUID, payload: PrescriptionChangeIn
-) -> tuple[int, dict]:
+) -> Status[dict]:
     """Replace a prescription by a new version (the old one stays in the history). The new one needs a check."""
     rx = access_prescription_for_user(caller(request), prescription_id)
     new = services.prescription_change(
         prescription=rx, by=caller(request), data=_as_input(payload), reason=payload.reason
     )
-    return 201, _fresh(new.pk)
+    return Status(201, _fresh(new.pk))
 
 
 @router.post(
