@@ -19,6 +19,38 @@ from carebook.core.models import UUIDModel
 from carebook.medication.models.medicines import Medicine, RequiredCheck
 
 
+COUNTABLE_UNITS = frozenset(
+    {
+        "tablet",
+        "capsule",
+        "patch",
+        "drop",
+        "sachet",
+        "puff",
+        "application",
+        "suppository",
+        "unit",
+        "dose",
+        "spray",
+        "lozenge",
+        "pessary",
+        "injection",
+        "pen",
+        "vial",
+        "ampoule",
+    }
+)
+
+
+def format_quantity(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def unit_for(unit: str, quantity: Decimal) -> str:
+    """Plural of a countable unit ('2 tablets'); measures stay as they are ('5 mL')."""
+    return f"{unit}s" if unit in COUNTABLE_UNITS and quantity != 1 else unit
+
+
 class ScheduleKind(models.TextChoices):
     FIXED_TIMES = "fixed_times", "Every day at set times"
     DAYS_OF_WEEK = "days_of_week", "On set days of the week"
@@ -117,12 +149,12 @@ class Prescription(UUIDModel):
 
     @property
     def dose_text(self) -> str:
-        def fmt(value: Decimal) -> str:
-            return f"{value.normalize():f}"
-
+        """'1 tablet', '1 to 2 tablets', '5 mL'."""
+        top = self.dose_max if self.is_variable_dose else self.dose_min
+        unit = unit_for(self.dose_unit, top)
         if self.is_variable_dose:
-            return f"{fmt(self.dose_min)} to {fmt(self.dose_max)} {self.dose_unit}"
-        return f"{fmt(self.dose_min)} {self.dose_unit}"
+            return f"{format_quantity(self.dose_min)} to {format_quantity(self.dose_max)} {unit}"
+        return f"{format_quantity(self.dose_min)} {unit}"
 
     @property
     def effective_check(self) -> str:

@@ -369,7 +369,7 @@ def test_change_makes_a_new_version_and_the_old_one_stays_visible(client, world,
     assert old.dose_min == Decimal("1") and old.directions == "Take ONE tablet each morning"  # never edited
     page = client.get(response["Location"]).content.decode()
     assert "Version 2 of 2" in page and "GP increased the dose at review" in page
-    assert re.search(r"<del[^>]*>1 tablet</del>", page) and re.search(r"<ins[^>]*>2 tablet</ins>", page)
+    assert re.search(r"<del[^>]*>1 tablet</del>", page) and re.search(r"<ins[^>]*>2 tablets</ins>", page)
     assert "Awaiting transcription check" in page  # a changed prescription is checked again
     # The old version is still there, says it was replaced, and links to the new one
     old_page = client.get(reverse("medication:prescription", args=[old.pk])).content.decode()
