@@ -12,7 +12,7 @@ test:
 # Benchmarks at scale; figures written to docs/benchmarks.md.
 bench:
 	scripts/setup.sh --dev
-	.venv/bin/python bench/run.py
+	BENCH_PG_SERVER="$$(scripts/ensure_postgres.sh)" .venv/bin/python bench/run.py
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy carebook config

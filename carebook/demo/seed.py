@@ -206,6 +206,7 @@ class PersonPlan:
     person: Person
     sex: str  # "f" | "m"
     allergens: frozenset[str]
+    allergies: list[tuple[str, str, str, frozenset[str]]] = field(default_factory=list)
     regimens: list[Regimen] = field(default_factory=list)
 
 
@@ -229,7 +230,8 @@ def make_people(
                 used_names.add(f"{given} {family}")
                 break
         age = rng.choice(range(65, 103)) if rng.random() < 0.2 else rng.choice(range(78, 99))
-        born = today.replace(year=today.year - age) - dt.timedelta(days=rng.randrange(1, 360))
+        # Day 28 at most, so the year arithmetic works on 29 February too.
+        born = dt.date(today.year - age, today.month, min(today.day, 28)) - dt.timedelta(days=rng.randrange(1, 360))
         preferred = NICKNAMES.get(given, "") if rng.random() < 0.7 else ""
         if not preferred and rng.random() < 0.2:
             preferred = f"{'Mrs' if sex == 'f' else 'Mr'} {family}"
@@ -253,9 +255,8 @@ def make_people(
             gp_practice=practice,
             pharmacy=rng.choice(PHARMACIES),
         )
-        person._demo_allergies = allergies  # type: ignore[attr-defined]
         allergens = frozenset().union(*(a[3] for a in allergies)) if allergies else frozenset()
-        plans.append(PersonPlan(person=person, sex=sex, allergens=allergens))
+        plans.append(PersonPlan(person=person, sex=sex, allergens=allergens, allergies=allergies))
     return plans
 
 
@@ -265,7 +266,7 @@ def save_people(plans: list[PersonPlan]) -> None:
         [
             Allergy(person=p.person, substance=substance, reaction=reaction, severity=severity)
             for p in plans
-            for substance, reaction, severity, _ in p.person._demo_allergies  # type: ignore[attr-defined]
+            for substance, reaction, severity, _ in p.allergies
         ]
     )
 
@@ -1202,7 +1203,7 @@ def _enter_all(
 ) -> list[Prescription]:
     """The afternoon before go-live: a senior enters every MAR, and a second senior checks each entry."""
     rng = replay.rng
-    entered: list[Prescription] = []
+    entered: list[tuple[Prescription, User]] = []
     for plan in plans:
         home_care = plan.person.location.kind == Location.Kind.HOME_CARE
         enterer = staff["senior.ravi"] if home_care else staff["senior.sara"]
@@ -1213,20 +1214,15 @@ def _enter_all(
                 continue  # courses start during the replayed week
             replay.clock.tick(rng.choice(range(20, 50)))
             # The Carebook MAR starts on go-live day: earlier doses are on the paper MAR.
-            start = go_live
-            data = prescription_input(regimen, medicines, start=start, prescriber=gp)
-            rx = prescription_create(person=plan.person, by=enterer, data=data)
-            rx._demo_checker = checker  # type: ignore[attr-defined]
-            entered.append(rx)
+            data = prescription_input(regimen, medicines, start=go_live, prescriber=gp)
+            entered.append((prescription_create(person=plan.person, by=enterer, data=data), checker))
     replay.clock.tick(600)
-    for rx in entered:
+    for rx, checker in entered:
         replay.clock.tick(rng.choice(range(10, 30)))
         prescription_check_transcription(
-            prescription=rx,
-            by=rx._demo_checker,  # type: ignore[attr-defined]
-            note="Checked against the current MAR and the GP's repeat list.",
+            prescription=rx, by=checker, note="Checked against the current MAR and the GP's repeat list."
         )
-    return entered
+    return [rx for rx, _ in entered]
 
 
 def _first(plans: list[PersonPlan], medicine_key: str) -> Prescription | None:

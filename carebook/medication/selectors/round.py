@@ -241,9 +241,15 @@ def round_due_doses(
     if not is_round_name(round_name):
         round_name = current_round(now)
     day = care_day(now)
+    # Every round and overdue condition lies within these bounds; saying so lets the
+    # (location, scheduled_at) index read a few days rather than the location's whole history.
+    lower = min(clock.local_wall_time(day - dt.timedelta(days=1), dt.time(0, 0)), now - dt.timedelta(days=1))
+    upper = max(clock.local_wall_time(day + dt.timedelta(days=2), dt.time(0, 0)), now + NEXT_WINDOW)
     doses_qs = (
         DueDose.objects.filter(
             location=location,
+            scheduled_at__gte=lower,
+            scheduled_at__lt=upper,
             prescription__status=PrescriptionStatus.ACTIVE,
             state__in=[DueDose.State.PENDING, DueDose.State.RECORDED],
         )
