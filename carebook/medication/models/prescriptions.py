@@ -18,7 +18,6 @@ from django.db import models
 from carebook.core.models import UUIDModel
 from carebook.medication.models.medicines import Medicine, RequiredCheck
 
-
 COUNTABLE_UNITS = frozenset(
     {
         "tablet",
