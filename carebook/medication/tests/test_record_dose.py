@@ -250,3 +250,31 @@ def test_idempotency_key_returns_the_first_record(world, morning_dose):
     )
     assert b.replayed and b.administration.pk == a.administration.pk
     assert Administration.objects.count() == 1
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_given_dose_outside_the_prescribed_range_is_refused(world, morning_dose):
+    with pytest.raises(DomainError) as err:
+        administration_record(
+            by=world.carla, due_dose=morning_dose, outcome="given", prompts=all_confirmed(), dose_given=Decimal("2")
+        )
+    assert err.value.field == "dose_given" and "partial or different dose" in err.value.message
+    with pytest.raises(DomainError) as err:
+        administration_record(
+            by=world.carla,
+            due_dose=morning_dose,
+            outcome="given_partial",
+            prompts=all_confirmed(),
+            dose_given=Decimal("0.5"),
+        )
+    assert err.value.field == "reason"  # a different amount needs a reason
+    assert Administration.objects.count() == 0
+    admin = administration_record(
+        by=world.carla,
+        due_dose=morning_dose,
+        outcome="given_partial",
+        prompts=all_confirmed(),
+        dose_given=Decimal("0.5"),
+        reason="Half a tablet: the GP's note on the MAR",
+    ).administration
+    assert admin.dose_given == Decimal("0.5")
