@@ -20,9 +20,13 @@ files=(requirements.txt)
 stamp=".venv/.installed-$(cat "${files[@]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "==> Installing pinned dependencies (${files[*]})"
-  if [ ! -x .venv/bin/uv ]; then .venv/bin/python -m pip install -q --disable-pip-version-check uv; fi
+  uv=.venv/bin/uv
+  if [ ! -x "$uv" ]; then
+    .venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip >/dev/null
+    .venv/bin/python -m pip install -q --disable-pip-version-check uv
+  fi
   args=()
   for f in "${files[@]}"; do args+=(-r "$f"); done
-  .venv/bin/uv pip install -q --python .venv/bin/python "${args[@]}"
+  "$uv" pip install -q --python .venv/bin/python "${args[@]}"
   touch "$stamp"
 fi
