@@ -88,7 +88,7 @@ def administration_record(
         observations=payload.observations,
         prn_reason=payload.prn_reason,
         witness=(
-            services.WitnessCredentials(payload.witness.username, payload.witness.password)
+            services.WitnessCredentials(payload.witness.username, payload.witness.password, request=request)
             if payload.witness is not None
             else None
         ),

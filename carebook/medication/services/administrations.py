@@ -9,9 +9,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
 
 from carebook.access.models import User
@@ -38,8 +41,15 @@ CLOCK_SKEW_ALLOWED = dt.timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class WitnessCredentials:
+    """The witness's own username and password, typed on the recorder's device.
+
+    ``request`` (the page's or API call's HTTP request) lets the sign-in lockout
+    (django-axes) count failed witness passwords like failed sign-ins.
+    """
+
     username: str
     password: str
+    request: Any = None
 
 
 @dataclass
@@ -48,12 +58,39 @@ class RecordResult:
     replayed: bool = False  # True when an Idempotency-Key matched an earlier record
 
 
-def _authenticate_witness(credentials: WitnessCredentials, *, recorder: User, location_id: object) -> User:
-    witness = ModelBackend().authenticate(None, username=credentials.username.strip(), password=credentials.password)
+LOCKED_OUT = "Too many wrong passwords for this witness: try again in 15 minutes, or ask another witness."
+
+
+def _verify_witness_password(credentials: WitnessCredentials) -> User:
+    """Check the witness's password, outside the recording transaction so that a failure is counted.
+
+    With a request, Django's authenticate() runs through django-axes: failed witness
+    passwords count towards the same lockout as failed sign-ins, and a locked-out
+    witness is refused.
+    """
+    username = credentials.username.strip()
+    if credentials.request is not None:
+        request = credentials.request
+        try:
+            witness = authenticate(request, username=username, password=credentials.password)
+            locked_out = getattr(request, "axes_locked_out", False)
+        except DjangoPermissionDenied:
+            locked_out = True
+        if locked_out:
+            # The lockout is the witness's, not the recorder's: answer in the form (or the API's
+            # JSON) rather than letting the lockout middleware replace the recorder's page.
+            request.axes_locked_out = False
+            raise ValidationFailed(LOCKED_OUT, field="witness", code="witness_locked_out")
+    else:
+        witness = ModelBackend().authenticate(None, username=username, password=credentials.password)
     if witness is None or not isinstance(witness, User):
         raise ValidationFailed(
             "The witness's username or password is not right.", field="witness", code="witness_invalid"
         )
+    return witness
+
+
+def _check_witness(witness: User, *, recorder: User, location_id: object) -> User:
     if witness.pk == recorder.pk:
         raise ValidationFailed(
             "The witness must be a second member of staff, not you.", field="witness", code="witness_invalid"
@@ -124,6 +161,9 @@ def administration_record(
         earlier = _replay(by, idempotency_key)
         if earlier is not None:
             return RecordResult(earlier, replayed=True)
+    witness_user: User | None = None
+    if witness is not None and (witness.username or witness.password):
+        witness_user = _verify_witness_password(witness)
     try:
         with transaction.atomic():
             administration = _record(
@@ -138,7 +178,7 @@ def administration_record(
                 site=site,
                 observations=observations,
                 prn_reason=prn_reason,
-                witness=witness,
+                witness=witness_user,
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:
@@ -176,7 +216,7 @@ def _record(
     site: str,
     observations: str,
     prn_reason: str,
-    witness: WitnessCredentials | None,
+    witness: User | None,
     idempotency_key: str | None,
 ) -> Administration:
     now = clock.now()
@@ -284,9 +324,7 @@ def _record(
     else:
         dose_given = None
 
-    witness_user: User | None = None
-    if witness is not None and (witness.username or witness.password):
-        witness_user = _authenticate_witness(witness, recorder=by, location_id=person.location_id)
+    witness_user = None if witness is None else _check_witness(witness, recorder=by, location_id=person.location_id)
     rules.check_witness(needs_witness=rx.medicine.needs_witness, outcome=outcome, has_witness=witness_user is not None)
 
     administration = Administration.objects.create(

@@ -216,7 +216,7 @@ def _record_from_form(
             site=data.get("site") or "",
             observations=data.get("observations") or "",
             prn_reason=data.get("prn_reason") or "",
-            witness=form.witness(),
+            witness=form.witness(request),
         )
     except (NotFound, PermissionDenied):
         raise

@@ -108,12 +108,12 @@ class RecordDoseForm(forms.Form):
             instant = clock.local_wall_time(today - dt.timedelta(days=1), given_at)
         return instant
 
-    def witness(self) -> WitnessCredentials | None:
+    def witness(self, request: Any = None) -> WitnessCredentials | None:
         username = self.cleaned_data.get("witness_username") or ""
         password = self.cleaned_data.get("witness_password") or ""
         if not username and not password:
             return None
-        return WitnessCredentials(username=username, password=password)
+        return WitnessCredentials(username=username, password=password, request=request)
 
     @property
     def outcome_taken(self) -> bool:
