@@ -116,3 +116,21 @@ def prescribe(
         prescription_check_transcription(prescription=prescription, by=checker)
         prescription.refresh_from_db()
     return prescription
+
+
+def prescribe_paracetamol_prn(
+    person: Person, *, by: User, checker: User | None = None, **overrides: Any
+) -> Prescription:
+    """The when-required paracetamol most tests need: one or two tablets, 4 hours apart, at most 8 in 24 hours."""
+    fields: dict[str, Any] = {
+        "schedule_kind": "prn",
+        "times": [],
+        "dose_min": "1",
+        "dose_max": "2",
+        "indication": "Pain",
+        "prn_min_interval_minutes": 240,
+        "prn_max_quantity_24h": "8",
+        "directions": "One or two tablets when required for pain, at least 4 hours apart, up to 8 in 24 hours",
+    }
+    fields.update(overrides)
+    return prescribe(person, MedicineFactory(name="Paracetamol"), by=by, checker=checker, **fields)

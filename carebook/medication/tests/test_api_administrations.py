@@ -12,7 +12,7 @@ from carebook.medication import rules
 from carebook.medication.api.testing import api_as
 from carebook.medication.models import Administration, DueDose, Medicine, PromptAnswer
 from carebook.medication.services.prescriptions import prescription_suspend
-from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe
+from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe, prescribe_paracetamol_prn
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 DAY_BEFORE = MORNING - dt.timedelta(days=1)
@@ -39,18 +39,10 @@ def morning_dose(world):
 @pytest.fixture
 def paracetamol_prn(world):
     with time_machine.travel(DAY_BEFORE, tick=False):
-        return prescribe(
+        return prescribe_paracetamol_prn(
             world.ada,
-            MedicineFactory(name="Paracetamol"),
             by=world.sam,
             checker=world.tia,
-            schedule_kind="prn",
-            times=[],
-            dose_min="1",
-            dose_max="2",
-            indication="Pain",
-            prn_min_interval_minutes=240,
-            prn_max_quantity_24h="8",
             directions="One or two tablets up to four times a day when required for pain",
         )
 

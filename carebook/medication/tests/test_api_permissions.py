@@ -24,7 +24,7 @@ from carebook.medication.api.testing import api_as
 from carebook.medication.models import DueDose
 from carebook.medication.services.administrations import administration_record
 from carebook.medication.services.prescriptions import prescription_suspend
-from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
+from carebook.testing.factories import MedicineFactory, UserFactory, prescribe, prescribe_paracetamol_prn
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 
@@ -156,16 +156,12 @@ def records_at(world: Any, person: Any, location: Any) -> dict[str, Any]:
         active = prescribe(person, medicine, by=sue, checker=checker)
         suspended = prescribe(person, medicine, by=sue, checker=checker)
         prescription_suspend(prescription=suspended, by=sue, reason="Hold")
-        prn = prescribe(
+        prn = prescribe_paracetamol_prn(
             person,
-            MedicineFactory(name="Paracetamol"),
             by=sue,
             checker=checker,
-            schedule_kind="prn",
-            times=[],
-            indication="Pain",
+            dose_max=None,
             prn_min_interval_minutes=60,
-            prn_max_quantity_24h="8",
         )
         given_earlier = prescribe(person, medicine, by=sue, checker=checker, times=["07:00"])
         objects = {

@@ -21,7 +21,7 @@ from carebook.medication.services.administrations import (
 )
 from carebook.medication.services.prescriptions import prescription_suspend
 from carebook.people.models import Allergy, AllergyStatus
-from carebook.testing.factories import MedicineFactory, prescribe
+from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
 
 DAY = dt.date(2026, 6, 10)
 
@@ -48,18 +48,11 @@ def ada_medicines(world):
     with time_machine.travel(at(9, day=DAY - dt.timedelta(days=1)), tick=False):
         ramipril = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
         sertraline = prescribe(world.ada, MedicineFactory(name="Sertraline"), by=world.sam)  # not yet checked
-        paracetamol = prescribe(
+        paracetamol = prescribe_paracetamol_prn(
             world.ada,
-            MedicineFactory(name="Paracetamol"),
             by=world.sam,
             checker=world.tia,
-            schedule_kind="prn",
-            times=[],
-            dose_min="1",
-            dose_max="2",
             indication="Mild pain",
-            prn_min_interval_minutes=240,
-            prn_max_quantity_24h="8",
         )
     return {"ramipril": ramipril, "sertraline": sertraline, "paracetamol": paracetamol}
 

@@ -22,7 +22,7 @@ from carebook.medication.models import (
 )
 from carebook.medication.services.administrations import administration_record
 from carebook.medication.services.prescriptions import prescription_suspend
-from carebook.testing.factories import PASSWORD, MedicineFactory, UserFactory, prescribe
+from carebook.testing.factories import PASSWORD, MedicineFactory, UserFactory, prescribe, prescribe_paracetamol_prn
 
 DAY = dt.date(2026, 6, 10)
 
@@ -69,18 +69,10 @@ def ramipril(world):
 @pytest.fixture
 def paracetamol(world):
     with time_machine.travel(at(9, day=DAY - dt.timedelta(days=1)), tick=False):
-        return prescribe(
+        return prescribe_paracetamol_prn(
             world.ada,
-            MedicineFactory(name="Paracetamol"),
             by=world.sam,
             checker=world.tia,
-            schedule_kind="prn",
-            times=[],
-            dose_min="1",
-            dose_max="2",
-            indication="Pain",
-            prn_min_interval_minutes=240,
-            prn_max_quantity_24h="8",
             directions="One or two tablets when required for pain, at least 4 hours apart, up to 8 in 24 hours",
         )
 

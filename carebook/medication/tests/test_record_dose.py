@@ -18,7 +18,7 @@ from carebook.medication.services.administrations import (
     administration_record,
 )
 from carebook.medication.services.prescriptions import prescription_discontinue, prescription_suspend
-from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe
+from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe, prescribe_paracetamol_prn
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 
@@ -186,22 +186,8 @@ def test_controlled_drug_needs_a_trained_witness_with_their_password(world):
 
 @time_machine.travel(MORNING, tick=False)
 def test_prn_too_soon_and_over_24h_maximum(world):
-    para = MedicineFactory(name="Paracetamol")
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
-        rx = prescribe(
-            world.ada,
-            para,
-            by=world.sam,
-            checker=world.tia,
-            schedule_kind="prn",
-            times=[],
-            dose_min="1",
-            dose_max="2",
-            indication="Pain",
-            prn_min_interval_minutes=240,
-            prn_max_quantity_24h="8",
-            directions="One or two tablets up to four times a day",
-        )
+        rx = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
     kw = dict(by=world.carla, prescription=rx, outcome="given", prompts=all_confirmed(), prn_reason="Knee pain")
     first = administration_record(dose_given=Decimal("2"), **kw).administration
     assert first.dose_given == Decimal("2")
