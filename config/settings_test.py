@@ -10,5 +10,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 AXES_ENABLED = True

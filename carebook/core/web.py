@@ -44,6 +44,11 @@ def form_errors_from(error: DomainError, known_fields: set[str]) -> dict[str, st
 
 def remember_location(request: HttpRequest, location: Any, unit: Any = None) -> None:
     """Keep the chosen location (and unit) for the header and the next visit."""
-    request.session["location_id"] = str(location.pk)
-    request.session["location_name"] = location.name + (f", {unit.name}" if unit is not None else "")
-    request.session["unit_id"] = str(unit.pk) if unit is not None else ""
+    values = {
+        "location_id": str(location.pk),
+        "location_name": location.name + (f", {unit.name}" if unit is not None else ""),
+        "unit_id": str(unit.pk) if unit is not None else "",
+    }
+    for key, value in values.items():
+        if request.session.get(key) != value:  # write the session only when the place changed
+            request.session[key] = value

@@ -222,27 +222,62 @@ def check_prn(
     min_interval: dt.timedelta,
     max_24h: Decimal,
 ) -> None:
-    allowed = prn_next_allowed(history=history, now=now, quantity=quantity, min_interval=min_interval, max_24h=max_24h)
-    if allowed is None:
-        return
+    """Refuse a PRN dose at ``now`` (the time it is said to be given) that breaks its limits.
+
+    ``history`` holds every dose of the medicine near ``now``, including any recorded at a
+    *later* time: a dose entered late must respect the doses around it on both sides, so a
+    back-dated entry cannot slip between doses or push any 24 hours over the maximum.
+    """
     if quantity > max_24h:
         raise MaxDailyDoseReached(
             f"{quantity.normalize():f} is more than the maximum of {max_24h.normalize():f} in 24 hours.",
             field="dose_given",
         )
-    last = max((d.at for d in history), default=None)
-    when = f"{allowed.astimezone(LONDON):%H:%M on %d %B}"
-    if last is not None and now < last + min_interval and allowed == last + min_interval:
+    before = [d for d in history if d.at <= now]
+    after = sorted((d for d in history if d.at > now), key=lambda d: d.at)
+    if after and after[0].at - now < min_interval:
         raise TooSoon(
-            f"Too soon: the last dose was at {last.astimezone(LONDON):%H:%M}. The next dose can be given from {when}.",
-            field="prescription",
+            f"A dose was already recorded at {after[0].at.astimezone(LONDON):%H:%M on %d %B}, less than "
+            f"{_duration(min_interval)} after the time you gave. Check the time, or record what happened as an "
+            "incident.",
+            field="administered_at",
+        )
+    allowed = prn_next_allowed(history=before, now=now, quantity=quantity, min_interval=min_interval, max_24h=max_24h)
+    if allowed is not None:
+        last = max((d.at for d in before), default=None)
+        when = f"{allowed.astimezone(LONDON):%H:%M on %d %B}"
+        if last is not None and now < last + min_interval and allowed == last + min_interval:
+            raise TooSoon(
+                f"Too soon: the last dose was at {last.astimezone(LONDON):%H:%M}. "
+                f"The next dose can be given from {when}.",
+                field="prescription",
+                allowed_from=allowed.isoformat(),
+            )
+        raise MaxDailyDoseReached(
+            f"The maximum of {max_24h.normalize():f} in 24 hours has been reached. "
+            f"The next dose can be given from {when}.",
+            field="dose_given",
             allowed_from=allowed.isoformat(),
         )
-    raise MaxDailyDoseReached(
-        f"The maximum of {max_24h.normalize():f} in 24 hours has been reached. The next dose can be given from {when}.",
-        field="dose_given",
-        allowed_from=allowed.isoformat(),
-    )
+    # Every 24 hours that contains the new dose and ends at a later dose must stay within the maximum.
+    for later in after:
+        if later.at - now >= dt.timedelta(hours=24):
+            break
+        window = [d for d in history if later.at - dt.timedelta(hours=24) < d.at <= later.at]
+        if sum((d.quantity for d in window), quantity) > max_24h:
+            raise MaxDailyDoseReached(
+                f"With the doses recorded after it, this dose would take the 24 hours to "
+                f"{later.at.astimezone(LONDON):%H:%M on %d %B} over the maximum of {max_24h.normalize():f}.",
+                field="administered_at",
+            )
+
+
+def _duration(interval: dt.timedelta) -> str:
+    minutes = int(interval.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} hours" if hours else f"{rest} minutes"
 
 
 def check_dose_quantity(*, outcome: str, dose_given: Decimal | None, dose_min: Decimal, dose_max: Decimal) -> None:
@@ -260,8 +295,14 @@ def check_dose_quantity(*, outcome: str, dose_given: Decimal | None, dose_min: D
         raise ValidationFailed("Say how much was actually given.", field="dose_given")
 
 
+# Outcomes of a controlled drug that a second member of staff must witness: every dose that left the
+# cupboard for the person (given, partial, self-administered under staff supervision) and every dose destroyed.
+# "Given by family" (home care only) is the family's act, not staff's: no staff witness can be present.
+WITNESSED_OUTCOMES = frozenset({"given", "given_partial", "self_administered", "refused_destroyed", "destroyed"})
+
+
 def check_witness(*, needs_witness: bool, outcome: str, has_witness: bool) -> None:
-    if needs_witness and outcome in {"given", "given_partial", "refused_destroyed", "destroyed"} and not has_witness:
+    if needs_witness and outcome in WITNESSED_OUTCOMES and not has_witness:
         raise WitnessRequired(
             "This is a controlled drug: a second trained member of staff must witness it and confirm with their "
             "own password.",
@@ -342,8 +383,6 @@ def check_prompt_answers(*, required: Sequence[str], answers: Sequence[Answer], 
                 "Choose a not-given outcome and say why.",
                 field="outcome",
             )
-        if "consent" in by_prompt and by_prompt["consent"].result != "confirmed":
-            raise ValidationFailed("The person did not agree: record a refusal instead.", field="outcome")
         return
     # Not given: the walk must reach the point where it stopped.
     if "right_person" not in by_prompt:
@@ -357,9 +396,6 @@ def check_prompt_answers(*, required: Sequence[str], answers: Sequence[Answer], 
                 field="prompts",
                 missing=missing,
             )
-
-
-NOT_GIVEN_NEEDS_REASON = True
 
 
 def check_reason(*, outcome: str, taken: bool, reason: str) -> None:

@@ -133,4 +133,5 @@ def prescribe_paracetamol_prn(
         "directions": "One or two tablets when required for pain, at least 4 hours apart, up to 8 in 24 hours",
     }
     fields.update(overrides)
-    return prescribe(person, MedicineFactory(name="Paracetamol"), by=by, checker=checker, **fields)
+    paracetamol: Medicine = MedicineFactory(name="Paracetamol")  # type: ignore[assignment]
+    return prescribe(person, paracetamol, by=by, checker=checker, **fields)

@@ -36,8 +36,6 @@ class Outcome(models.TextChoices):
 
 # Outcomes in which the person took the medicine.
 TAKEN_OUTCOMES = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.SELF_ADMINISTERED, Outcome.GIVEN_BY_FAMILY})
-# Outcomes that are neither taken nor refused: a dose not given.
-NOT_GIVEN_OUTCOMES = frozenset(set(Outcome) - TAKEN_OUTCOMES)
 
 # The default key printed on the MAR chart. A given dose shows the initials of who gave it.
 MAR_CODES: dict[str, str] = {

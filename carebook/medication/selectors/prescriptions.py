@@ -78,7 +78,8 @@ def medicine_search(query: str, *, keep_id: Any = None, limit: int = SEARCH_LIMI
 
 def _medicine(medicine_id: Any) -> Medicine | None:
     text = str(medicine_id or "").strip()
-    return Medicine.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
+    is_id = text.isascii() and text.isdigit() and len(text) < 12
+    return Medicine.objects.filter(pk=int(text)).first() if is_id else None
 
 
 def medicine_flags(medicine: Medicine) -> list[str]:

@@ -255,6 +255,7 @@ def round_due_doses(
         )
         .filter(_round_condition(round_name, day, now) | _overdue_condition(now))
         .select_related("person", "person__unit", "prescription", "prescription__medicine")
+        .defer("person__picture_svg")  # the page links to the picture; it never needs its text here
         .select_related("prescription__transcription_check")
         .order_by("scheduled_at")
     )

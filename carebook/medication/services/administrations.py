@@ -34,6 +34,7 @@ from carebook.medication.models import (
     TranscriptionCheck,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.people.models import Person
 
 LATE_ENTRY_LIMIT = dt.timedelta(days=7)
 CLOCK_SKEW_ALLOWED = dt.timedelta(minutes=5)
@@ -158,7 +159,7 @@ def administration_record(
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= 100:
             raise ValidationFailed("The Idempotency-Key must be 1 to 100 characters.", field="Idempotency-Key")
-        earlier = _replay(by, idempotency_key)
+        earlier = _replay(by, idempotency_key, due_dose=due_dose, prescription=prescription, outcome=outcome)
         if earlier is not None:
             return RecordResult(earlier, replayed=True)
     witness_user: User | None = None
@@ -184,7 +185,7 @@ def administration_record(
     except IntegrityError:
         # A concurrent request won the race: either the same Idempotency-Key, or the same due dose.
         if idempotency_key is not None:
-            earlier = _replay(by, idempotency_key)
+            earlier = _replay(by, idempotency_key, due_dose=due_dose, prescription=prescription, outcome=outcome)
             if earlier is not None:
                 return RecordResult(earlier, replayed=True)
         if due_dose is not None:
@@ -199,8 +200,30 @@ def administration_record(
     return RecordResult(administration)
 
 
-def _replay(by: User, key: str) -> Administration | None:
-    return Administration.objects.filter(recorded_by=by, idempotency_key=key).first()
+def _replay(
+    by: User, key: str, *, due_dose: DueDose | None, prescription: Prescription | None, outcome: str
+) -> Administration | None:
+    """The record an earlier request with this key made, if any.
+
+    A key reused for a different dose or outcome is refused: answering with the first record
+    would tell the client a dose was recorded when it was not.
+    """
+    earlier = Administration.objects.filter(recorded_by=by, idempotency_key=key).first()
+    if earlier is None:
+        return None
+    same_target = (
+        earlier.due_dose_id == due_dose.pk
+        if due_dose is not None
+        else (earlier.due_dose_id is None and prescription is not None and earlier.prescription_id == prescription.pk)
+    )
+    if not same_target or earlier.outcome != outcome:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used for a different record. Use a new key for each dose.",
+            field="Idempotency-Key",
+            code="idempotency_key_reused",
+            administration_id=str(earlier.pk),
+        )
+    return earlier
 
 
 def _record(
@@ -240,6 +263,9 @@ def _record(
     person = rx.person
     if person.location_id not in location_ids_for_user(by):
         raise NotFound("No due dose with that id.")
+    # Lock the person too: their when-required limits count every dose of the medicine, across
+    # prescriptions (a GP's PRN and a homely remedy of the same medicine), so those are serialised here.
+    Person.objects.select_for_update().filter(pk=person.pk).exists()
 
     taken = outcome in TAKEN_OUTCOMES
     # When: the carer's stated time, or now. Never in the future; not more than a week ago.
@@ -263,9 +289,12 @@ def _record(
             checked=checked,
             start_date=rx.start_date,
             end_date=rx.end_date,
-            today=clock.to_local(when).date(),
+            # A scheduled dose belongs to its slot's day (a 23:30 dose given at 00:10 is still that day's).
+            today=locked_dose.local_date if locked_dose is not None else clock.to_local(when).date(),
         )
-    elif rx.status != "active":
+    elif rx.status != "active" and (locked_dose is None or locked_dose.state != DueDose.State.PENDING):
+        # A slot that fell due before its prescription stopped can still be explained with a
+        # not-given outcome (refused, asleep …): otherwise it would stand as an unexplained gap.
         raise rules.PrescriptionNotActive(
             f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it.",
             field="prescription",
@@ -285,6 +314,8 @@ def _record(
             raise _already_recorded(existing)
         rules.check_not_too_early(locked_dose.scheduled_at, when, rx.medicine.time_critical)
 
+    if outcome == Outcome.GIVEN_BY_FAMILY and person.location.kind != "home_care":
+        raise ValidationFailed("'Given by family' is for people supported at home.", field="outcome")
     rules.check_reason(outcome=outcome, taken=taken, reason=reason)
     rules.check_prompt_answers(
         required=rules.prompts_for(rx.effective_check), answers=prompts, outcome=outcome, taken=taken

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Q
 
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.medication import rules
-from carebook.medication.models import DueDose, Prescription, PrescriptionStatus, ScheduleKind
+from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
 
 def schedule_of(prescription: Prescription) -> rules.Schedule:
@@ -29,6 +30,10 @@ def horizon_end(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(hours=settings.CAREBOOK["DUE_DOSE_HORIZON_HOURS"])
 
 
+def window_of(prescription: Prescription) -> dt.timedelta:
+    return rules.dose_window(prescription.medicine.time_critical)
+
+
 def _slots_for(prescription: Prescription, start: dt.datetime, end: dt.datetime) -> list[DueDose]:
     return [
         DueDose(
@@ -43,25 +48,50 @@ def _slots_for(prescription: Prescription, start: dt.datetime, end: dt.datetime)
     ]
 
 
-def due_doses_generate(*, prescription: Prescription, start: dt.datetime, end: dt.datetime) -> int:
-    """Create the missing slots of one prescription in [start, end). Idempotent."""
+def _earliest_slot(prescription: Prescription, since: dt.datetime | None) -> dt.datetime:
+    """No slot before the prescription was entered, or before it was last resumed, less one dose window.
+
+    A dose whose window is still open when a prescription is entered, changed or resumed is due;
+    a dose that fell while it was suspended never comes back.
+    """
+    earliest = prescription.entered_at
+    if since is not None:
+        earliest = max(earliest, since)
+    return earliest - window_of(prescription)
+
+
+def due_doses_generate(*, prescription: Prescription, end: dt.datetime, start: dt.datetime | None = None) -> None:
+    """Create the missing slots of one prescription up to ``end``. Idempotent.
+
+    From ``start`` if given, but never before the earliest slot the prescription may have.
+    """
     if prescription.schedule_kind == ScheduleKind.PRN or prescription.status != PrescriptionStatus.ACTIVE:
-        return 0
-    start = max(start, prescription.entered_at)
-    rows = _slots_for(prescription, start, end)
-    if not rows:
-        return 0
-    before = DueDose.objects.filter(prescription=prescription).exclude(state=DueDose.State.WITHDRAWN).count()
-    DueDose.objects.bulk_create(rows, ignore_conflicts=True)
-    after = DueDose.objects.filter(prescription=prescription).exclude(state=DueDose.State.WITHDRAWN).count()
-    return after - before
+        return
+    earliest = _earliest_slot(prescription, _last_resumed(prescription))
+    rows = _slots_for(prescription, earliest if start is None else max(start, earliest), end)
+    if rows:
+        DueDose.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _last_resumed(prescription: Prescription) -> dt.datetime | None:
+    return (
+        PrescriptionEvent.objects.filter(prescription=prescription, kind=PrescriptionEvent.Kind.RESUMED)
+        .aggregate(at=Max("at"))
+        .get("at")
+    )
 
 
 def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason: str, now: dt.datetime) -> int:
-    """Withdraw the not-yet-due, unrecorded slots of a prescription. Recorded ones are never touched."""
+    """Withdraw the unrecorded slots not yet past their window. Recorded ones are never touched.
+
+    A dose still inside its window is withdrawn too: once a prescription stops or changes, the
+    old instruction is not to be followed. Older unrecorded slots stay, to be explained.
+    """
     ids = list(
         DueDose.objects.filter(
-            prescription=prescription, state=DueDose.State.PENDING, scheduled_at__gte=now
+            prescription=prescription,
+            state=DueDose.State.PENDING,
+            scheduled_at__gte=now - window_of(prescription),
         ).values_list("id", flat=True)
     )
     if not ids:
@@ -86,9 +116,10 @@ def due_doses_extend_horizon(
 ) -> int:
     """The background job: keep every active scheduled prescription's slots generated ahead.
 
-    Looks back 24 hours so that slots missed while the worker was down are
-    created (and then show as overdue or missed, never silently absent).
-    Safe to run twice at once: the unique constraint makes inserts idempotent.
+    Looks back 24 hours so that slots missed while the worker was down are created (and then
+    show as overdue or missed, never silently absent), but never before the prescription was
+    entered or last resumed. Safe to run twice at once: the unique constraint makes inserts
+    idempotent. Returns the number of slots written (not counting ones that already existed).
     """
     now = now or clock.now()
     start, end = now - dt.timedelta(hours=24), horizon_end(now)
@@ -96,13 +127,24 @@ def due_doses_extend_horizon(
         prescriptions = (
             Prescription.objects.filter(status=PrescriptionStatus.ACTIVE)
             .exclude(schedule_kind=ScheduleKind.PRN)
-            .select_related("person")
+            .select_related("person", "medicine")
+            .annotate(last_resumed=Max("events__at", filter=Q(events__kind=PrescriptionEvent.Kind.RESUMED)))
         )
-    created = 0
+    rows: list[DueDose] = []
     for prescription in prescriptions:
-        rows = _slots_for(prescription, max(start, prescription.entered_at), end)
-        if rows:
-            with transaction.atomic():
-                DueDose.objects.bulk_create(rows, ignore_conflicts=True)
-            created += len(rows)
-    return created
+        since = getattr(prescription, "last_resumed", None)
+        rows += _slots_for(prescription, max(start, _earliest_slot(prescription, since)), end)
+    if not rows:
+        return 0
+    existing = set(
+        DueDose.objects.filter(
+            prescription_id__in={r.prescription_id for r in rows},
+            scheduled_at__gte=min(r.scheduled_at for r in rows),
+        )
+        .exclude(state=DueDose.State.WITHDRAWN)
+        .values_list("prescription_id", "local_date", "local_time")
+    )
+    new_rows = [r for r in rows if (r.prescription_id, r.local_date, r.local_time) not in existing]
+    with transaction.atomic():
+        DueDose.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
+    return len(new_rows)

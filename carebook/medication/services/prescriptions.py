@@ -79,7 +79,9 @@ def _whole_number(value: Any, field_name: str, label: str) -> int | None:
 
 
 def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
-    medicine = Medicine.objects.filter(pk=data.medicine_id).first() if str(data.medicine_id).isdigit() else None
+    medicine_id = str(data.medicine_id).strip()
+    is_id = medicine_id.isascii() and medicine_id.isdigit() and len(medicine_id) < 12
+    medicine = Medicine.objects.filter(pk=int(medicine_id)).first() if is_id else None
     if medicine is None:
         raise ValidationFailed("Choose a medicine from the list.", field="medicine_id")
     if data.schedule_kind not in ScheduleKind.values:
@@ -218,7 +220,7 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
             after=snapshot(prescription),
             at=now,
         )
-        due_doses_generate(prescription=prescription, start=now, end=horizon_end(now))
+        due_doses_generate(prescription=prescription, end=horizon_end(now))
     return prescription
 
 
@@ -244,11 +246,19 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
     values = _clean(data, today=clock.to_local(now).date())
     with transaction.atomic():
         old = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        was_suspended = old.status == PrescriptionStatus.SUSPENDED
         _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, "prescription.superseded", reason)
         _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)
         due_doses_withdraw_future(prescription=old, by=by, reason="Prescription changed", now=now)
-        new = Prescription.objects.create(person=old.person, supersedes=old, entered_by=by, entered_at=now, **values)
+        # A change does not lift a hold: a suspended prescription's new version stays suspended
+        # (no doses) until someone resumes it with a reason.
+        status = PrescriptionStatus.SUSPENDED if was_suspended else PrescriptionStatus.ACTIVE
+        new = Prescription.objects.create(
+            person=old.person, supersedes=old, entered_by=by, entered_at=now, status=status, **values
+        )
         _event(new, PrescriptionEvent.Kind.CREATED, by, now, reason)
+        if was_suspended:
+            _event(new, PrescriptionEvent.Kind.SUSPENDED, by, now, "Still suspended: changed while on hold")
         record_event(
             actor=by,
             action="prescription.created",
@@ -258,7 +268,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
             after=snapshot(new),
             at=now,
         )
-        due_doses_generate(prescription=new, start=now, end=horizon_end(now))
+        due_doses_generate(prescription=new, end=horizon_end(now))
     return new
 
 
@@ -307,7 +317,7 @@ def prescription_resume(*, prescription: Prescription, by: User, reason: str) ->
         locked = _lock_active(prescription, (PrescriptionStatus.SUSPENDED,))
         _set_status(locked, PrescriptionStatus.ACTIVE, by, now, "prescription.resumed", reason)
         _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
-        due_doses_generate(prescription=locked, start=now, end=horizon_end(now))
+        due_doses_generate(prescription=locked, end=horizon_end(now))
     return locked
 
 

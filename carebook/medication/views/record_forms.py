@@ -17,7 +17,6 @@ from django import forms
 from carebook.core import clock
 from carebook.medication import rules
 from carebook.medication.models import Outcome, PrnFollowUp
-from carebook.medication.models.administrations import TAKEN_OUTCOMES
 from carebook.medication.services.administrations import CLOCK_SKEW_ALLOWED, WitnessCredentials
 
 CONFIRMED, FAILED, SKIPPED = "confirmed", "failed", "skipped"
@@ -114,10 +113,6 @@ class RecordDoseForm(forms.Form):
         if not username and not password:
             return None
         return WitnessCredentials(username=username, password=password, request=request)
-
-    @property
-    def outcome_taken(self) -> bool:
-        return self.cleaned_data.get("outcome") in TAKEN_OUTCOMES
 
 
 class EnteredInErrorForm(forms.Form):
