@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
+from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.services.prescriptions import PrescriptionInput
 
 TIME_SLOTS = 6
@@ -217,8 +218,8 @@ class PrescriptionForm(forms.Form):
         minutes = prescription.prn_min_interval_minutes
         initial: dict[str, Any] = {
             "medicine_id": str(prescription.medicine_id),
-            "dose_min": _plain(prescription.dose_min),
-            "dose_max": _plain(prescription.dose_max) if prescription.is_variable_dose else "",
+            "dose_min": format_quantity(prescription.dose_min),
+            "dose_max": format_quantity(prescription.dose_max) if prescription.is_variable_dose else "",
             "route": prescription.route,
             "directions": prescription.directions,
             "indication": prescription.indication,
@@ -229,7 +230,7 @@ class PrescriptionForm(forms.Form):
             "interval_days": prescription.interval_days or "",
             "prn_interval_hours": minutes // 60 if minutes else "",
             "prn_interval_minutes": minutes % 60 if minutes else "",
-            "prn_max_quantity_24h": _plain(prescription.prn_max_quantity_24h)
+            "prn_max_quantity_24h": format_quantity(prescription.prn_max_quantity_24h)
             if prescription.prn_max_quantity_24h
             else "",
             "start_date": max(prescription.start_date, today).isoformat(),
@@ -246,10 +247,6 @@ def _hh_mm(value: str) -> str:
     """A browser's time input may send seconds ("08:00:00"); the schedule keeps "HH:MM"."""
     value = value.strip()
     return value[:5] if len(value) == 8 and value[5] == ":" and value.endswith(":00") else value
-
-
-def _plain(value: Any) -> str:
-    return f"{value.normalize():f}"
 
 
 class ReasonForm(forms.Form):

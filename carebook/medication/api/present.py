@@ -10,14 +10,14 @@ from django.urls import reverse
 
 from carebook.access.models import User
 from carebook.medication.models import Administration, DueDose, Medicine, Prescription
+from carebook.medication.models.prescriptions import format_quantity
 from carebook.organisations.models import Location
 from carebook.people.models import Person
 
 
 def decimal_text(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    return f"{value.normalize():f}"
+    """A quantity as JSON: the same digits as the pages ("2.5"), or null when there is none."""
+    return None if value is None else format_quantity(value)
 
 
 def _related(obj: Any, name: str) -> Any:

@@ -14,7 +14,6 @@ from typing import Any
 from django.db.models import Count, Q
 
 from carebook.access.policy import Action, can, location_ids_for_user
-from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -23,6 +22,7 @@ from carebook.medication.models import (
     PrescriptionStatus,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.selectors.common import past_window
 from carebook.medication.selectors.prescriptions import OPEN_STATUSES, who_must_check
 from carebook.organisations.models import Location
 
@@ -119,13 +119,10 @@ def round_progress(user: Any, *, now: dt.datetime, today: dt.date) -> list[Locat
     locations = list(Location.objects.filter(id__in=location_ids).prefetch_related("units").order_by("name"))
 
     pending = Q(state=DueDose.State.PENDING, prescription__status=PrescriptionStatus.ACTIVE)
-    past_window = Q(prescription__medicine__time_critical=True, scheduled_at__lt=now - rules.dose_window(True)) | Q(
-        prescription__medicine__time_critical=False, scheduled_at__lt=now - rules.dose_window(False)
-    )
     dose_counts = (
         DueDose.objects.filter(location_id__in=location_ids, local_date=today)
         .values("location_id", "person__unit_id")
-        .annotate(pending=Count("id", filter=pending), overdue=Count("id", filter=pending & past_window))
+        .annotate(pending=Count("id", filter=pending), overdue=Count("id", filter=pending & past_window(now)))
         .order_by()
     )
     outcome_counts = (

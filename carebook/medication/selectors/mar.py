@@ -39,16 +39,18 @@ from carebook.medication.models import (
     PrescriptionEvent,
     PrescriptionStatus,
     RequiredCheck,
-    ScheduleKind,
 )
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
+from carebook.medication.models.prescriptions import format_quantity
+from carebook.medication.selectors.common import awaiting_transcription_check
+from carebook.medication.services.doses import schedule_of
+from carebook.medication.wording import quantity_text, schedule_text
 from carebook.people.models import AllergyStatus, Person
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-_WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class CellState(StrEnum):
@@ -404,14 +406,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         by_slot: dict[tuple[dt.date, dt.time], list[DueDose]] = defaultdict(list)
         for dose in rx_doses:
             by_slot[(dose.local_date, dose.local_time)].append(dose)
-        schedule = rules.Schedule(
-            kind=rx.schedule_kind,
-            times=tuple(rx.wall_times),
-            start_date=rx.start_date,
-            end_date=rx.end_date,
-            days_of_week=frozenset(int(d) for d in rx.days_of_week),
-            interval_days=rx.interval_days,
-        )
+        schedule = schedule_of(rx)
         for time in times:
             cells = []
             for day in days:
@@ -508,12 +503,6 @@ def _active_days(rx: Prescription, events: list[PrescriptionEvent], dates: list[
     return result
 
 
-def _fmt(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
-
-
 def _flags(rx: Prescription) -> list[MarFlag]:
     medicine = rx.medicine
     flags: list[MarFlag] = []
@@ -534,29 +523,9 @@ def _flags(rx: Prescription) -> list[MarFlag]:
     if check:
         label = dict(RequiredCheck.choices).get(check, check)
         flags.append(MarFlag("check", "Chk", f"Check before the dose: {label}"))
-    if rx.transcription_check_required and not hasattr(rx, "transcription_check"):
+    if awaiting_transcription_check(rx):
         flags.append(MarFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
     return flags
-
-
-def _schedule_text(rx: Prescription) -> str:
-    times = ", ".join(rx.times)
-    if rx.schedule_kind == ScheduleKind.PRN:
-        parts = ["When required"]
-        if rx.prn_min_interval_minutes:
-            minutes = rx.prn_min_interval_minutes
-            gap = f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "") if minutes >= 60 else ""
-            parts.append(f"at least {gap or f'{minutes} min'} apart")
-        if rx.prn_max_quantity_24h:
-            parts.append(f"at most {_fmt(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours")
-        return ", ".join(parts)
-    if rx.schedule_kind == ScheduleKind.DAYS_OF_WEEK:
-        names = ", ".join(_WEEKDAY_NAMES[int(d)] for d in sorted(rx.days_of_week))
-        return f"{names} at {times}"
-    if rx.schedule_kind == ScheduleKind.EVERY_N_DAYS:
-        every = "Weekly" if rx.interval_days == 7 else f"Every {rx.interval_days} days"
-        return f"{every} at {times} (from {rx.start_date:%d %b %Y})"
-    return f"Daily at {times}"
 
 
 def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPrescription:
@@ -591,7 +560,7 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
         directions=rx.directions,
         instructions=rx.instructions,
         indication=rx.indication,
-        schedule_text=_schedule_text(rx),
+        schedule_text=schedule_text(rx),
         flags=_flags(rx),
         start_date=rx.start_date,
         stop_date=stop_date,
@@ -626,7 +595,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
     scheduled = clock.to_local(dose.scheduled_at) if dose is not None else None
     slot_date = dose.local_date if dose is not None else administered.date()
     time_label = f"{dose.local_time:%H:%M}" if dose is not None else f"{administered:%H:%M}"
-    quantity = _fmt(a.dose_given)
+    quantity = quantity_text(a.dose_given)
     dose_text = f"{quantity} {a.dose_unit}".strip() if quantity else ""
     follow_up = ""
     if hasattr(a, "follow_up"):
@@ -894,7 +863,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if isinstance(value, Decimal):
-        return _fmt(value)
+        return format_quantity(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     return value

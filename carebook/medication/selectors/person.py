@@ -28,14 +28,15 @@ from carebook.medication.models import (
     ScheduleKind,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.selectors.round import RoundDose, build_round_dose
+from carebook.medication.wording import interval_text, quantity_text, schedule_text
 from carebook.people.models import Allergy, AllergyStatus, Person
 
 RECENT_DAYS = 7
 FOLLOW_UP_AFTER = dt.timedelta(minutes=30)
 FOLLOW_UP_LOOKBACK = dt.timedelta(hours=24)
 PRN_HISTORY = dt.timedelta(hours=48)
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 # --- Small formatting helpers ------------------------------------------------------
@@ -47,12 +48,6 @@ def nhs_number_display(value: str) -> str:
     if len(digits) != 10:
         return value
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def quantity_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
 
 
 def duration_text(delta: dt.timedelta) -> str:
@@ -69,42 +64,6 @@ def duration_text(delta: dt.timedelta) -> str:
     if hours:
         return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
     return unit(minutes, "minute")
-
-
-def interval_text(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    return duration_text(dt.timedelta(minutes=minutes))
-
-
-def schedule_text(rx: Prescription) -> str:
-    """The schedule in words, as a carer reads it."""
-    times = ", ".join(rx.times)
-    if rx.schedule_kind == ScheduleKind.PRN:
-        text = (
-            f"When required, at least {interval_text(rx.prn_min_interval_minutes)} apart, "
-            f"at most {quantity_text(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours"
-        )
-    elif rx.schedule_kind == ScheduleKind.DAYS_OF_WEEK:
-        days = ", ".join(DAY_NAMES[int(d)] for d in rx.days_of_week if 0 <= int(d) <= 6)
-        text = f"{days} at {times}"
-    elif rx.schedule_kind == ScheduleKind.EVERY_N_DAYS:
-        every = "Weekly" if rx.interval_days == 7 else f"Every {rx.interval_days} days"
-        text = f"{every} at {times}, from {rx.start_date:%d %B %Y}"
-    else:
-        text = f"Every day at {times}"
-    if rx.end_date is not None:
-        text += f", until {rx.end_date:%d %B %Y}"
-    return text
-
-
-def has_transcription_check(rx: Prescription) -> bool:
-    """True when the prescription was checked (the reverse one-to-one must have been joined)."""
-    return hasattr(rx, "transcription_check")
-
-
-def awaiting_transcription_check(rx: Prescription) -> bool:
-    return rx.transcription_check_required and not has_transcription_check(rx)
 
 
 def can_correct(user: Any, administration: Administration) -> bool:
@@ -213,7 +172,9 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         .select_related("medicine", "transcription_check")
         .order_by("status", "medicine__name", "entered_at")
     )
-    rows = [PrescriptionRow(rx, schedule_text(rx), awaiting_transcription_check(rx)) for rx in prescriptions]
+    rows = [
+        PrescriptionRow(rx, schedule_text(rx, until=True), awaiting_transcription_check(rx)) for rx in prescriptions
+    ]
 
     due = list(
         DueDose.objects.filter(person=person, local_date=today)

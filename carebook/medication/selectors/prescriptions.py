@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
 from carebook.access.models import Role
@@ -22,13 +20,13 @@ from carebook.medication.models import (
     PrescriptionEvent,
     PrescriptionStatus,
     RequiredCheck,
-    ScheduleKind,
     TranscriptionCheck,
 )
+from carebook.medication.selectors.common import transcription_check_of
+from carebook.medication.wording import and_list, schedule_text
 from carebook.people.models import Person
 
 SEARCH_LIMIT = 25
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # Statuses in which a prescription can still be changed, stopped or checked (the services decide; the
 # page only offers what the services would accept).
 OPEN_STATUSES = (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED)
@@ -98,50 +96,6 @@ def medicine_flags(medicine: Medicine) -> list[str]:
 # --- What was entered ---------------------------------------------------------------------
 
 
-def _number(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
-
-
-def interval_text(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    hours, mins = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if mins:
-        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
-    return " ".join(parts)
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
-
-
-def schedule_text(prescription: Prescription) -> str:
-    kind = prescription.schedule_kind
-    if kind == ScheduleKind.PRN:
-        parts = ["When required"]
-        if prescription.prn_min_interval_minutes:
-            parts.append(f"at least {interval_text(prescription.prn_min_interval_minutes)} between doses")
-        if prescription.prn_max_quantity_24h:
-            parts.append(
-                f"no more than {_number(prescription.prn_max_quantity_24h)} {prescription.dose_unit} in 24 hours"
-            )
-        return ": ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
-    at = f"at {_and(list(prescription.times))}" if prescription.times else ""
-    if kind == ScheduleKind.DAYS_OF_WEEK:
-        days = _and([WEEKDAYS[int(d)] for d in sorted(prescription.days_of_week) if 0 <= int(d) <= 6])
-        return f"On {days} {at}".strip()
-    if kind == ScheduleKind.EVERY_N_DAYS:
-        n = prescription.interval_days or 1
-        if n == 1:
-            return f"Every day {at}".strip()
-        weekly = " (weekly)" if n == 7 else ""
-        return f"Every {n} days{weekly}, counting from the start date, {at}".strip().rstrip(",")
-    return f"Every day {at}".strip()
-
-
 def _check_text(prescription: Prescription) -> str:
     if prescription.required_check:
         return RequiredCheck(prescription.required_check).label
@@ -176,7 +130,7 @@ def prescription_details(prescription: Prescription) -> list[Detail]:
         ("indication", "What it is for", prescription.indication or "Not given"),
         ("instructions", "Instructions", prescription.instructions or "None"),
         ("required_check", "Check before the dose", _check_text(prescription)),
-        ("schedule", "When", schedule_text(prescription)),
+        ("schedule", "When", schedule_text(prescription, detailed=True)),
         ("start_date", "Start date", f"{prescription.start_date:%-d %B %Y}"),
         ("end_date", "End date", _end_text(prescription)),
         ("prescriber", "Prescriber", prescription.prescriber),
@@ -301,7 +255,7 @@ def prescription_history(prescription: Prescription) -> History:
 
 def _roles_text(action: Action) -> str:
     labels = [role.label.lower() for role in Role if role in POLICY.get(action, frozenset())]
-    return _and(labels) or "nobody"
+    return and_list(labels) or "nobody"
 
 
 def checker_roles_text() -> str:
@@ -309,13 +263,6 @@ def checker_roles_text() -> str:
     text = _roles_text(Action.CHECK_TRANSCRIPTION)
     head, sep, last = text.rpartition(" and ")
     return f"{head} or {last}" if sep else text
-
-
-def transcription_check_of(prescription: Prescription) -> TranscriptionCheck | None:
-    try:
-        return prescription.transcription_check
-    except ObjectDoesNotExist:
-        return None
 
 
 def awaiting_check(prescription: Prescription, checked: bool) -> bool:
@@ -398,6 +345,6 @@ def person_prescription_groups(person: Person) -> list[Group]:
     for prescription in prescriptions:
         checked = transcription_check_of(prescription) is not None
         groups[PrescriptionStatus(prescription.status)].rows.append(
-            Row(prescription, schedule_text(prescription), awaiting_check(prescription, checked))
+            Row(prescription, schedule_text(prescription, detailed=True), awaiting_check(prescription, checked))
         )
     return list(groups.values())

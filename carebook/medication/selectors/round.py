@@ -24,6 +24,7 @@ from carebook.core import clock
 from carebook.medication import rules
 from carebook.medication.models import Administration, DueDose, PrescriptionStatus
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.selectors.common import awaiting_transcription_check, past_window
 from carebook.organisations.models import Location, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
 
@@ -172,10 +173,7 @@ def _overdue_condition(now: dt.datetime) -> Q:
     midnight = clock.local_wall_time(local.date(), dt.time(0, 0))
     day_start = clock.local_wall_time(care_day(now), DAY_STARTS)
     since = min(midnight, day_start)
-    return Q(state=DueDose.State.PENDING, scheduled_at__gte=since) & (
-        Q(prescription__medicine__time_critical=True, scheduled_at__lt=now - rules.dose_window(True))
-        | Q(prescription__medicine__time_critical=False, scheduled_at__lt=now - rules.dose_window(False))
-    )
+    return Q(state=DueDose.State.PENDING, scheduled_at__gte=since) & past_window(now)
 
 
 def _status_of(dose: DueDose, admin: Administration | None, now: dt.datetime) -> tuple[str, str]:
@@ -220,14 +218,11 @@ def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.dateti
         time_critical=medicine.time_critical,
         controlled_drug=medicine.needs_witness,
         high_risk=medicine.high_risk,
-        awaiting_transcription_check=rx.transcription_check_required and not _has_check(rx),
+        awaiting_transcription_check=awaiting_transcription_check(rx),
         recorded_by=admin.recorded_by.display_name if admin else "",
         administered_at=admin.administered_at if admin else None,
         outcome_label=admin.get_outcome_display() if admin else "",
     )
-
-
-_STATUS_ORDER = {"overdue": 0, "due": 1, "later": 2, "not_given": 3, "given": 4}
 
 
 def round_due_doses(
@@ -284,7 +279,7 @@ def round_due_doses(
         entry.doses.append(build_round_dose(dose, records.get(dose.pk), now))
 
     for entry in people.values():
-        entry.doses.sort(key=lambda d: (_STATUS_ORDER[d.status] if d.status == "overdue" else 1, d.scheduled_at))
+        entry.doses.sort(key=lambda d: (d.status != "overdue", d.scheduled_at))  # overdue first, then by time
 
     def person_order(entry: RoundPerson) -> tuple[int, dt.datetime, str, str, str]:
         if entry.overdue_count:
@@ -303,8 +298,3 @@ def round_due_doses(
     else:
         label, hours = ROUNDS[round_name].label, ROUNDS[round_name].hours
     return RoundView(round_name=round_name, label=label, hours=hours, day=day, now=now, people=ordered)
-
-
-def _has_check(prescription: object) -> bool:
-    # The reverse one-to-one was joined by select_related: no query; a missing check raises AttributeError.
-    return hasattr(prescription, "transcription_check")

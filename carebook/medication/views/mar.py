@@ -9,7 +9,7 @@ import unicodedata
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -20,13 +20,6 @@ from carebook.medication.pdf import render_mar_pdf
 from carebook.medication.selectors.mar import mar_chart, parse_month
 from carebook.people.access import access_person_for_user
 from carebook.people.models import Person
-
-
-def _person_page(person: Person) -> str:
-    try:
-        return reverse("medication:person", args=[person.pk])
-    except NoReverseMatch:
-        return reverse("people:list")
 
 
 @login_required
@@ -44,7 +37,7 @@ def mar_page(request: HttpRequest, person_id: str) -> HttpResponse:
             "error": error.message,
             "month_value": raw_month[:20],
             "this_month": f"{this_month:%Y-%m}",
-            "person_url": _person_page(person),
+            "person_url": reverse("medication:person", args=[person.pk]),
         }
         return render(request, "medication/mar.html", context, status=422)
     chart = mar_chart(person, month)
@@ -53,7 +46,7 @@ def mar_page(request: HttpRequest, person_id: str) -> HttpResponse:
         "chart": chart,
         "month_value": chart.slug,
         "this_month": f"{clock.today():%Y-%m}",
-        "person_url": _person_page(person),
+        "person_url": reverse("medication:person", args=[person.pk]),
         "day_count": len(chart.days),
     }
     return render(request, "medication/mar.html", context)

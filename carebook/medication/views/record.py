@@ -39,13 +39,12 @@ from carebook.medication.models import (
     RequiredCheck,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.selectors.person import (
-    awaiting_transcription_check,
     can_correct,
     effective_record_for,
     last_dose_of,
     prn_offer_for,
-    quantity_text,
 )
 from carebook.medication.selectors.round import is_round_name
 from carebook.medication.services.administrations import (
@@ -60,6 +59,7 @@ from carebook.medication.views.record_forms import (
     prompt_field,
     service_field,
 )
+from carebook.medication.wording import quantity_text
 from carebook.organisations.models import Location
 from carebook.people.models import Person
 
@@ -240,7 +240,7 @@ def record_dose(request: HttpRequest, dose_id: str) -> HttpResponse:
     prompts = rules.prompts_for(rx.effective_check)
     back = _back_from(request.POST if request.method == "POST" else request.GET)
     existing = effective_record_for(dose) if dose.state == DueDose.State.RECORDED else None
-    blocked = _blocked_reason(dose, rx)
+    blocked = _blocked_reason(rx, dose)
 
     if request.method == "POST":
         form = RecordDoseForm(request.POST, prompts=prompts)
@@ -270,9 +270,9 @@ def record_dose(request: HttpRequest, dose_id: str) -> HttpResponse:
     )
 
 
-def _blocked_reason(dose: DueDose, rx: Prescription) -> str:
+def _blocked_reason(rx: Prescription, dose: DueDose | None = None) -> str:
     """Why no dose can be recorded here (shown instead of the form); the service enforces it too."""
-    if dose.state == DueDose.State.WITHDRAWN:
+    if dose is not None and dose.state == DueDose.State.WITHDRAWN:
         return "This dose was withdrawn when its prescription changed or stopped. There is nothing to record."
     if rx.status != PrescriptionStatus.ACTIVE:
         return f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it."
@@ -292,9 +292,7 @@ def give_prn(request: HttpRequest, prescription_id: str) -> HttpResponse:
     person = rx.person
     prompts = rules.prompts_for(rx.effective_check)
     back = {"back": "person"}
-    blocked = ""
-    if rx.status != PrescriptionStatus.ACTIVE:
-        blocked = f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it."
+    blocked = _blocked_reason(rx)
 
     if request.method == "POST":
         form = RecordDoseForm(request.POST, prompts=prompts)

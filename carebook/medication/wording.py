@@ -1,0 +1,89 @@
+"""A prescription in words: its schedule, its PRN interval and its quantities, one wording for every page.
+
+Pure functions over a Prescription (no queries). The person's page and the
+MAR chart use the brief wording; the prescription pages use the detailed one:
+
+    brief                                            detailed
+    Every day at 08:00, 18:00                        Every day at 08:00 and 18:00
+    Mon, Thu at 08:00                                On Monday and Thursday at 08:00
+    Weekly at 09:00, from 02 March 2026              Every 7 days (weekly), counting from the start date, at 09:00
+    When required, at least 4 hours apart,           When required: at least 4 hours between doses,
+      at most 8 tablet in 24 hours                     no more than 8 tablet in 24 hours
+
+With ``until=True`` (the person's page, which shows no end date elsewhere) the text ends with
+", until 31 March 2026" when the prescription has an end date.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from carebook.medication.models import Prescription, ScheduleKind
+from carebook.medication.models.prescriptions import format_quantity
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def quantity_text(value: Decimal | None) -> str:
+    """A quantity as a carer writes it ("2", "2.5", "0.125"); nothing for no quantity."""
+    return "" if value is None else format_quantity(value)
+
+
+def and_list(items: list[str]) -> str:
+    """The items joined as in a sentence: "a", "a and b", "a, b and c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def interval_text(minutes: int | None) -> str:
+    """A time between doses in the hours and minutes it is entered in: "4 hours 30 minutes", "48 hours"."""
+    if not minutes:
+        return ""
+    hours, mins = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if mins:
+        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
+    return " ".join(parts)
+
+
+def schedule_text(prescription: Prescription, *, detailed: bool = False, until: bool = False) -> str:
+    """The schedule in words: brief for the person's page and the MAR chart, detailed for the prescription pages."""
+    if prescription.schedule_kind == ScheduleKind.PRN:
+        text = _when_required_text(prescription, detailed=detailed)
+    else:
+        text = _set_times_text(prescription, detailed=detailed)
+    if until and prescription.end_date is not None:
+        text += f", until {prescription.end_date:%d %B %Y}"
+    return text
+
+
+def _set_times_text(rx: Prescription, *, detailed: bool) -> str:
+    times = list(rx.times)
+    at = f" at {and_list(times) if detailed else ', '.join(times)}" if times else ""
+    every = rx.interval_days or 1
+    if rx.schedule_kind == ScheduleKind.DAYS_OF_WEEK:
+        days = [DAY_NAMES[day] for day in sorted(int(d) for d in rx.days_of_week) if 0 <= day <= 6]
+        if detailed:
+            return f"On {and_list(days)}{at}"
+        return ", ".join(day[:3] for day in days) + at
+    if rx.schedule_kind == ScheduleKind.EVERY_N_DAYS and every > 1:
+        if detailed:
+            weekly = " (weekly)" if every == 7 else ""
+            return f"Every {every} days{weekly}, counting from the start date" + (f",{at}" if at else "")
+        cycle = "Weekly" if every == 7 else f"Every {every} days"
+        return f"{cycle}{at}, from {rx.start_date:%d %B %Y}"
+    return f"Every day{at}"
+
+
+def _when_required_text(rx: Prescription, *, detailed: bool) -> str:
+    gap = interval_text(rx.prn_min_interval_minutes)
+    most = f"{format_quantity(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours" if rx.prn_max_quantity_24h else ""
+    if detailed:
+        limits = [f"at least {gap} between doses" if gap else "", f"no more than {most}" if most else ""]
+        said = ", ".join(part for part in limits if part)
+        return f"When required: {said}" if said else "When required"
+    limits = [f"at least {gap} apart" if gap else "", f"at most {most}" if most else ""]
+    return ", ".join(["When required", *(part for part in limits if part)])
