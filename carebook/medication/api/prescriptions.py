@@ -64,6 +64,7 @@ def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: Pre
     operation_id="prescription_detail",
 )
 def prescription_detail(request: HttpRequest, prescription_id: uuid.UUID) -> dict:
+    """One prescription version: what was entered, its status, its transcription check, what it replaced."""
     rx = access_prescription_for_user(caller(request), prescription_id)
     return _fresh(rx.pk)
 
@@ -118,6 +119,7 @@ def prescription_suspend(request: HttpRequest, prescription_id: uuid.UUID, paylo
     operation_id="prescription_resume",
 )
 def prescription_resume(request: HttpRequest, prescription_id: uuid.UUID, payload: ReasonIn) -> dict:
+    """Lift a hold: its doses return to the round from now (doses that fell during the hold do not come back)."""
     rx = access_prescription_for_user(caller(request), prescription_id)
     services.prescription_resume(prescription=rx, by=caller(request), reason=payload.reason)
     return _fresh(rx.pk)
