@@ -335,6 +335,7 @@ class Answer:
     result: str  # confirmed | failed | skipped
     value: Decimal | None = None
     note: str = ""
+    answered_at: dt.datetime | None = None  # the server's time of the tap, where the page reported it
 
 
 def check_prompt_answers(*, required: Sequence[str], answers: Sequence[Answer], outcome: str, taken: bool) -> None:

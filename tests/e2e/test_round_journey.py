@@ -199,6 +199,7 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
         "6. Have you checked Addie's allergies against this medicine?",
         "7. Does Addie agree to take it?",
     ]
+    page.wait_for_timeout(1200)  # a pause between the checks and saving, so their times differ
     outcome(page, "Given").check()
     save(page)
     ui.check()
@@ -207,6 +208,9 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     given = Administration.objects.get(prescription=rx.amlodipine)
     assert (given.outcome, given.recorded_by, given.witness) == (Outcome.GIVEN, world.carla, None)
     assert PromptAnswer.objects.filter(administration=given, result="confirmed").count() == 7
+    # Each check keeps the server's time of its tap (reported by the page as it was answered), before the save
+    tapped = PromptAnswer.objects.filter(administration=given).values_list("answered_at", flat=True)
+    assert all(at < given.recorded_at - dt.timedelta(seconds=1) for at in tapped)
 
     # 2. Sertraline: Addie does not agree, so only a not-given code can be chosen; Carla records a refusal
     dose_row(page, "Sertraline").get_by_role("link", name=re.compile("^Record")).click()

@@ -388,7 +388,7 @@ def _record(
                 result=a.result,
                 value=a.value,
                 note=a.note.strip(),
-                answered_at=now,
+                answered_at=_answer_time(a, now),
             )
             for i, a in enumerate(sorted(prompts, key=lambda a: rules.prompts_for(rx.effective_check).index(a.prompt)))
         ]
@@ -408,6 +408,21 @@ def _record(
         at=now,
     )
     return administration
+
+
+PROMPT_TIME_LIMIT = dt.timedelta(hours=2)
+
+
+def _answer_time(answer: rules.Answer, now: dt.datetime) -> dt.datetime:
+    """When the prompt was answered: the server's time of the tap where the page kept one, else now.
+
+    Those times are recorded by the server (carebook/medication/views/record.py keeps them in the
+    session), never taken from the request; anything outside the last two hours is ignored.
+    """
+    at = answer.answered_at
+    if at is not None and now - PROMPT_TIME_LIMIT <= at <= now:
+        return at
+    return now
 
 
 def _corrected_record(due_dose: DueDose | None) -> Administration | None:

@@ -8,6 +8,7 @@ the error beside the field it concerns.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from carebook.access.policy import Action
 from carebook.core import clock
@@ -197,17 +198,67 @@ def _render_record(
     return render(request, "medication/record.html", context, status=status)
 
 
+# --- When each prompt was answered ----------------------------------------------------------
+# With JavaScript, the page reports each tap (record.js posts the prompt and the answer); the server
+# keeps its own time of the tap in the session, and the record stores it with the answer. Without
+# JavaScript, or for a tap not reported, the answer is timed when the record is saved.
+
+
+def _taps_key(dose: DueDose | None, rx: Prescription) -> str:
+    return f"cb_prompt_taps:{'dose:' + str(dose.pk) if dose is not None else 'prn:' + str(rx.pk)}"
+
+
+def _taps(request: HttpRequest, key: str) -> dict[str, tuple[str, dt.datetime]]:
+    taps: dict[str, tuple[str, dt.datetime]] = {}
+    for prompt, (result, at) in request.session.get(key, {}).items():
+        taps[prompt] = (result, dt.datetime.fromisoformat(at))
+    return taps
+
+
+def _answer_tapped(request: HttpRequest, *, dose: DueDose | None, rx: Prescription) -> HttpResponse:
+    prompt = request.POST.get("prompt", "")
+    result = request.POST.get("result", "")
+    if prompt not in rules.prompts_for(rx.effective_check):
+        return HttpResponse("Not a check for this dose.", status=422, content_type="text/plain")
+    if result not in ("confirmed", "failed", "skipped"):
+        return HttpResponse("Not an answer: confirmed, failed or skipped.", status=422, content_type="text/plain")
+    key = _taps_key(dose, rx)
+    taps = request.session.get(key, {})
+    taps[prompt] = [result, clock.now().isoformat()]
+    request.session[key] = taps
+    return HttpResponse(status=204)
+
+
+@login_required
+@never_cache
+@require_POST
+def record_dose_answer(request: HttpRequest, dose_id: str) -> HttpResponse:
+    dose = access_due_dose_for_user(request.user, dose_id, Action.RECORD_ADMINISTRATION)
+    return _answer_tapped(request, dose=dose, rx=dose.prescription)
+
+
+@login_required
+@never_cache
+@require_POST
+def give_prn_answer(request: HttpRequest, prescription_id: str) -> HttpResponse:
+    rx = access_prescription_for_user(request.user, prescription_id, Action.RECORD_ADMINISTRATION)
+    if not rx.is_prn:
+        raise NotFound("No when-required prescription with that id.")
+    return _answer_tapped(request, dose=None, rx=rx)
+
+
 def _record_from_form(
     request: HttpRequest, form: RecordDoseForm, *, dose: DueDose | None, rx: Prescription
 ) -> tuple[Administration | None, int, DomainError | None]:
     """Call the service with the form's values; map a refusal onto the form."""
     data = form.cleaned_data
     now = clock.now()
+    taps_key = _taps_key(dose, rx)
     try:
         result = administration_record(
             by=request.user,  # type: ignore[arg-type]
             outcome=data["outcome"],
-            prompts=form.answers(),
+            prompts=form.answers(_taps(request, taps_key)),
             due_dose=dose,
             prescription=None if dose is not None else rx,
             dose_given=data.get("dose_given"),
@@ -224,6 +275,7 @@ def _record_from_form(
         field = service_field(error.field, error.details, set(form.fields))
         form.add_error(None if field == "__all__" else field, error.message)
         return None, error.status, error
+    request.session.pop(taps_key, None)
     return result.administration, 200, None
 
 
@@ -413,7 +465,9 @@ def _dose_given_text(admin: Administration) -> str:
 
 urlpatterns: list[URLPattern] = [
     path("doses/<str:dose_id>/record/", record_dose, name="record_dose"),
+    path("doses/<str:dose_id>/record/answer/", record_dose_answer, name="record_dose_answer"),
     path("prescriptions/<str:prescription_id>/give/", give_prn, name="give_prn"),
+    path("prescriptions/<str:prescription_id>/give/answer/", give_prn_answer, name="give_prn_answer"),
     path(
         "administrations/<str:administration_id>/entered-in-error/",
         administration_entered_in_error,

@@ -83,8 +83,13 @@ class RecordDoseForm(forms.Form):
                 choices=choices, required=False, error_messages=_choice_messages("Choose an answer from the list.")
             )
 
-    def answers(self) -> list[rules.Answer]:
-        """The prompts answered, in order; a prompt left unanswered is simply not sent (the service decides)."""
+    def answers(self, tapped: dict[str, tuple[str, dt.datetime]] | None = None) -> list[rules.Answer]:
+        """The prompts answered, in order; a prompt left unanswered is simply not sent (the service decides).
+
+        ``tapped``: the server's time of each tap the page reported (prompt → (result, time)); a time
+        is used only when the answer submitted is the one tapped then.
+        """
+        tapped = tapped or {}
         answers: list[rules.Answer] = []
         for prompt in self.prompts:
             name = prompt_field(prompt)
@@ -93,7 +98,9 @@ class RecordDoseForm(forms.Form):
                 continue
             value = self.cleaned_data.get(f"{name}_value") if result == CONFIRMED else None
             note = self.cleaned_data.get(f"{name}_note") or ""
-            answers.append(rules.Answer(prompt=prompt, result=result, value=value, note=note))
+            tap = tapped.get(prompt)
+            at = tap[1] if tap is not None and tap[0] == result else None
+            answers.append(rules.Answer(prompt=prompt, result=result, value=value, note=note, answered_at=at))
         return answers
 
     def administered_at(self, now: dt.datetime) -> dt.datetime | None:

@@ -45,9 +45,25 @@ function update() {
   }
 }
 
+// Report each answer as it is tapped, so the server keeps the time of every check (it uses its own
+// clock, never one sent from here). If this fails, the answer is still timed when the record is saved.
+function reportTap(input) {
+  const prompt = input.closest("[data-prompt]");
+  const url = form.dataset.answerUrl;
+  const token = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (!prompt || !url || !token) return;
+  const body = new FormData();
+  body.append("prompt", prompt.dataset.prompt);
+  body.append("result", input.value);
+  fetch(url, { method: "POST", body, headers: { "X-CSRFToken": token.value }, credentials: "same-origin" }).catch(
+    () => {},
+  );
+}
+
 if (form) {
   form.addEventListener("change", (event) => {
     if (event.target instanceof HTMLInputElement && event.target.type === "radio") {
+      if (event.target.name.startsWith("prompt_")) reportTap(event.target);
       update();
     }
   });
