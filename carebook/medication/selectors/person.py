@@ -29,12 +29,11 @@ from carebook.medication.models import (
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
 from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.selectors.round import RoundDose, build_round_dose
+from carebook.medication.selectors.round import FOLLOW_UP_AFTER, RoundDose, build_round_dose
 from carebook.medication.wording import interval_text, quantity_text, schedule_text
 from carebook.people.models import Allergy, AllergyStatus, Person
 
 RECENT_DAYS = 7
-FOLLOW_UP_AFTER = dt.timedelta(minutes=30)
 FOLLOW_UP_LOOKBACK = dt.timedelta(hours=24)
 PRN_HISTORY = dt.timedelta(hours=48)
 

@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from carebook.core import clock
 from carebook.medication import rules
-from carebook.medication.models import Administration, DueDose, PrescriptionStatus
+from carebook.medication.models import Administration, DueDose, PrescriptionStatus, ScheduleKind
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
 from carebook.medication.selectors.common import awaiting_transcription_check, past_window
 from carebook.organisations.models import Location, Unit
@@ -141,6 +141,7 @@ class RoundView:
     day: dt.date
     now: dt.datetime
     people: list[RoundPerson]
+    follow_ups_due: list[Administration] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
@@ -297,4 +298,37 @@ def round_due_doses(
         label, hours = "Next 2 hours", f"{clock.to_local(now):%H:%M} to {clock.to_local(now + NEXT_WINDOW):%H:%M}"
     else:
         label, hours = ROUNDS[round_name].label, ROUNDS[round_name].hours
-    return RoundView(round_name=round_name, label=label, hours=hours, day=day, now=now, people=ordered)
+    return RoundView(
+        round_name=round_name,
+        label=label,
+        hours=hours,
+        day=day,
+        now=now,
+        people=ordered,
+        follow_ups_due=prn_follow_ups_due(location=location, unit=unit, now=now),
+    )
+
+
+FOLLOW_UP_AFTER = dt.timedelta(minutes=30)
+FOLLOW_UP_LOOKBACK = dt.timedelta(hours=12)
+
+
+def prn_follow_ups_due(*, location: Location, unit: Unit | None, now: dt.datetime) -> list[Administration]:
+    """When-required doses given 30 minutes or more ago (in the last 12 hours) whose effect is not yet recorded."""
+    records = (
+        Administration.objects.filter(
+            location=location,
+            status=Administration.Status.COMPLETED,
+            outcome__in=TAKEN_OUTCOMES,
+            prescription__schedule_kind=ScheduleKind.PRN,
+            administered_at__gte=now - FOLLOW_UP_LOOKBACK,
+            administered_at__lte=now - FOLLOW_UP_AFTER,
+            follow_up__isnull=True,
+        )
+        .select_related("person", "prescription__medicine")
+        .defer("person__picture_svg")
+        .order_by("administered_at")
+    )
+    if unit is not None:
+        records = records.filter(person__unit=unit)
+    return list(records)
