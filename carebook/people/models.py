@@ -56,6 +56,14 @@ class Person(UUIDModel):
     def known_as(self) -> str:
         return self.preferred_name or self.given_name
 
+    @property
+    def allergies_not_recorded(self) -> bool:
+        return self.allergy_status == AllergyStatus.NOT_RECORDED
+
+    @property
+    def no_known_allergies(self) -> bool:
+        return self.allergy_status == AllergyStatus.NO_KNOWN_ALLERGIES
+
     def age_on(self, day: dt.date) -> int:
         years = day.year - self.date_of_birth.year
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):

@@ -31,7 +31,7 @@ from carebook.medication.models.administrations import TAKEN_OUTCOMES
 from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.selectors.round import FOLLOW_UP_AFTER, RoundDose, build_round_dose
 from carebook.medication.wording import interval_text, quantity_text, schedule_text
-from carebook.people.models import Allergy, AllergyStatus, Person
+from carebook.people.models import Allergy, Person
 
 RECENT_DAYS = 7
 FOLLOW_UP_LOOKBACK = dt.timedelta(hours=24)
@@ -125,14 +125,6 @@ class PersonPage:
     prn_offers: list[PrnOffer]
     follow_ups_due: list[Administration] = field(default_factory=list)
     follow_ups_soon: list[tuple[Administration, dt.datetime]] = field(default_factory=list)
-
-    @property
-    def allergies_not_recorded(self) -> bool:
-        return self.person.allergy_status == AllergyStatus.NOT_RECORDED
-
-    @property
-    def no_known_allergies(self) -> bool:
-        return self.person.allergy_status == AllergyStatus.NO_KNOWN_ALLERGIES
 
 
 def _prn_offer(rx: Prescription, history: list[tuple[dt.datetime, Decimal | None]], now: dt.datetime) -> PrnOffer:

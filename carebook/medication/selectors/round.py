@@ -26,7 +26,7 @@ from carebook.medication.models import Administration, DueDose, PrescriptionStat
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
 from carebook.medication.selectors.common import awaiting_transcription_check, past_window
 from carebook.organisations.models import Location, Unit
-from carebook.people.models import Allergy, AllergyStatus, Person
+from carebook.people.models import Allergy, Person
 
 NEXT_2H = "next2h"
 DAY_STARTS = dt.time(6, 0)
@@ -123,14 +123,6 @@ class RoundPerson:
     @property
     def pending_count(self) -> int:
         return sum(1 for d in self.doses if d.is_pending)
-
-    @property
-    def allergies_not_recorded(self) -> bool:
-        return self.person.allergy_status == AllergyStatus.NOT_RECORDED
-
-    @property
-    def no_known_allergies(self) -> bool:
-        return self.person.allergy_status == AllergyStatus.NO_KNOWN_ALLERGIES
 
 
 @dataclass
