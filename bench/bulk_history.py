@@ -42,7 +42,6 @@ from carebook.medication.models import (
     PrnFollowUp,
     PromptAnswer,
 )
-from carebook.medication.services.doses import schedule_of
 
 DUE_FIELDS = (
     "id",
@@ -55,6 +54,9 @@ DUE_FIELDS = (
     "state",
     "withdrawn_at",
     "withdrawn_reason",
+    "window_opens_at",
+    "window_closes_at",
+    "reopened_at",
 )
 ADMIN_FIELDS = (
     "id",
@@ -78,6 +80,7 @@ ADMIN_FIELDS = (
     "idempotency_key",
     "status",
     "corrects",
+    "minutes_late",
 )
 PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at")
 CORRECTION_FIELDS = ("administration", "reason", "by", "at")
@@ -260,6 +263,7 @@ class HistoryWriter:
                 None,
                 status,
                 w.uuid(corrects),
+                0,  # minutes late: every offset above stays inside the dose window
             )
         )
         stamp = w.moment(recorded)
@@ -285,7 +289,7 @@ class HistoryWriter:
             return
         schedule = self._schedules.get(rx.pk)
         if schedule is None:
-            schedule = self._schedules[rx.pk] = schedule_of(rx)
+            schedule = self._schedules[rx.pk] = rx.schedule
         if not rules.schedule_occurs_on(schedule, day):
             return
         day_start = max(clock.local_wall_time(day, dt.time(0, 0)), rx.entered_at)
@@ -321,6 +325,8 @@ class HistoryWriter:
                     DueDose.State.RECORDED if recorded else DueDose.State.PENDING,
                     None,
                     "",
+                    *(w.moment(bound) for bound in rules.window_bounds(slot.scheduled_at, critical)),
+                    None,  # its corrected records are re-recorded here at once: never left reopened
                 )
             )
             self.counts.due_doses += 1

@@ -163,10 +163,13 @@ Q_CLUSTER = {
 
 # --- Carebook -----------------------------------------------------------------
 CAREBOOK = {
-    # How far ahead due doses are generated (hours). The issue asks for >= 48.
+    # How far ahead due doses are generated (hours): at least two days, so a worker that is down over a
+    # weekend night still leaves the next day's MAR slots in place.
     "DUE_DOSE_HORIZON_HOURS": env.int("CAREBOOK_DUE_DOSE_HORIZON_HOURS", default=72),
     # A record made more than this many minutes after the time the carer says the dose was given is a late entry.
     "LATE_ENTRY_MINUTES": 15,
+    # Wrong passwords for one witness within 15 minutes before that name cannot confirm a witness for a while.
+    "WITNESS_FAILURE_LIMIT": env.int("CAREBOOK_WITNESS_FAILURE_LIMIT", default=5),
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="carebook-demo-2026")
 

@@ -29,16 +29,7 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    role__in=[
-                        "care_worker",
-                        "senior_carer",
-                        "team_leader",
-                        "coordinator",
-                        "registered_manager",
-                        "provider_admin",
-                    ]
-                ),
+                condition=models.Q(role__in=Role.values),
                 name="user_role_valid",
             ),
         ]
@@ -76,3 +67,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… for {self.user}"
+
+
+class WitnessFailure(models.Model):
+    """A wrong password typed for a witness (a second member of staff confirming a controlled drug).
+
+    Counted per witness username for the witness cool-off (``carebook.access.witness``), apart from the
+    sign-in lockout: a colleague typing a name with wrong passwords can stop that name witnessing for a
+    while, never stop that person signing in.
+    """
+
+    username = models.CharField(max_length=150, db_index=True)
+    witness = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorder = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "at"], name="witness_failure_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"Wrong witness password for {self.username} at {self.at:%Y-%m-%d %H:%M}"

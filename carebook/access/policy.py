@@ -1,17 +1,19 @@
-"""Who may do what: the one table every page and endpoint consults.
+"""Who may do what: the one table every page, endpoint and service consults.
 
-Scope (which location's records) is checked separately by the ``access_*``
-functions of each app, using ``location_ids_for_user``. A role missing from an
-action's set is refused: nothing defaults to allow.
+Each action names the roles granted it, one by one. There is no "every role" set: a role added
+later has no access to anything until it is written into this table (the permission matrix tests
+hold every role, and a role the table does not know, to it).
+
+Scope (which location's records) is a ``Scope`` (``carebook.access.scopes``), checked by the
+``access_*`` functions of each app and by list queries alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
-from carebook.access.models import Role
+from carebook.access.models import Role, User
 from carebook.core.errors import PermissionDenied
 
 
@@ -28,15 +30,25 @@ class Action(StrEnum):
     CORRECT_OWN_ADMINISTRATION = "correct_own_administration"
 
 
-_ALL = frozenset(Role)
+# Staff who read the medicines records of their locations.
+_STAFF = frozenset(
+    {
+        Role.CARE_WORKER,
+        Role.SENIOR_CARER,
+        Role.TEAM_LEADER,
+        Role.COORDINATOR,
+        Role.REGISTERED_MANAGER,
+        Role.PROVIDER_ADMIN,
+    }
+)
 _ADMINISTERING = frozenset({Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER})
 _SENIOR = frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER})
 
-POLICY: Mapping[Action, frozenset[Role]] = {
-    Action.VIEW_PEOPLE: _ALL,
-    Action.VIEW_ROUND: _ALL,
-    Action.VIEW_MAR: _ALL,
-    Action.VIEW_PRESCRIPTIONS: _ALL,
+POLICY: Mapping[Action, frozenset[str]] = {
+    Action.VIEW_PEOPLE: _STAFF,
+    Action.VIEW_ROUND: _STAFF,
+    Action.VIEW_MAR: _STAFF,
+    Action.VIEW_PRESCRIPTIONS: _STAFF,
     Action.RECORD_ADMINISTRATION: _ADMINISTERING,
     Action.WITNESS_CONTROLLED_DRUG: _SENIOR,
     Action.MANAGE_PRESCRIPTIONS: _SENIOR,
@@ -46,32 +58,33 @@ POLICY: Mapping[Action, frozenset[Role]] = {
 }
 
 
-def can(user: Any, action: Action) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+def is_signed_in(user: User | object | None) -> bool:
+    return isinstance(user, User) and user.is_authenticated and user.is_active
+
+
+def can(user: User | object | None, action: Action) -> bool:
+    """Whether the table grants ``action`` to this user's role. Unknown actions and unknown roles: no."""
+    if not is_signed_in(user):
         return False
+    assert isinstance(user, User)
     return user.role in POLICY.get(action, frozenset())
 
 
-def require(user: Any, action: Action) -> None:
+def require(user: User | object | None, action: Action) -> None:
     if not can(user, action):
+        role = dict(Role.choices).get(user.role, user.role) if isinstance(user, User) else "none"
         raise PermissionDenied(
-            f"Your role ({user.get_role_display() if hasattr(user, 'get_role_display') else 'none'}) "
-            f"may not {action.value.replace('_', ' ')}.",
-            code="forbidden",
-            action=action.value,
+            f"Your role ({role}) may not {action.value.replace('_', ' ')}.", code="forbidden", action=action.value
         )
 
 
-def location_ids_for_user(user: Any) -> set[Any]:
-    """The locations whose records this member of staff may see."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    from carebook.organisations.models import Location
+def actions_for(user: User | object | None) -> frozenset[Action]:
+    """Every action this user's role is granted (for pages that offer several)."""
+    return frozenset(action for action in Action if can(user, action))
 
-    if user.role == Role.PROVIDER_ADMIN and user.provider_id:
-        return set(Location.objects.filter(provider_id=user.provider_id).values_list("id", flat=True))
-    cached = getattr(user, "_carebook_location_ids", None)
-    if cached is None:
-        cached = set(user.memberships.values_list("location_id", flat=True))
-        user._carebook_location_ids = cached
-    return set(cached)
+
+def location_ids_for_user(user: User | object | None) -> set[object]:
+    """The locations whose records this member of staff may see (see ``scopes.scope_for``)."""
+    from carebook.access.scopes import scope_for
+
+    return scope_for(user).location_ids()

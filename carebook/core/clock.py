@@ -6,14 +6,34 @@ Tests move it with time-machine; nothing else in the code calls datetime.now().
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 
+_source: Callable[[], dt.datetime] | None = None
+
 
 def now() -> dt.datetime:
     """The server's current time, timezone-aware (UTC)."""
+    if _source is not None:
+        return _source()
     return dt.datetime.now(tz=dt.UTC)
+
+
+@contextmanager
+def overridden(source: Callable[[], dt.datetime]) -> Iterator[None]:
+    """Let ``source`` tell the time for a while: the demo seed replays a week through the services with it.
+
+    Not for requests: nothing in the product's pages or API calls it.
+    """
+    global _source
+    previous, _source = _source, source
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def local_now() -> dt.datetime:

@@ -65,6 +65,7 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
+from carebook.medication.vocab import WITNESSED
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
 
@@ -873,17 +874,12 @@ class ReplayClock:
 @contextmanager
 def replayed_clock(start: dt.datetime) -> Iterator[ReplayClock]:
     replay = ReplayClock(start)
-    original = clock.now
-    setattr(clock, "now", lambda: replay.now)  # noqa: B010 (a stand-in for the module function, restored below)
-    try:
+    with clock.overridden(lambda: replay.now):
         yield replay
-    finally:
-        setattr(clock, "now", original)  # noqa: B010
 
 
 # --- Recording doses in the replay ----------------------------------------------------------------------
 
-WITNESSED_OUTCOMES = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED})
 PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
 INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
 REFUSALS = (
@@ -972,7 +968,7 @@ class Replay:
         self.clock.advance_to(at)
         recorder, senior = self.shifts(rx.person.location, clock.to_local(self.clock.now))
         witness = None
-        if rx.medicine.needs_witness and outcome in WITNESSED_OUTCOMES:
+        if rx.medicine.needs_witness and outcome in WITNESSED:
             witness = WitnessCredentials(senior.username, self.password)
         result = administration_record(by=recorder, outcome=outcome, prompts=prompts, witness=witness, **kwargs)
         self.recorded += 1

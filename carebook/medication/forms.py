@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from carebook.core.limits import TEXT_MAX
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.services.prescriptions import PrescriptionInput
@@ -119,9 +120,9 @@ class PrescriptionForm(forms.Form):
     dose_min = _text("the dose", max_length=20)
     dose_max = _text("the largest dose", max_length=20)
     route = _text("the route", max_length=30)
-    directions = _text("the prescriber's directions", max_length=2000)
+    directions = _text("the prescriber's directions", max_length=TEXT_MAX)
     indication = _text("what it is for", max_length=200)
-    instructions = _text("the instructions", max_length=2000)
+    instructions = _text("the instructions", max_length=TEXT_MAX)
     required_check = forms.ChoiceField(
         required=False,
         choices=RequiredCheck.choices,
@@ -254,7 +255,7 @@ class ReasonForm(forms.Form):
 
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=TEXT_MAX,
         error_messages={"max_length": "The reason must be 2,000 characters or fewer."},
     )
 
@@ -266,6 +267,6 @@ class TranscriptionCheckForm(forms.Form):
     )
     note = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=TEXT_MAX,
         error_messages={"max_length": "The note must be 2,000 characters or fewer."},
     )

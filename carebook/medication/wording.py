@@ -8,7 +8,7 @@ MAR chart use the brief wording; the prescription pages use the detailed one:
     Mon, Thu at 08:00                                On Monday and Thursday at 08:00
     Weekly at 09:00, from 02 March 2026              Every 7 days (weekly), counting from the start date, at 09:00
     When required, at least 4 hours apart,           When required: at least 4 hours between doses,
-      at most 8 tablet in 24 hours                     no more than 8 tablet in 24 hours
+      at most 8 tablets in 24 hours                    no more than 8 tablets in 24 hours
 
 With ``until=True`` (the person's page, which shows no end date elsewhere) the text ends with
 ", until 31 March 2026" when the prescription has an end date.
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from carebook.core.text import and_list, format_quantity, minutes_text, quantity_with_unit
 from carebook.medication.models import Prescription, ScheduleKind
-from carebook.medication.models.prescriptions import format_quantity
+
+__all__ = ["DAY_NAMES", "and_list", "interval_text", "quantity_text", "schedule_text"]
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -29,24 +31,7 @@ def quantity_text(value: Decimal | None) -> str:
     return "" if value is None else format_quantity(value)
 
 
-def and_list(items: list[str]) -> str:
-    """The items joined as in a sentence: "a", "a and b", "a, b and c"."""
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def interval_text(minutes: int | None) -> str:
-    """A time between doses in the hours and minutes it is entered in: "4 hours 30 minutes", "48 hours"."""
-    if not minutes:
-        return ""
-    hours, mins = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if mins:
-        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
-    return " ".join(parts)
+interval_text = minutes_text
 
 
 def schedule_text(prescription: Prescription, *, detailed: bool = False, until: bool = False) -> str:
@@ -80,7 +65,7 @@ def _set_times_text(rx: Prescription, *, detailed: bool) -> str:
 
 def _when_required_text(rx: Prescription, *, detailed: bool) -> str:
     gap = interval_text(rx.prn_min_interval_minutes)
-    most = f"{format_quantity(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours" if rx.prn_max_quantity_24h else ""
+    most = f"{quantity_with_unit(rx.prn_max_quantity_24h, rx.dose_unit)} in 24 hours" if rx.prn_max_quantity_24h else ""
     if detailed:
         limits = [f"at least {gap} between doses" if gap else "", f"no more than {most}" if most else ""]
         said = ", ".join(part for part in limits if part)

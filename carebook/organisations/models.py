@@ -14,10 +14,13 @@ class Provider(UUIDModel):
         return self.name
 
 
+class LocationKind(models.TextChoices):
+    CARE_HOME = "care_home", "Care home"
+    HOME_CARE = "home_care", "Home-care branch"
+
+
 class Location(UUIDModel):
-    class Kind(models.TextChoices):
-        CARE_HOME = "care_home", "Care home"
-        HOME_CARE = "home_care", "Home-care branch"
+    Kind = LocationKind
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=200)
@@ -26,7 +29,7 @@ class Location(UUIDModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=["care_home", "home_care"]), name="location_kind_valid"),
+            models.CheckConstraint(condition=models.Q(kind__in=LocationKind.values), name="location_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -39,7 +39,7 @@ class Person(UUIDModel):
         ordering = ["family_name", "given_name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(allergy_status__in=["not_recorded", "no_known_allergies", "has_allergies"]),
+                condition=models.Q(allergy_status__in=AllergyStatus.values),
                 name="person_allergy_status_valid",
             ),
         ]
@@ -71,11 +71,14 @@ class Person(UUIDModel):
         return years
 
 
+class AllergySeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
 class Allergy(models.Model):
-    class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+    Severity = AllergySeverity
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="allergies")
     substance = models.CharField(max_length=200)
@@ -84,6 +87,11 @@ class Allergy(models.Model):
 
     class Meta:
         ordering = ["substance"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(severity__in=AllergySeverity.values), name="allergy_severity_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.substance} ({self.get_severity_display()})"

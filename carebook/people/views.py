@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.people.access import access_person_for_user, people_for_user
 
 
 @login_required
 @require_GET
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone the member of staff may see, by location and unit."""
     people = (
         people_for_user(request.user)
@@ -24,7 +25,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @cache_control(private=True, max_age=300)
-def person_picture(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_picture(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     """The identifying picture, served only to staff who may see the person (never a public URL)."""
     person = access_person_for_user(request.user, person_id)
     response = HttpResponse(person.picture_svg or _blank_picture(person.known_as), content_type="image/svg+xml")

@@ -88,13 +88,16 @@ def administration_record(
         observations=payload.observations,
         prn_reason=payload.prn_reason,
         witness=(
-            services.WitnessCredentials(payload.witness.username, payload.witness.password, request=request)
+            services.WitnessCredentials(payload.witness.username, payload.witness.password)
             if payload.witness is not None
             else None
         ),
         idempotency_key=idempotency_key,
     )
-    return Status(200 if result.replayed else 201, _detail(result.administration.pk))
+    if result.replayed:
+        return Status(200, _detail(result.administration.pk))
+    # A new record is presented as written: the service hands back everything the detail shows.
+    return Status(201, present.administration_detail(result.administration))
 
 
 @router.get(

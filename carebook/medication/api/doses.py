@@ -16,6 +16,7 @@ from carebook.medication.api import present
 from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.api.schemas import DueDoseOut, Moment
 from carebook.medication.models import Administration, DueDose
+from carebook.medication.vocab import DoseState
 from carebook.people.access import access_location_for_user, access_person_for_user
 
 router = Router(tags=["due doses"])
@@ -51,7 +52,7 @@ def due_doses_list(
     end: Moment | None = TO,
     unit: Query[uuid.UUID | None] = None,
     person: Query[uuid.UUID | None] = None,
-    state: Query[DueDose.State | None] = None,
+    state: Query[DoseState | None] = None,
 ) -> list[dict]:
     """The doses due at a location between ``from`` and ``to`` (ISO 8601 with offset; at most 7 days).
 

@@ -167,6 +167,7 @@ def administration(a: Administration) -> dict[str, Any]:
         "recorded_at": a.recorded_at,
         "recorded_by": staff(a.recorded_by),
         "late_entry": a.late_entry,
+        "minutes_late": a.minutes_late,
         "witness": staff(a.witness),
         "witnessed_at": a.witnessed_at,
         "site": a.site,

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from carebook.medication.models import Outcome, PrnFollowUp, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
+from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
+from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
+from carebook.medication.vocab import FollowUpEffect
 
 # --- Shared input types ----------------------------------------------------------
 
@@ -44,8 +46,8 @@ def _sane_day(value: dt.date) -> dt.date:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
-LongText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX), AfterValidator(_no_nul)]
+LongText = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_no_nul)]
 # An instant with its offset (ISO 8601, e.g. 2026-06-10T08:00:00+01:00). A naive time is refused.
 Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
@@ -224,6 +226,9 @@ class AdministrationOut(BaseModel):
     recorded_at: dt.datetime = Field(description="The server's clock when it was recorded.")
     recorded_by: StaffRef
     late_entry: bool
+    minutes_late: int = Field(
+        0, description="Minutes after its dose window closed that it was given (0: in its window)."
+    )
     witness: StaffRef | None
     witnessed_at: dt.datetime | None
     site: str
@@ -325,7 +330,7 @@ class AdministrationIn(StrictIn):
 
 
 class FollowUpIn(StrictIn):
-    effect: PrnFollowUp.Effect
+    effect: FollowUpEffect
     note: LongText = ""
 
 

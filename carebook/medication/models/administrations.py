@@ -9,78 +9,59 @@ allows at most one completed administration per due dose.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from carebook.core.models import UUIDModel
+from carebook.medication.vocab import (
+    MAR_CODES,
+    TAKEN,
+    AdministrationStatus,
+    FollowUpEffect,
+    Outcome,
+    Prompt,
+    PromptResult,
+)
+
+__all__ = ["MAR_CODES", "TAKEN_OUTCOMES", "Outcome", "Prompt", "PromptResult"]
 
 
-class Outcome(models.TextChoices):
-    GIVEN = "given", "Given"
-    GIVEN_PARTIAL = "given_partial", "Given, partial or different dose"
-    SELF_ADMINISTERED = "self_administered", "Self-administered"
-    GIVEN_BY_FAMILY = "given_by_family", "Given by family"
-    REFUSED = "refused", "Refused (will offer again)"
-    REFUSED_NOT_OFFERED_AGAIN = "refused_final", "Refused (will not offer again)"
-    REFUSED_DESTROYED = "refused_destroyed", "Refused and destroyed"
-    NAUSEA_VOMITING = "nausea_vomiting", "Nausea or vomiting"
-    ASLEEP = "asleep", "Asleep (will offer again)"
-    IN_HOSPITAL = "in_hospital", "In hospital"
-    SOCIAL_LEAVE = "social_leave", "On social leave"
-    DESTROYED = "destroyed", "Destroyed or spoilt"
-    NOT_REQUIRED = "not_required", "Not required"
-    NOT_AVAILABLE = "not_available", "Not available (out of stock)"
-    PAPER_MAR = "paper_mar", "Paper MAR used"
-    OTHER = "other", "Other (reason required)"
+# Kept here for the code that imports them from the models; the vocabulary is medication/vocab.py.
+TAKEN_OUTCOMES = TAKEN
 
 
-# Outcomes in which the person took the medicine.
-TAKEN_OUTCOMES = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.SELF_ADMINISTERED, Outcome.GIVEN_BY_FAMILY})
+class AdministrationQuerySet(models.QuerySet["Administration"]):
+    def effective(self) -> AdministrationQuerySet:
+        """The records that stand (not those marked entered in error)."""
+        return self.filter(status=AdministrationStatus.COMPLETED)
 
-# The default key printed on the MAR chart. A given dose shows the initials of who gave it.
-MAR_CODES: dict[str, str] = {
-    Outcome.GIVEN: "",
-    Outcome.GIVEN_PARTIAL: "P",
-    Outcome.SELF_ADMINISTERED: "SA",
-    Outcome.GIVEN_BY_FAMILY: "F",
-    Outcome.REFUSED: "R",
-    Outcome.REFUSED_NOT_OFFERED_AGAIN: "RX",
-    Outcome.REFUSED_DESTROYED: "RD",
-    Outcome.NAUSEA_VOMITING: "N",
-    Outcome.ASLEEP: "S",
-    Outcome.IN_HOSPITAL: "H",
-    Outcome.SOCIAL_LEAVE: "L",
-    Outcome.DESTROYED: "D",
-    Outcome.NOT_REQUIRED: "NR",
-    Outcome.NOT_AVAILABLE: "NA",
-    Outcome.PAPER_MAR: "PM",
-    Outcome.OTHER: "O",
-}
+    def taken(self) -> AdministrationQuerySet:
+        """Effective records of doses the person took."""
+        return self.effective().filter(outcome__in=TAKEN)
 
+    def of_due_doses(self, due_dose_ids: Iterable[Any]) -> AdministrationQuerySet:
+        """The effective record of each of these due doses (at most one each: a database constraint)."""
+        return self.effective().filter(due_dose_id__in=list(due_dose_ids))
 
-class Prompt(models.TextChoices):
-    RIGHT_PERSON = "right_person", "Right person: picture and name match"
-    RIGHT_MEDICINE = "right_medicine", "Right medicine: the label matches"
-    RIGHT_DOSE = "right_dose", "Right dose"
-    RIGHT_TIME = "right_time", "Right time: not too soon, not already given"
-    RIGHT_ROUTE = "right_route", "Right route"
-    ALLERGIES = "allergies", "Allergies checked"
-    CONSENT = "consent", "The person agrees to take it"
-    PULSE = "pulse", "Pulse taken"
-    BLOOD_GLUCOSE = "blood_glucose", "Blood glucose taken"
-    BLOOD_PRESSURE = "blood_pressure", "Blood pressure taken"
+    def medicine_taken_around(
+        self, *, person_id: Any, medicine_ids: Iterable[int], start: dt.datetime, end: dt.datetime | None = None
+    ) -> AdministrationQuerySet:
+        """Doses of these medicines the person took from ``start`` (to ``end``), from any of their prescriptions.
 
-
-class PromptResult(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
+        The history a when-required limit counts: a GP's PRN and a homely remedy of one medicine add up.
+        """
+        rows = self.taken().filter(
+            person_id=person_id, prescription__medicine_id__in=list(medicine_ids), administered_at__gte=start
+        )
+        return rows.filter(administered_at__lte=end) if end is not None else rows
 
 
 class Administration(UUIDModel):
-    class Status(models.TextChoices):
-        COMPLETED = "completed", "Recorded"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    Status = AdministrationStatus
 
     due_dose = models.ForeignKey(
         "medication.DueDose", null=True, blank=True, on_delete=models.PROTECT, related_name="administrations"
@@ -97,7 +78,10 @@ class Administration(UUIDModel):
     administered_at = models.DateTimeField(help_text="When the dose was given or not given, as the carer states.")
     recorded_at = models.DateTimeField(help_text="Server clock at the moment of recording.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    late_entry = models.BooleanField(default=False)
+    late_entry = models.BooleanField(default=False, help_text="Recorded long after the time it was given.")
+    minutes_late = models.PositiveIntegerField(
+        default=0, help_text="Minutes after its dose window closed that it was given (0: in its window)."
+    )
     witness = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -115,6 +99,8 @@ class Administration(UUIDModel):
         related_name="corrected_by",
         help_text="The entered-in-error record this one replaces.",
     )
+
+    objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["administered_at"]
@@ -138,11 +124,11 @@ class Administration(UUIDModel):
                 name="administration_witness_not_recorder",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["completed", "entered_in_error"]),
+                condition=models.Q(status__in=AdministrationStatus.values),
                 name="administration_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(outcome__in=[o.value for o in Outcome]),
+                condition=models.Q(outcome__in=Outcome.values),
                 name="administration_outcome_valid",
             ),
         ]
@@ -179,9 +165,7 @@ class PromptAnswer(models.Model):
         ordering = ["administration", "position"]
         constraints = [
             models.UniqueConstraint(fields=["administration", "prompt"], name="prompt_answer_once"),
-            models.CheckConstraint(
-                condition=models.Q(result__in=["confirmed", "failed", "skipped"]), name="prompt_result_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(result__in=PromptResult.values), name="prompt_result_valid"),
         ]
         indexes = [models.Index(fields=["prompt", "result"], name="prompt_answer_result_idx")]
 
@@ -204,10 +188,7 @@ class AdministrationCorrection(models.Model):
 class PrnFollowUp(models.Model):
     """The effect of a when-required dose, checked 30 to 60 minutes after it."""
 
-    class Effect(models.TextChoices):
-        EFFECTIVE = "effective", "Worked"
-        PARTLY = "partly", "Partly worked"
-        NOT_EFFECTIVE = "not_effective", "Did not work"
+    Effect = FollowUpEffect
 
     administration = models.OneToOneField(Administration, on_delete=models.PROTECT, related_name="follow_up")
     effect = models.CharField(max_length=20, choices=Effect.choices)
@@ -218,7 +199,7 @@ class PrnFollowUp(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(effect__in=["effective", "partly", "not_effective"]),
+                condition=models.Q(effect__in=FollowUpEffect.values),
                 name="prn_follow_up_effect_valid",
             ),
         ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from carebook.core.models import UUIDModel
+from carebook.medication.vocab import DoseState
 
 
 class DueDose(UUIDModel):
@@ -13,10 +14,7 @@ class DueDose(UUIDModel):
     withdrawn because its prescription changed or stopped before it was due.
     """
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Due"
-        RECORDED = "recorded", "Recorded"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    State = DoseState
 
     prescription = models.ForeignKey("medication.Prescription", on_delete=models.PROTECT, related_name="due_doses")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="due_doses")
@@ -24,9 +22,16 @@ class DueDose(UUIDModel):
     scheduled_at = models.DateTimeField()
     local_date = models.DateField()
     local_time = models.TimeField()
+    # The dose window (rules.window_bounds), fixed when the slot is generated: from when it may be
+    # given, and when it becomes overdue. Stored so that "overdue" is an index range in SQL.
+    window_opens_at = models.DateTimeField()
+    window_closes_at = models.DateTimeField()
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=200, blank=True)
+    reopened_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its record was last marked entered in error (the slot is due again)."
+    )
 
     class Meta:
         ordering = ["scheduled_at"]
@@ -36,14 +41,18 @@ class DueDose(UUIDModel):
                 condition=~models.Q(state="withdrawn"),
                 name="due_dose_unique_slot",
             ),
+            models.CheckConstraint(condition=models.Q(state__in=DoseState.values), name="due_dose_state_valid"),
             models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "recorded", "withdrawn"]), name="due_dose_state_valid"
+                condition=models.Q(window_opens_at__lte=models.F("scheduled_at"))
+                & models.Q(window_closes_at__gte=models.F("scheduled_at")),
+                name="due_dose_window_around_time",
             ),
         ]
         indexes = [
             models.Index(fields=["location", "scheduled_at"], name="due_dose_location_time_idx"),
             models.Index(fields=["person", "scheduled_at"], name="due_dose_person_time_idx"),
             models.Index(fields=["state", "scheduled_at"], name="due_dose_state_time_idx"),
+            models.Index(fields=["state", "window_closes_at"], name="due_dose_state_closes_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,29 +2,15 @@ from __future__ import annotations
 
 from django.db import models
 
+from carebook.medication.vocab import SITE_RECORDED_FORMS, WITNESSED_CD_SCHEDULES, MedicineForm, RequiredCheck
 
-class RequiredCheck(models.TextChoices):
-    """A clinical reading taken before the dose (the prescription may also ask for one)."""
-
-    NONE = "", "None"
-    PULSE = "pulse", "Pulse (beats per minute)"
-    BLOOD_GLUCOSE = "blood_glucose", "Blood glucose (mmol/L)"
-    BLOOD_PRESSURE = "blood_pressure", "Blood pressure (systolic, mmHg)"
+__all__ = ["Medicine", "RequiredCheck"]
 
 
 class Medicine(models.Model):
     """A medicinal product from the curated list (dm+d code where known)."""
 
-    class Form(models.TextChoices):
-        TABLET = "tablet", "Tablet"
-        CAPSULE = "capsule", "Capsule"
-        LIQUID = "liquid", "Oral liquid"
-        PATCH = "patch", "Transdermal patch"
-        INHALER = "inhaler", "Inhaler"
-        CREAM = "cream", "Cream or ointment"
-        INJECTION = "injection", "Injection"
-        DROPS = "drops", "Drops"
-        SACHET = "sachet", "Sachet"
+    Form = MedicineForm
 
     name = models.CharField(max_length=200)
     strength = models.CharField(max_length=60, blank=True)
@@ -47,6 +33,10 @@ class Medicine(models.Model):
                 | models.Q(controlled_drug_schedule__gte=1, controlled_drug_schedule__lte=5),
                 name="medicine_cd_schedule_range",
             ),
+            models.CheckConstraint(condition=models.Q(form__in=MedicineForm.values), name="medicine_form_valid"),
+            models.CheckConstraint(
+                condition=models.Q(required_check__in=RequiredCheck.values), name="medicine_required_check_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,9 +45,9 @@ class Medicine(models.Model):
     @property
     def needs_witness(self) -> bool:
         """Schedule 2 and 3 controlled drugs are witnessed by a second trained member of staff."""
-        return self.controlled_drug_schedule in (2, 3)
+        return self.controlled_drug_schedule in WITNESSED_CD_SCHEDULES
 
     @property
     def site_recorded(self) -> bool:
         """Patches and injections record (and rotate) their site."""
-        return self.form in (self.Form.PATCH, self.Form.INJECTION)
+        return self.form in SITE_RECORDED_FORMS

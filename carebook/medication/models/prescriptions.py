@@ -10,64 +10,32 @@ the services in the same transaction as the event (see docs/adr/0002).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
 from carebook.core.models import UUIDModel
-from carebook.medication.models.medicines import Medicine, RequiredCheck
-
-COUNTABLE_UNITS = frozenset(
-    {
-        "tablet",
-        "capsule",
-        "patch",
-        "drop",
-        "sachet",
-        "puff",
-        "application",
-        "suppository",
-        "unit",
-        "dose",
-        "spray",
-        "lozenge",
-        "pessary",
-        "injection",
-        "pen",
-        "vial",
-        "ampoule",
-    }
+from carebook.core.text import format_quantity, unit_for
+from carebook.medication.models.medicines import Medicine
+from carebook.medication.rules.schedules import Schedule
+from carebook.medication.vocab import (
+    PrescriptionEventKind,
+    PrescriptionStatus,
+    RequiredCheck,
+    ScheduleKind,
+    Source,
 )
 
-
-def format_quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def unit_for(unit: str, quantity: Decimal) -> str:
-    """Plural of a countable unit ('2 tablets'); measures stay as they are ('5 mL')."""
-    return f"{unit}s" if unit in COUNTABLE_UNITS and quantity != 1 else unit
-
-
-class ScheduleKind(models.TextChoices):
-    FIXED_TIMES = "fixed_times", "Every day at set times"
-    DAYS_OF_WEEK = "days_of_week", "On set days of the week"
-    EVERY_N_DAYS = "every_n_days", "Every N days (e.g. weekly, 72-hour patch)"
-    PRN = "prn", "When required (PRN)"
-
-
-class Source(models.TextChoices):
-    GP = "gp", "GP prescription"
-    HOSPITAL_DISCHARGE = "hospital_discharge", "Hospital discharge"
-    HOMELY_REMEDY = "homely_remedy", "Homely remedy"
-
-
-class PrescriptionStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    DISCONTINUED = "discontinued", "Discontinued"
-    SUPERSEDED = "superseded", "Replaced by a newer version"
+__all__ = [
+    "Prescription",
+    "PrescriptionEvent",
+    "PrescriptionStatus",
+    "ScheduleKind",
+    "Source",
+    "TranscriptionCheck",
+    "format_quantity",
+    "unit_for",
+]
 
 
 class Prescription(UUIDModel):
@@ -112,15 +80,15 @@ class Prescription(UUIDModel):
                 name="prescription_end_after_start",
             ),
             models.CheckConstraint(
-                condition=models.Q(schedule_kind__in=["fixed_times", "days_of_week", "every_n_days", "prn"]),
+                condition=models.Q(schedule_kind__in=ScheduleKind.values),
                 name="prescription_schedule_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "suspended", "discontinued", "superseded"]),
+                condition=models.Q(status__in=PrescriptionStatus.values),
                 name="prescription_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(source__in=["gp", "hospital_discharge", "homely_remedy"]),
+                condition=models.Q(source__in=Source.values),
                 name="prescription_source_valid",
             ),
             models.CheckConstraint(
@@ -164,6 +132,18 @@ class Prescription(UUIDModel):
     def wall_times(self) -> list[dt.time]:
         return [dt.time.fromisoformat(t) for t in self.times]
 
+    @property
+    def schedule(self) -> Schedule:
+        """The schedule as the rules read it."""
+        return Schedule(
+            kind=self.schedule_kind,
+            times=tuple(self.wall_times),
+            start_date=self.start_date,
+            end_date=self.end_date,
+            days_of_week=frozenset(int(d) for d in self.days_of_week),
+            interval_days=self.interval_days,
+        )
+
 
 class TranscriptionCheck(models.Model):
     """A second trained member of staff confirmed the entry matches the prescriber's directions."""
@@ -178,13 +158,7 @@ class TranscriptionCheck(models.Model):
 
 
 class PrescriptionEvent(models.Model):
-    class Kind(models.TextChoices):
-        CREATED = "created", "Entered"
-        CHANGED = "changed", "Replaced by a new version"
-        TRANSCRIPTION_CHECKED = "transcription_checked", "Transcription checked"
-        SUSPENDED = "suspended", "Suspended"
-        RESUMED = "resumed", "Resumed"
-        DISCONTINUED = "discontinued", "Discontinued"
+    Kind = PrescriptionEventKind
 
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -194,6 +168,11 @@ class PrescriptionEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PrescriptionEventKind.values), name="prescription_event_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -13,7 +13,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from carebook.access.policy import Action, can, location_ids_for_user
+from carebook.access.policy import location_ids_for_user
+from carebook.access.scopes import scope_for
+from carebook.medication.access import may_check_transcription
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -22,8 +24,9 @@ from carebook.medication.models import (
     PrescriptionStatus,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.rules import OPEN_STATUSES
 from carebook.medication.selectors.common import past_window
-from carebook.medication.selectors.prescriptions import OPEN_STATUSES, who_must_check
+from carebook.medication.selectors.prescriptions import who_must_check
 from carebook.organisations.models import Location
 
 AWAITING_LIMIT = 100
@@ -49,7 +52,7 @@ def awaiting_checks(user: Any, *, limit: int = AWAITING_LIMIT) -> AwaitingChecks
     """Entries at the viewer's locations still waiting for their second-person check, oldest first (one query)."""
     rows = list(
         Prescription.objects.filter(
-            person__location_id__in=location_ids_for_user(user),
+            scope_for(user).q("person__location"),
             status__in=OPEN_STATUSES,
             transcription_check_required=True,
             transcription_check__isnull=True,
@@ -57,10 +60,9 @@ def awaiting_checks(user: Any, *, limit: int = AWAITING_LIMIT) -> AwaitingChecks
         .select_related("person__location", "person__unit", "medicine", "entered_by")
         .order_by("entered_at", "id")[: limit + 1]
     )
-    may_check_any = can(user, Action.CHECK_TRANSCRIPTION)
     items = []
     for prescription in rows[:limit]:
-        may = may_check_any and prescription.entered_by_id != user.pk
+        may = may_check_transcription(user, prescription)
         items.append(AwaitingCheck(prescription, may, "" if may else who_must_check(user, prescription)))
     return AwaitingChecks(items=items, more=len(rows) > limit)
 

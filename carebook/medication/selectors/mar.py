@@ -43,7 +43,6 @@ from carebook.medication.models import (
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.services.doses import schedule_of
 from carebook.medication.wording import quantity_text, schedule_text
 from carebook.people.models import AllergyStatus, Person
 
@@ -406,7 +405,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         by_slot: dict[tuple[dt.date, dt.time], list[DueDose]] = defaultdict(list)
         for dose in rx_doses:
             by_slot[(dose.local_date, dose.local_time)].append(dose)
-        schedule = schedule_of(rx)
+        schedule = rx.schedule
         for time in times:
             cells = []
             for day in days:

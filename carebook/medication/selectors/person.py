@@ -15,9 +15,11 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from carebook.access.policy import Action, can
 from carebook.core import clock
+from carebook.core.text import duration, minutes_text, nhs_number_display, quantity_with_unit
 from carebook.medication import rules
+from carebook.medication.access import may_correct
+from carebook.medication.facts import awaiting_transcription_check, prescription_facts, prn_doses
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -27,51 +29,17 @@ from carebook.medication.models import (
     PromptResult,
     ScheduleKind,
 )
-from carebook.medication.models.administrations import TAKEN_OUTCOMES
-from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.selectors.round import FOLLOW_UP_AFTER, RoundDose, build_round_dose
-from carebook.medication.wording import interval_text, quantity_text, schedule_text
+from carebook.medication.selectors.round import RoundDose, build_round_dose
+from carebook.medication.vocab import TAKEN
+from carebook.medication.wording import quantity_text, schedule_text
 from carebook.people.models import Allergy, Person
 
 RECENT_DAYS = 7
-FOLLOW_UP_LOOKBACK = dt.timedelta(hours=24)
-PRN_HISTORY = dt.timedelta(hours=48)
-
-
-# --- Small formatting helpers ------------------------------------------------------
-
-
-def nhs_number_display(value: str) -> str:
-    """An NHS number as it is read out: 3-3-4 digits."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) != 10:
-        return value
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def duration_text(delta: dt.timedelta) -> str:
-    """'2 hours 5 minutes', '45 minutes', '1 day 3 hours'."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-
-    def unit(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    if days:
-        return unit(days, "day") + (f" {unit(hours, 'hour')}" if hours else "")
-    if hours:
-        return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
-    return unit(minutes, "minute")
 
 
 def can_correct(user: Any, administration: Administration) -> bool:
-    """Whether ``user`` may mark this record entered in error (the policy table decides)."""
-    if administration.status != Administration.Status.COMPLETED:
-        return False
-    if can(user, Action.CORRECT_ANY_ADMINISTRATION):
-        return True
-    return administration.recorded_by_id == getattr(user, "pk", None) and can(user, Action.CORRECT_OWN_ADMINISTRATION)
+    """Whether to offer ``user`` to mark this record entered in error (the service decides the same)."""
+    return administration.status == Administration.Status.COMPLETED and may_correct(user, administration)
 
 
 # --- The person's page -----------------------------------------------------------------
@@ -128,15 +96,9 @@ class PersonPage:
 
 
 def _prn_offer(rx: Prescription, history: list[tuple[dt.datetime, Decimal | None]], now: dt.datetime) -> PrnOffer:
-    doses = [rules.PrnDose(at=at, quantity=given or rx.dose_min) for at, given in history if at <= now]
-    assert rx.prn_min_interval_minutes is not None and rx.prn_max_quantity_24h is not None
-    next_allowed = rules.prn_next_allowed(
-        history=doses,
-        now=now,
-        quantity=rx.dose_min,
-        min_interval=dt.timedelta(minutes=rx.prn_min_interval_minutes),
-        max_24h=rx.prn_max_quantity_24h,
-    )
+    doses = [d for d in prn_doses(history, rx) if d.at <= now]
+    assert rx.prn_max_quantity_24h is not None
+    next_allowed = rules.prn_next_allowed_for(prescription_facts(rx), doses, now)
     last = max((d.at for d in doses), default=None)
     in_24h = sum((d.quantity for d in doses if d.at > now - dt.timedelta(hours=24)), Decimal(0))
     return PrnOffer(
@@ -144,10 +106,10 @@ def _prn_offer(rx: Prescription, history: list[tuple[dt.datetime, Decimal | None
         can_give_now=next_allowed is None,
         next_allowed=next_allowed,
         last_dose_at=last,
-        since_last=duration_text(now - last) if last is not None else "",
-        quantity_24h=f"{quantity_text(in_24h) if in_24h else '0'} {rx.dose_unit}",
-        min_interval=interval_text(rx.prn_min_interval_minutes),
-        max_24h=f"{quantity_text(rx.prn_max_quantity_24h)} {rx.dose_unit}",
+        since_last=duration(now - last) if last is not None else "",
+        quantity_24h=quantity_with_unit(in_24h, rx.dose_unit),
+        min_interval=minutes_text(rx.prn_min_interval_minutes),
+        max_24h=quantity_with_unit(rx.prn_max_quantity_24h, rx.dose_unit),
         awaiting_check=awaiting_transcription_check(rx),
     )
 
@@ -176,9 +138,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     recorded_ids = [d.pk for d in due if d.state == DueDose.State.RECORDED]
     records: dict[object, Administration] = {}
     if recorded_ids:
-        for admin in Administration.objects.filter(
-            due_dose_id__in=recorded_ids, status=Administration.Status.COMPLETED
-        ).select_related("recorded_by"):
+        for admin in Administration.objects.of_due_doses(recorded_ids).select_related("recorded_by"):
             records[admin.due_dose_id] = admin
     today_doses = [build_round_dose(d, records.get(d.pk), now) for d in due]
 
@@ -209,18 +169,18 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     follow_ups_soon: list[tuple[Administration, dt.datetime]] = []
     for admin in recent_admins:
         is_prn = admin.prescription.schedule_kind == ScheduleKind.PRN
-        needs_follow_up = (
+        awaiting = (
             is_prn
             and admin.status == Administration.Status.COMPLETED
-            and admin.outcome in TAKEN_OUTCOMES
+            and admin.outcome in TAKEN
             and not hasattr(admin, "follow_up")
-            and admin.administered_at >= now - FOLLOW_UP_LOOKBACK
         )
-        follow_up_due = needs_follow_up and admin.administered_at <= now - FOLLOW_UP_AFTER
+        state = rules.follow_up_state(admin.administered_at, now) if awaiting else "expired"
+        follow_up_due = state == "due"
         if follow_up_due:
             follow_ups_due.append(admin)
-        elif needs_follow_up:
-            follow_ups_soon.append((admin, admin.administered_at + FOLLOW_UP_AFTER))
+        elif state == "soon":
+            follow_ups_soon.append((admin, admin.administered_at + rules.FOLLOW_UP_AFTER))
         corrections = getattr(admin, "corrections", [])
         recent.append(
             RecordRow(
@@ -236,12 +196,8 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     prn = [rx for rx in prescriptions if rx.is_prn and rx.status == PrescriptionStatus.ACTIVE]
     history: dict[int, list[tuple[dt.datetime, Decimal | None]]] = defaultdict(list)
     if prn:
-        for medicine_id, at, given in Administration.objects.filter(
-            person=person,
-            prescription__medicine_id__in={rx.medicine_id for rx in prn},
-            status=Administration.Status.COMPLETED,
-            outcome__in=TAKEN_OUTCOMES,
-            administered_at__gte=now - PRN_HISTORY,
+        for medicine_id, at, given in Administration.objects.medicine_taken_around(
+            person_id=person.pk, medicine_ids={rx.medicine_id for rx in prn}, start=now - rules.PRN_HISTORY
         ).values_list("prescription__medicine_id", "administered_at", "dose_given"):
             history[medicine_id].append((at, given))
     offers = [_prn_offer(rx, history[rx.medicine_id], now) for rx in prn]
@@ -267,12 +223,8 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
 def last_dose_of(*, person: Person, medicine_id: int) -> Administration | None:
     """The last time this person took this medicine (any prescription of it), with who gave it."""
     return (
-        Administration.objects.filter(
-            person=person,
-            prescription__medicine_id=medicine_id,
-            status=Administration.Status.COMPLETED,
-            outcome__in=TAKEN_OUTCOMES,
-        )
+        Administration.objects.taken()
+        .filter(person=person, prescription__medicine_id=medicine_id)
         .select_related("recorded_by")
         .order_by("-administered_at")
         .first()
@@ -281,23 +233,19 @@ def last_dose_of(*, person: Person, medicine_id: int) -> Administration | None:
 
 def effective_record_for(due_dose: DueDose) -> Administration | None:
     """The record that stands for a due dose (not the ones entered in error)."""
-    return (
-        Administration.objects.filter(due_dose=due_dose, status=Administration.Status.COMPLETED)
-        .select_related("recorded_by", "witness")
-        .first()
+    return Administration.objects.effective().filter(due_dose=due_dose).select_related("recorded_by", "witness").first()
+
+
+def prn_history_of(rx: Prescription, *, now: dt.datetime) -> list[tuple[dt.datetime, Decimal | None]]:
+    """(administered_at, dose_given) of the doses of this medicine the person took in the PRN history window."""
+    return list(
+        Administration.objects.medicine_taken_around(
+            person_id=rx.person_id, medicine_ids=[rx.medicine_id], start=now - rules.PRN_HISTORY
+        ).values_list("administered_at", "dose_given")
     )
 
 
 def prn_offer_for(*, prescription: Prescription, now: dt.datetime | None = None) -> PrnOffer:
     """Whether a PRN dose may be given now, and when the next one may (for the give page)."""
     now = now or clock.now()
-    history = list(
-        Administration.objects.filter(
-            person_id=prescription.person_id,
-            prescription__medicine_id=prescription.medicine_id,
-            status=Administration.Status.COMPLETED,
-            outcome__in=TAKEN_OUTCOMES,
-            administered_at__gte=now - PRN_HISTORY,
-        ).values_list("administered_at", "dose_given")
-    )
-    return _prn_offer(prescription, history, now)
+    return _prn_offer(prescription, prn_history_of(prescription, now=now), now)

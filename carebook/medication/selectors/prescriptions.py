@@ -14,6 +14,8 @@ from django.db.models import Q
 
 from carebook.access.models import Role
 from carebook.access.policy import POLICY, Action, can
+from carebook.medication import rules
+from carebook.medication.access import may_check_transcription
 from carebook.medication.models import (
     Medicine,
     Prescription,
@@ -29,7 +31,6 @@ from carebook.people.models import Person
 SEARCH_LIMIT = 25
 # Statuses in which a prescription can still be changed, stopped or checked (the services decide; the
 # page only offers what the services would accept).
-OPEN_STATUSES = (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED)
 
 
 # --- Medicines ----------------------------------------------------------------------
@@ -266,7 +267,11 @@ def checker_roles_text() -> str:
 
 
 def awaiting_check(prescription: Prescription, checked: bool) -> bool:
-    return prescription.transcription_check_required and not checked and prescription.status in OPEN_STATUSES
+    return (
+        prescription.transcription_check_required
+        and not checked
+        and rules.lifecycle_allows(rules.Change.CHECK_TRANSCRIPTION, prescription.status)
+    )
 
 
 def who_must_check(user: Any, prescription: Prescription) -> str:
@@ -297,12 +302,12 @@ def prescription_actions(user: Any, prescription: Prescription, checked: bool) -
     manage = can(user, Action.MANAGE_PRESCRIPTIONS)
     status = prescription.status
     waiting = awaiting_check(prescription, checked)
-    may_check = waiting and can(user, Action.CHECK_TRANSCRIPTION) and prescription.entered_by_id != user.pk
+    may_check = waiting and may_check_transcription(user, prescription)
     return Actions(
-        change=manage and status in OPEN_STATUSES,
-        suspend=manage and status == PrescriptionStatus.ACTIVE,
-        resume=manage and status == PrescriptionStatus.SUSPENDED,
-        discontinue=manage and status in OPEN_STATUSES,
+        change=manage and rules.lifecycle_allows(rules.Change.CHANGE, status),
+        suspend=manage and rules.lifecycle_allows(rules.Change.SUSPEND, status),
+        resume=manage and rules.lifecycle_allows(rules.Change.RESUME, status),
+        discontinue=manage and rules.lifecycle_allows(rules.Change.DISCONTINUE, status),
         check=may_check,
         awaiting_check=waiting,
         who_must_check="" if may_check or not waiting else who_must_check(user, prescription),

@@ -5,11 +5,9 @@ A fixed number of queries whatever the number of people: one for the doses
 one for the allergies of the people in the list and one for the records of
 the doses already recorded.
 
-Rounds are named by the dose's prescribed Europe/London wall time:
-morning 06:00-10:59, lunchtime 11:00-13:59, teatime 14:00-17:59 and night
-18:00-05:59. A care day runs from 06:00 to 06:00, so at 02:00 the current
-round is the night that started the evening before, and its after-midnight
-doses belong to it.
+The rounds and the care day are rules (``rules.windows``): morning, lunchtime,
+teatime and night, by the dose's prescribed Europe/London wall time; a care day
+runs from 06:00 to 06:00.
 """
 
 from __future__ import annotations
@@ -21,62 +19,25 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from carebook.core import clock
+from carebook.core.text import clock_time, duration
 from carebook.medication import rules
+from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import Administration, DueDose, PrescriptionStatus, ScheduleKind
-from carebook.medication.models.administrations import TAKEN_OUTCOMES
-from carebook.medication.selectors.common import awaiting_transcription_check, past_window
+from carebook.medication.selectors.common import past_window
+from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus
 from carebook.organisations.models import Location, Unit
 from carebook.people.models import Allergy, Person
 
 NEXT_2H = "next2h"
-DAY_STARTS = dt.time(6, 0)
 NEXT_WINDOW = dt.timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class RoundDefinition:
-    name: str
-    label: str
-    starts: dt.time
-    ends: dt.time  # exclusive; the night round wraps past midnight
-
-    @property
-    def hours(self) -> str:
-        last = (dt.datetime.combine(dt.date(2000, 1, 1), self.ends) - dt.timedelta(minutes=1)).time()
-        return f"{self.starts:%H:%M} to {last:%H:%M}"
-
-
-ROUNDS: dict[str, RoundDefinition] = {
-    "morning": RoundDefinition("morning", "Morning", dt.time(6, 0), dt.time(11, 0)),
-    "lunchtime": RoundDefinition("lunchtime", "Lunchtime", dt.time(11, 0), dt.time(14, 0)),
-    "teatime": RoundDefinition("teatime", "Teatime", dt.time(14, 0), dt.time(18, 0)),
-    "night": RoundDefinition("night", "Night", dt.time(18, 0), dt.time(6, 0)),
-}
+ROUNDS = rules.ROUNDS
 ROUND_CHOICES: tuple[tuple[str, str], ...] = (
     *((r.name, r.label) for r in ROUNDS.values()),
     (NEXT_2H, "Next 2 hours"),
 )
-
-
-def round_for_time(local_time: dt.time) -> str:
-    """The round a Europe/London wall time belongs to."""
-    for definition in ROUNDS.values():
-        if definition.starts <= definition.ends:
-            if definition.starts <= local_time < definition.ends:
-                return definition.name
-        elif local_time >= definition.starts or local_time < definition.ends:
-            return definition.name
-    return "night"  # unreachable: the rounds cover the whole day
-
-
-def current_round(now: dt.datetime) -> str:
-    return round_for_time(clock.to_local(now).time())
-
-
-def care_day(now: dt.datetime) -> dt.date:
-    """The day a round belongs to: before 06:00 it is still the night of the day before."""
-    local = clock.to_local(now)
-    return local.date() - dt.timedelta(days=1) if local.time() < DAY_STARTS else local.date()
+current_round = rules.current_round
+care_day = rules.care_day
+round_for_time = rules.round_for_time
 
 
 def is_round_name(value: str) -> bool:
@@ -93,10 +54,12 @@ class RoundDose:
     instructions: str
     scheduled_at: dt.datetime
     local_time: dt.time
-    status: str  # later | due | overdue | given | not_given
+    status: str  # a DoseStatus: later | due | overdue | given | not_given
     status_label: str
-    can_record: bool
+    can_record: bool  # nothing stops it being offered now (rules.offer_refusal)
+    blocked: str  # why it cannot be offered now, in the service's words ("" when it can)
     opens_at: dt.datetime
+    closes_at: dt.datetime
     time_critical: bool
     controlled_drug: bool
     high_risk: bool
@@ -104,10 +67,19 @@ class RoundDose:
     recorded_by: str = ""
     administered_at: dt.datetime | None = None
     outcome_label: str = ""
+    minutes_late: int = 0  # a dose given after its window closed: by how many minutes
 
     @property
     def is_pending(self) -> bool:
-        return self.status in ("later", "due", "overdue")
+        return self.status in PENDING_STATUSES
+
+    @property
+    def late_text(self) -> str:
+        return (
+            f"Late: given {duration(dt.timedelta(minutes=self.minutes_late))} after its window"
+            if self.minutes_late
+            else ""
+        )
 
 
 @dataclass
@@ -118,7 +90,7 @@ class RoundPerson:
 
     @property
     def overdue_count(self) -> int:
-        return sum(1 for d in self.doses if d.status == "overdue")
+        return sum(1 for d in self.doses if d.status == DoseStatus.OVERDUE)
 
     @property
     def pending_count(self) -> int:
@@ -151,7 +123,7 @@ class RoundView:
 def _round_condition(round_name: str, day: dt.date, now: dt.datetime) -> Q:
     if round_name == NEXT_2H:
         # Due now (inside the usual window) or scheduled in the next two hours.
-        return Q(scheduled_at__gte=now - rules.DEFAULT_WINDOW, scheduled_at__lt=now + NEXT_WINDOW)
+        return Q(window_closes_at__gte=now, scheduled_at__lt=now + NEXT_WINDOW)
     definition = ROUNDS[round_name]
     if definition.starts < definition.ends:
         return Q(local_date=day, local_time__gte=definition.starts, local_time__lt=definition.ends)
@@ -164,37 +136,33 @@ def _overdue_condition(now: dt.datetime) -> Q:
     """Pending doses of today past their window (time-critical medicines have a tighter one)."""
     local = clock.to_local(now)
     midnight = clock.local_wall_time(local.date(), dt.time(0, 0))
-    day_start = clock.local_wall_time(care_day(now), DAY_STARTS)
+    day_start = clock.local_wall_time(care_day(now), rules.DAY_STARTS)
     since = min(midnight, day_start)
     return Q(state=DueDose.State.PENDING, scheduled_at__gte=since) & past_window(now)
 
 
-def _status_of(dose: DueDose, admin: Administration | None, now: dt.datetime) -> tuple[str, str]:
-    if admin is not None:
-        local = clock.to_local(admin.administered_at)
-        if admin.outcome in TAKEN_OUTCOMES:
-            verb = admin.get_outcome_display()
-            return "given", f"{verb} by {admin.recorded_by.display_name} at {local:%H:%M}"
-        return (
-            "not_given",
-            f"{admin.get_outcome_display()}, recorded by {admin.recorded_by.display_name} at {local:%H:%M}",
-        )
-    if dose.state == DueDose.State.RECORDED:
-        return "given", "Recorded"
-    time_critical = dose.prescription.medicine.time_critical
-    timing = rules.timing_of(dose.scheduled_at, now, time_critical)
-    if timing == "late":
-        return "overdue", f"Overdue (due {clock.to_local(dose.scheduled_at):%H:%M})"
-    if timing == "early":
-        return "later", f"Due at {clock.to_local(dose.scheduled_at):%H:%M}"
-    return "due", f"Due at {clock.to_local(dose.scheduled_at):%H:%M}"
-
-
 def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.datetime) -> RoundDose:
-    """One dose as the round and the person's page show it (prescription and medicine already joined)."""
+    """One dose as the round and the person's page show it (prescription, medicine and check already joined)."""
     rx = dose.prescription
     medicine = rx.medicine
-    status, label = _status_of(dose, admin, now)
+    status = rules.dose_status(
+        state=dose.state,
+        outcome=admin.outcome if admin is not None else None,
+        opens_at=dose.window_opens_at,
+        closes_at=dose.window_closes_at,
+        now=now,
+    )
+    if admin is not None:
+        who = f"{admin.recorded_by.display_name} at {clock_time(admin.administered_at)}"
+        outcome = admin.get_outcome_display()
+        label = f"{outcome} by {who}" if admin.outcome in TAKEN else f"{outcome}, recorded by {who}"
+    elif dose.state == DueDose.State.RECORDED:
+        label = "Recorded"
+    else:
+        label = rules.dose_status_label(status, dose.scheduled_at)
+    refusal = None
+    if status in (DoseStatus.DUE, DoseStatus.OVERDUE):
+        refusal = rules.offer_refusal(prescription_facts(rx), slot=slot_facts(dose), now=now)
     return RoundDose(
         id=str(dose.pk),
         prescription_id=str(rx.pk),
@@ -206,8 +174,10 @@ def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.dateti
         local_time=dose.local_time,
         status=status,
         status_label=label,
-        can_record=status in ("due", "overdue") and rx.status == PrescriptionStatus.ACTIVE,
-        opens_at=dose.scheduled_at - rules.dose_window(medicine.time_critical),
+        can_record=status in (DoseStatus.DUE, DoseStatus.OVERDUE) and refusal is None,
+        blocked=refusal.message if refusal is not None else "",
+        opens_at=dose.window_opens_at,
+        closes_at=dose.window_closes_at,
         time_critical=medicine.time_critical,
         controlled_drug=medicine.needs_witness,
         high_risk=medicine.high_risk,
@@ -215,6 +185,7 @@ def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.dateti
         recorded_by=admin.recorded_by.display_name if admin else "",
         administered_at=admin.administered_at if admin else None,
         outcome_label=admin.get_outcome_display() if admin else "",
+        minutes_late=admin.minutes_late if admin is not None and admin.outcome in TAKEN else 0,
     )
 
 
@@ -259,9 +230,7 @@ def round_due_doses(
     recorded_ids = [d.pk for d in doses if d.state == DueDose.State.RECORDED]
     records: dict[object, Administration] = {}
     if recorded_ids:
-        for admin in Administration.objects.filter(
-            due_dose_id__in=recorded_ids, status=Administration.Status.COMPLETED
-        ).select_related("recorded_by"):
+        for admin in Administration.objects.of_due_doses(recorded_ids).select_related("recorded_by"):
             records[admin.due_dose_id] = admin
 
     people: dict[object, RoundPerson] = {}
@@ -272,7 +241,7 @@ def round_due_doses(
         entry.doses.append(build_round_dose(dose, records.get(dose.pk), now))
 
     for entry in people.values():
-        entry.doses.sort(key=lambda d: (d.status != "overdue", d.scheduled_at))  # overdue first, then by time
+        entry.doses.sort(key=lambda d: (d.status != DoseStatus.OVERDUE, d.scheduled_at))  # overdue first, then by time
 
     def person_order(entry: RoundPerson) -> tuple[int, dt.datetime, str, str, str]:
         if entry.overdue_count:
@@ -301,20 +270,15 @@ def round_due_doses(
     )
 
 
-FOLLOW_UP_AFTER = dt.timedelta(minutes=30)
-FOLLOW_UP_LOOKBACK = dt.timedelta(hours=12)
-
-
 def prn_follow_ups_due(*, location: Location, unit: Unit | None, now: dt.datetime) -> list[Administration]:
-    """When-required doses given 30 minutes or more ago (in the last 12 hours) whose effect is not yet recorded."""
+    """When-required doses whose effect is due to be recorded (``rules.follow_up_state``) and is not yet."""
     records = (
-        Administration.objects.filter(
+        Administration.objects.taken()
+        .filter(
             location=location,
-            status=Administration.Status.COMPLETED,
-            outcome__in=TAKEN_OUTCOMES,
             prescription__schedule_kind=ScheduleKind.PRN,
-            administered_at__gte=now - FOLLOW_UP_LOOKBACK,
-            administered_at__lte=now - FOLLOW_UP_AFTER,
+            administered_at__gte=now - rules.FOLLOW_UP_WINDOW,
+            administered_at__lte=now - rules.FOLLOW_UP_AFTER,
             follow_up__isnull=True,
         )
         .select_related("person", "prescription__medicine")

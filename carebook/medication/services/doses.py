@@ -15,17 +15,6 @@ from carebook.medication import rules
 from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
 
-def schedule_of(prescription: Prescription) -> rules.Schedule:
-    return rules.Schedule(
-        kind=prescription.schedule_kind,
-        times=tuple(prescription.wall_times),
-        start_date=prescription.start_date,
-        end_date=prescription.end_date,
-        days_of_week=frozenset(int(d) for d in prescription.days_of_week),
-        interval_days=prescription.interval_days,
-    )
-
-
 def horizon_end(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(hours=settings.CAREBOOK["DUE_DOSE_HORIZON_HOURS"])
 
@@ -35,17 +24,23 @@ def window_of(prescription: Prescription) -> dt.timedelta:
 
 
 def _slots_for(prescription: Prescription, start: dt.datetime, end: dt.datetime) -> list[DueDose]:
-    return [
-        DueDose(
-            prescription=prescription,
-            person_id=prescription.person_id,
-            location_id=prescription.person.location_id,
-            scheduled_at=slot.scheduled_at,
-            local_date=slot.local_date,
-            local_time=slot.local_time,
+    time_critical = prescription.medicine.time_critical
+    rows = []
+    for slot in rules.scheduled_slots(prescription.schedule, start, end):
+        opens, closes = rules.window_bounds(slot.scheduled_at, time_critical)
+        rows.append(
+            DueDose(
+                prescription=prescription,
+                person_id=prescription.person_id,
+                location_id=prescription.person.location_id,
+                scheduled_at=slot.scheduled_at,
+                local_date=slot.local_date,
+                local_time=slot.local_time,
+                window_opens_at=opens,
+                window_closes_at=closes,
+            )
         )
-        for slot in rules.scheduled_slots(schedule_of(prescription), start, end)
-    ]
+    return rows
 
 
 def _earliest_slot(prescription: Prescription, since: dt.datetime | None) -> dt.datetime:
@@ -91,7 +86,7 @@ def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason:
         DueDose.objects.filter(
             prescription=prescription,
             state=DueDose.State.PENDING,
-            scheduled_at__gte=now - window_of(prescription),
+            window_closes_at__gte=now,
         ).values_list("id", flat=True)
     )
     if not ids:

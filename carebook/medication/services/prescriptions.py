@@ -15,6 +15,7 @@ from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
 from carebook.medication import rules
+from carebook.medication.locks import lock_person, lock_person_for_prescription
 from carebook.medication.models import (
     Medicine,
     Prescription,
@@ -210,6 +211,7 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
     now = clock.now()
     values = _clean(data, today=clock.to_local(now).date())
     with transaction.atomic():
+        lock_person(person.pk)
         prescription = Prescription.objects.create(person=person, entered_by=by, entered_at=now, **values)
         _event(prescription, PrescriptionEvent.Kind.CREATED, by, now)
         record_event(
@@ -224,9 +226,10 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
     return prescription
 
 
-def _lock_active(prescription: Prescription, allowed: tuple[str, ...] = (PrescriptionStatus.ACTIVE,)) -> Prescription:
-    locked = Prescription.objects.select_for_update().select_related("person__location").get(pk=prescription.pk)
-    if locked.status not in allowed:
+def _lock_active(prescription: Prescription, action: str) -> Prescription:
+    """Lock the prescription's person (``medication.locks``) and check ``action`` is allowed in its status."""
+    locked = lock_person_for_prescription(prescription.pk)
+    if locked.status not in rules.statuses_allowing(action):
         raise Conflict(f"This prescription is {locked.get_status_display().lower()}.", field="status")
     return locked
 
@@ -245,7 +248,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
     now = clock.now()
     values = _clean(data, today=clock.to_local(now).date())
     with transaction.atomic():
-        old = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        old = _lock_active(prescription, "change")
         was_suspended = old.status == PrescriptionStatus.SUSPENDED
         _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, "prescription.superseded", reason)
         _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)
@@ -276,7 +279,7 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
     require(by, Action.CHECK_TRANSCRIPTION)
     now = clock.now()
     with transaction.atomic():
-        locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        locked = _lock_active(prescription, "check_transcription")
         if locked.entered_by_id == by.pk:
             raise PermissionDenied(
                 "The person who entered a prescription cannot check it: ask a second trained member of staff.",
@@ -302,7 +305,7 @@ def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -
     reason = _require_reason(reason)
     now = clock.now()
     with transaction.atomic():
-        locked = _lock_active(prescription)
+        locked = _lock_active(prescription, "suspend")
         _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, "prescription.suspended", reason)
         _event(locked, PrescriptionEvent.Kind.SUSPENDED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription suspended", now=now)
@@ -314,7 +317,7 @@ def prescription_resume(*, prescription: Prescription, by: User, reason: str) ->
     reason = _require_reason(reason)
     now = clock.now()
     with transaction.atomic():
-        locked = _lock_active(prescription, (PrescriptionStatus.SUSPENDED,))
+        locked = _lock_active(prescription, "resume")
         _set_status(locked, PrescriptionStatus.ACTIVE, by, now, "prescription.resumed", reason)
         _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
         due_doses_generate(prescription=locked, end=horizon_end(now))
@@ -326,7 +329,7 @@ def prescription_discontinue(*, prescription: Prescription, by: User, reason: st
     reason = _require_reason(reason)
     now = clock.now()
     with transaction.atomic():
-        locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
+        locked = _lock_active(prescription, "discontinue")
         _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, "prescription.discontinued", reason)
         _event(locked, PrescriptionEvent.Kind.DISCONTINUED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription discontinued", now=now)

@@ -14,7 +14,9 @@ from django.urls import reverse
 from carebook.core.clock import LONDON
 from carebook.medication import rules
 from carebook.medication.models import DueDose
-from carebook.medication.selectors.person import duration_text, nhs_number_display, person_page
+from carebook.core.text import duration as duration_text
+from carebook.core.text import nhs_number_display
+from carebook.medication.selectors.person import person_page
 from carebook.medication.services.administrations import (
     administration_mark_entered_in_error,
     administration_record,
@@ -101,7 +103,7 @@ def test_current_prescriptions_with_status_and_transcription_flag(client, world,
     assert "Awaiting transcription check" in html  # sertraline
     assert "Every day at 08:00" in html
     assert "Take ONE tablet each morning" in html
-    assert "When required, at least 4 hours apart, at most 8 tablet in 24 hours" in html
+    assert "When required, at least 4 hours apart, at most 8 tablets in 24 hours" in html
 
 
 @time_machine.travel(at(8, 30), tick=False)

@@ -208,7 +208,7 @@ def test_when_required_medicine_with_hours_and_minutes(client, world, medicines)
     assert rx.schedule_kind == "prn" and rx.times == [] and rx.prn_min_interval_minutes == 270
     assert rx.prn_max_quantity_24h == Decimal("8") and not DueDose.objects.exists()
     page = client.get(response["Location"]).content.decode()
-    assert "When required: at least 4 hours 30 minutes between doses, no more than 8 tablet in 24 hours" in page
+    assert "When required: at least 4 hours 30 minutes between doses, no more than 8 tablets in 24 hours" in page
 
 
 def test_patch_every_three_days_days_of_week_and_a_course(client, world, medicines):

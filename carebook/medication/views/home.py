@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.medication.selectors import home as selectors
@@ -35,7 +36,7 @@ def _round_url(location_id: Any, unit_id: Any = None) -> str:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     if not sees_dashboard(request.user):
         return redirect("medication:round_start")
     now = clock.now()

@@ -7,12 +7,13 @@ import re
 import unicodedata
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
@@ -24,7 +25,7 @@ from carebook.people.models import Person
 
 @login_required
 @require_GET
-def mar_page(request: HttpRequest, person_id: str) -> HttpResponse:
+def mar_page(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     """The MAR chart for one month (?month=YYYY-MM, default this month)."""
     person = access_person_for_user(request.user, person_id, Action.VIEW_MAR)
     raw_month = request.GET.get("month", "")
@@ -61,7 +62,7 @@ def pdf_filename(person: Person, month: dt.date) -> str:
 
 @login_required
 @require_GET
-def mar_pdf(request: HttpRequest, person_id: str) -> HttpResponse:
+def mar_pdf(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     """The same chart as a PDF, A4 landscape, ready to print. A bad ?month= is a 422 page."""
     person = access_person_for_user(request.user, person_id, Action.VIEW_MAR)
     month = parse_month(request.GET.get("month", ""))  # ValidationFailed → the 422 page (middleware)

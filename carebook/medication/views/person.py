@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.medication.selectors.person import person_page
@@ -16,7 +17,7 @@ from carebook.people.access import access_person_for_user
 
 @login_required
 @require_GET
-def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     person = access_person_for_user(request.user, person_id)
     page = person_page(person=person, user=request.user, now=clock.now())
     return render(

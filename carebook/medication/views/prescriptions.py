@@ -19,10 +19,12 @@ from django.urls import URLPattern, path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can, require
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.web import form_errors_from
+from carebook.medication import rules
 from carebook.medication.access import access_prescription_for_user
 from carebook.medication.forms import (
     COMMON_ROUTES,
@@ -64,7 +66,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
-def medicine_search(request: HttpRequest) -> HttpResponse:
+def medicine_search(request: AuthenticatedRequest) -> HttpResponse:
     """Matching medicines as radio options (htmx); without htmx, a page listing them."""
     require(request.user, Action.VIEW_PRESCRIPTIONS)
     search = selectors.medicine_search(request.GET.get("q", ""), keep_id=request.GET.get("medicine_id"))
@@ -113,7 +115,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_new(request: HttpRequest, person_id: str) -> HttpResponse:
+def prescription_new(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     person = access_person_for_user(request.user, person_id, Action.MANAGE_PRESCRIPTIONS)
     if request.method == "GET":
         form = PrescriptionForm(initial=PrescriptionForm.initial_for_new(clock.today()))
@@ -135,9 +137,9 @@ def prescription_new(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_change(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_change(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     old = access_prescription_for_user(request.user, prescription_id, Action.MANAGE_PRESCRIPTIONS)
-    if request.method == "GET" and old.status not in selectors.OPEN_STATUSES:
+    if request.method == "GET" and not rules.lifecycle_allows(rules.Change.CHANGE, old.status):
         messages.info(request, f"This version is {old.get_status_display().lower()}, so it cannot be changed.")
         return redirect("medication:prescription", prescription_id=old.pk)
     if request.method == "GET":
@@ -156,7 +158,7 @@ def prescription_change(request: HttpRequest, prescription_id: str) -> HttpRespo
     try:
         new = services.prescription_change(
             prescription=old,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             data=form.to_input(),
             reason=reason_form.cleaned_data["reason"],
         )
@@ -183,7 +185,7 @@ def prescription_change(request: HttpRequest, prescription_id: str) -> HttpRespo
 
 @login_required
 @require_GET
-def prescription_detail(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_detail(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     prescription = access_prescription_for_user(request.user, prescription_id)
     history = selectors.prescription_history(prescription)
     check = history.checks.get(prescription.pk)
@@ -239,7 +241,7 @@ LIFECYCLE = {
 }
 
 
-def _lifecycle(request: HttpRequest, prescription_id: str, action: str) -> HttpResponse:
+def _lifecycle(request: AuthenticatedRequest, prescription_id: str, action: str) -> HttpResponse:
     prescription = access_prescription_for_user(request.user, prescription_id, Action.MANAGE_PRESCRIPTIONS)
     step = LIFECYCLE[action]
     check = selectors.transcription_check_of(prescription)
@@ -276,19 +278,19 @@ def _lifecycle(request: HttpRequest, prescription_id: str, action: str) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_suspend(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_suspend(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     return _lifecycle(request, prescription_id, "suspend")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_resume(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_resume(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     return _lifecycle(request, prescription_id, "resume")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_discontinue(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_discontinue(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     return _lifecycle(request, prescription_id, "discontinue")
 
 
@@ -297,7 +299,7 @@ def prescription_discontinue(request: HttpRequest, prescription_id: str) -> Http
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prescription_check(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def prescription_check(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     prescription = access_prescription_for_user(request.user, prescription_id, Action.CHECK_TRANSCRIPTION)
     check = selectors.transcription_check_of(prescription)
     if check is not None:
@@ -316,7 +318,7 @@ def prescription_check(request: HttpRequest, prescription_id: str) -> HttpRespon
             try:
                 services.prescription_check_transcription(
                     prescription=prescription,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     note=form.cleaned_data["note"],
                 )
             except DomainError as error:
@@ -345,7 +347,7 @@ def prescription_check(request: HttpRequest, prescription_id: str) -> HttpRespon
 
 @login_required
 @require_GET
-def person_prescriptions(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_prescriptions(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     person = access_person_for_user(request.user, person_id, Action.VIEW_PRESCRIPTIONS)
     context = {
         "person": person,

@@ -9,7 +9,6 @@ the error beside the field it concerns.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,26 +20,26 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
+from carebook.core.ids import parse_uuid
 from carebook.medication import rules
 from carebook.medication.access import (
     access_administration_for_user,
     access_due_dose_for_user,
     access_prescription_for_user,
 )
+from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import (
     Administration,
     DueDose,
     Outcome,
     Prescription,
-    PrescriptionStatus,
     Prompt,
     RequiredCheck,
 )
-from carebook.medication.models.administrations import TAKEN_OUTCOMES
-from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.selectors.person import (
     can_correct,
     effective_record_for,
@@ -60,6 +59,7 @@ from carebook.medication.views.record_forms import (
     prompt_field,
     service_field,
 )
+from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
 from carebook.medication.wording import quantity_text
 from carebook.organisations.models import Location
 from carebook.people.models import Person
@@ -75,13 +75,9 @@ def _back_from(data: Any) -> dict[str, str]:
     round_name = data.get("round", "")
     if is_round_name(round_name):
         back["round"] = round_name
-    unit = data.get("unit", "")
-    try:
-        back["unit"] = str(uuid.UUID(unit)) if unit else ""
-    except ValueError:
-        back["unit"] = ""
-    if not back["unit"]:
-        del back["unit"]
+    unit = parse_uuid(data.get("unit", ""))
+    if unit is not None:
+        back["unit"] = str(unit)
     return back
 
 
@@ -107,7 +103,6 @@ QUESTIONS: dict[str, str] = {
     Prompt.BLOOD_GLUCOSE: "Take {name}'s blood glucose",
     Prompt.BLOOD_PRESSURE: "Take {name}'s blood pressure",
 }
-READING_UNITS = {"pulse": "beats per minute", "blood_glucose": "mmol/L", "blood_pressure": "mmHg (systolic)"}
 
 
 def _prompt_rows(form: RecordDoseForm, person: Person) -> list[dict[str, Any]]:
@@ -153,9 +148,9 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
 def _outcome_choices(person: Person) -> list[dict[str, Any]]:
     home_care = person.location.kind == Location.Kind.HOME_CARE
     return [
-        {"value": value, "label": label, "taken": value in TAKEN_OUTCOMES}
+        {"value": value, "label": label, "taken": value in TAKEN}
         for value, label in Outcome.choices
-        if value != Outcome.GIVEN_BY_FAMILY or home_care  # family give doses at home, not in a care home
+        if value not in HOME_CARE_ONLY or home_care  # family give doses at home, not in a care home
     ]
 
 
@@ -232,7 +227,7 @@ def _answer_tapped(request: HttpRequest, *, dose: DueDose | None, rx: Prescripti
 @login_required
 @never_cache
 @require_POST
-def record_dose_answer(request: HttpRequest, dose_id: str) -> HttpResponse:
+def record_dose_answer(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
     dose = access_due_dose_for_user(request.user, dose_id, Action.RECORD_ADMINISTRATION)
     return _answer_tapped(request, dose=dose, rx=dose.prescription)
 
@@ -240,7 +235,7 @@ def record_dose_answer(request: HttpRequest, dose_id: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def give_prn_answer(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def give_prn_answer(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     rx = access_prescription_for_user(request.user, prescription_id, Action.RECORD_ADMINISTRATION)
     if not rx.is_prn:
         raise NotFound("No when-required prescription with that id.")
@@ -248,7 +243,7 @@ def give_prn_answer(request: HttpRequest, prescription_id: str) -> HttpResponse:
 
 
 def _record_from_form(
-    request: HttpRequest, form: RecordDoseForm, *, dose: DueDose | None, rx: Prescription
+    request: AuthenticatedRequest, form: RecordDoseForm, *, dose: DueDose | None, rx: Prescription
 ) -> tuple[Administration | None, int, DomainError | None]:
     """Call the service with the form's values; map a refusal onto the form."""
     data = form.cleaned_data
@@ -256,7 +251,7 @@ def _record_from_form(
     taps_key = _taps_key(dose, rx)
     try:
         result = administration_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             outcome=data["outcome"],
             prompts=form.answers(_taps(request, taps_key)),
             due_dose=dose,
@@ -267,7 +262,7 @@ def _record_from_form(
             site=data.get("site") or "",
             observations=data.get("observations") or "",
             prn_reason=data.get("prn_reason") or "",
-            witness=form.witness(request),
+            witness=form.witness(),
         )
     except (NotFound, PermissionDenied):
         raise
@@ -285,7 +280,7 @@ def _record_from_form(
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def record_dose(request: HttpRequest, dose_id: str) -> HttpResponse:
+def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
     dose = access_due_dose_for_user(request.user, dose_id, Action.RECORD_ADMINISTRATION)
     rx = dose.prescription
     person = dose.person
@@ -323,12 +318,9 @@ def record_dose(request: HttpRequest, dose_id: str) -> HttpResponse:
 
 
 def _blocked_reason(rx: Prescription, dose: DueDose | None = None) -> str:
-    """Why no dose can be recorded here (shown instead of the form); the service enforces it too."""
-    if dose is not None and dose.state == DueDose.State.WITHDRAWN:
-        return "This dose was withdrawn when its prescription changed or stopped. There is nothing to record."
-    if rx.status != PrescriptionStatus.ACTIVE:
-        return f"This prescription is {rx.get_status_display().lower()}: no dose can be recorded against it."
-    return ""
+    """Why no dose can be recorded here (shown instead of the form), in the service's own words."""
+    refusal = rules.nothing_recordable(prescription_facts(rx), slot=slot_facts(dose) if dose is not None else None)
+    return refusal.message if refusal is not None else ""
 
 
 # --- A when-required (PRN) dose ------------------------------------------------------------
@@ -337,7 +329,7 @@ def _blocked_reason(rx: Prescription, dose: DueDose | None = None) -> str:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def give_prn(request: HttpRequest, prescription_id: str) -> HttpResponse:
+def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
     rx = access_prescription_for_user(request.user, prescription_id, Action.RECORD_ADMINISTRATION)
     if not rx.is_prn:
         raise NotFound("No when-required prescription with that id.")
@@ -366,7 +358,7 @@ def give_prn(request: HttpRequest, prescription_id: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def administration_entered_in_error(request: HttpRequest, administration_id: str) -> HttpResponse:
+def administration_entered_in_error(request: AuthenticatedRequest, administration_id: str) -> HttpResponse:
     admin = access_administration_for_user(request.user, administration_id)
     already = admin.status == Administration.Status.ENTERED_IN_ERROR
     if not already and not can_correct(request.user, admin):
@@ -378,7 +370,7 @@ def administration_entered_in_error(request: HttpRequest, administration_id: str
             try:
                 administration_mark_entered_in_error(
                     administration=admin,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     reason=form.cleaned_data["reason"],
                 )
             except (NotFound, PermissionDenied):
@@ -418,7 +410,7 @@ def administration_entered_in_error(request: HttpRequest, administration_id: str
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def prn_follow_up(request: HttpRequest, administration_id: str) -> HttpResponse:
+def prn_follow_up(request: AuthenticatedRequest, administration_id: str) -> HttpResponse:
     admin = access_administration_for_user(request.user, administration_id, Action.RECORD_ADMINISTRATION)
     status = 200
     form = FollowUpForm(request.POST or None)
@@ -427,7 +419,7 @@ def prn_follow_up(request: HttpRequest, administration_id: str) -> HttpResponse:
             try:
                 prn_follow_up_record(
                     administration=admin,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     effect=form.cleaned_data["effect"],
                     note=form.cleaned_data.get("note") or "",
                 )

@@ -14,13 +14,13 @@ from typing import Any
 
 from django import forms
 
+from carebook.access.witness import WitnessCredentials
 from carebook.core import clock
+from carebook.core.limits import TEXT_MAX
 from carebook.medication import rules
-from carebook.medication.models import Outcome, PrnFollowUp
-from carebook.medication.services.administrations import CLOCK_SKEW_ALLOWED, WitnessCredentials
+from carebook.medication.vocab import FollowUpEffect, Outcome, PromptResult
 
-CONFIRMED, FAILED, SKIPPED = "confirmed", "failed", "skipped"
-TEXT_MAX = 2000
+CONFIRMED, FAILED, SKIPPED = PromptResult.CONFIRMED, PromptResult.FAILED, PromptResult.SKIPPED
 
 
 def prompt_field(prompt: str) -> str:
@@ -110,16 +110,16 @@ class RecordDoseForm(forms.Form):
             return None
         today = clock.to_local(now).date()
         instant = clock.local_wall_time(today, given_at)
-        if instant > now + CLOCK_SKEW_ALLOWED:
+        if instant > now + rules.CLOCK_SKEW_ALLOWED:
             instant = clock.local_wall_time(today - dt.timedelta(days=1), given_at)
         return instant
 
-    def witness(self, request: Any = None) -> WitnessCredentials | None:
+    def witness(self) -> WitnessCredentials | None:
         username = self.cleaned_data.get("witness_username") or ""
         password = self.cleaned_data.get("witness_password") or ""
         if not username and not password:
             return None
-        return WitnessCredentials(username=username, password=password, request=request)
+        return WitnessCredentials(username=username, password=password)
 
 
 class EnteredInErrorForm(forms.Form):
@@ -131,7 +131,7 @@ class EnteredInErrorForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     effect = forms.ChoiceField(
-        choices=PrnFollowUp.Effect.choices, error_messages=_choice_messages("Choose whether it worked.")
+        choices=FollowUpEffect.choices, error_messages=_choice_messages("Choose whether it worked.")
     )
     note = forms.CharField(required=False, max_length=TEXT_MAX)
 

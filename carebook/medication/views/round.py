@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
+from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can, require
 from carebook.core import clock
 from carebook.core.errors import NotFound
@@ -24,7 +25,7 @@ DEVICE_COOKIE_AGE = 180 * 24 * 3600
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def round_start(request: HttpRequest) -> HttpResponse:
+def round_start(request: AuthenticatedRequest) -> HttpResponse:
     """Choose location and unit; the choice is remembered on the device."""
     require(request.user, Action.VIEW_ROUND)
     locations = list(locations_for_user(request.user).prefetch_related("units"))
@@ -72,7 +73,7 @@ def round_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def round_page(request: HttpRequest, location_id: str) -> HttpResponse:
+def round_page(request: AuthenticatedRequest, location_id: str) -> HttpResponse:
     """The people with doses due in a round of this location (and unit), overdue first."""
     require(request.user, Action.VIEW_ROUND)
     location = access_location_for_user(request.user, location_id)

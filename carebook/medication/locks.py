@@ -1,0 +1,102 @@
+"""Row locks for the medication services: the only place ``select_for_update`` is written.
+
+**The person is the unit of serialisation.** Every service that writes a person's clinical records
+(recording a dose, marking one entered in error, a PRN follow-up, entering, changing, checking,
+suspending, resuming or stopping a prescription, generating or withdrawing their due doses) first
+locks that person's row, and only that row. The rows beneath it (prescriptions, due doses,
+administrations) are changed only by services that hold it, so they are read plainly afterwards.
+
+Why the person, and not the due dose or the prescription: the when-required limits and the
+ingredient maximum count every dose of a medicine across all of a person's prescriptions, and a
+prescription change withdraws due doses that a carer may be recording at that moment. With one lock per
+person, the two never meet in opposite orders (the deadlock the December 2026 review reproduced:
+recording took due dose → person, a change took prescription → due dose), and two people's doses never
+wait for each other, whatever medicine they share (``of=("person",)``: the joined medicine, location and
+prescription rows are read, never locked).
+
+The order, for any service that needs more than one lock (none does yet):
+
+1. Person (one per transaction; several only in id order, as the due-dose job does with ``skip_locked``)
+2. Stock item (by id), when stock arrives
+3. The audit chain head of the location, when the hash chain arrives: always last
+
+SQLite has no row locks: its transactions are ``IMMEDIATE`` (see config/settings.py), so writers are
+serialised whole and these calls read without locking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+
+from carebook.core.errors import NotFound
+from carebook.medication.models import Administration, DueDose, Prescription
+from carebook.people.models import Person
+
+RX_JOINS = ("prescription__medicine", "prescription__transcription_check", "person__location")
+
+
+def lock_person_for_due_dose(due_dose_id: Any, *, scope: Q) -> DueDose:
+    """Lock the person of a due dose; return the dose with its prescription, medicine, check and person read.
+
+    ``scope`` limits the read to the caller's locations (``Scope.q("location")``): out of scope is missing.
+    """
+    dose = (
+        DueDose.objects.filter(scope, pk=due_dose_id)
+        .select_related(*RX_JOINS)
+        .select_for_update(of=("person",))
+        .first()
+    )
+    if dose is None:
+        raise NotFound("No due dose with that id.")
+    return dose
+
+
+def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None) -> Prescription:
+    """Lock the person of a prescription; return it with its medicine, check, person and location read."""
+    rows = Prescription.objects.filter(pk=prescription_id)
+    if scope is not None:
+        rows = rows.filter(scope)
+    prescription = (
+        rows.select_related("medicine", "transcription_check", "person__location")
+        .select_for_update(of=("person",))
+        .first()
+    )
+    if prescription is None:
+        raise NotFound("No prescription with that id.")
+    return prescription
+
+
+def lock_person_for_administration(administration_id: Any, *, scope: Q) -> Administration:
+    """Lock the person of an administration record; return the record with its prescription and person read."""
+    record = (
+        Administration.objects.filter(scope, pk=administration_id)
+        .select_related("prescription__medicine", "person__location", "recorded_by")
+        .select_for_update(of=("person",))
+        .first()
+    )
+    if record is None:
+        raise NotFound("No administration with that id.")
+    return record
+
+
+def lock_person(person_id: uuid.UUID) -> None:
+    """Lock one person's row (for a service that already holds the objects it needs, e.g. a new prescription)."""
+    Person.objects.filter(pk=person_id).select_for_update(of=("self",)).values_list("pk").first()
+
+
+def lock_people_skip_locked(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Lock those of these people no other transaction holds, in id order; return their ids.
+
+    For background jobs: a person a service is writing for is skipped and picked up next run.
+    """
+    rows = (
+        Person.objects.filter(pk__in=list(person_ids))
+        .order_by("pk")
+        .select_for_update(of=("self",), skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    return set(rows)

@@ -1,0 +1,338 @@
+"""Recording the outcome of a dose: every refusal, composed in one place.
+
+The recording service loads the facts (the prescription, the slot, the doses around it) under its
+locks, then asks ``check_record``; the pages ask ``offer_refusal`` before any prompt is walked, so a
+dose that cannot be given says why in the same words on the banner and in the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from carebook.core.clock import to_local
+from carebook.core.errors import Conflict, DomainError, ValidationFailed
+from carebook.core.text import format_quantity, moment
+from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
+from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
+from carebook.medication.rules.windows import minutes_late, not_yet_due
+from carebook.medication.rules.witness import check_witness
+from carebook.medication.vocab import HOME_CARE_ONLY, TAKEN, DoseState, Outcome, PrescriptionStatus
+
+# A carer's clock may run a little ahead of the server's.
+CLOCK_SKEW_ALLOWED = dt.timedelta(minutes=5)
+# Older than this, a dose is reported as an incident, not recorded.
+LATE_ENTRY_LIMIT = dt.timedelta(days=7)
+# A record made this long after the dose is a late entry (settings.CAREBOOK["LATE_ENTRY_MINUTES"]).
+LATE_ENTRY_AFTER = dt.timedelta(minutes=15)
+MAX_QUANTITY = Decimal("100000")
+
+
+class AlreadyRecorded(Conflict):
+    code = "already_recorded"
+
+
+class PrescriptionNotActive(DomainError):
+    code = "prescription_not_active"
+    status = 422
+
+
+class TranscriptionCheckRequired(DomainError):
+    code = "transcription_check_required"
+    status = 422
+
+
+@dataclass(frozen=True)
+class PrescriptionFacts:
+    """What the rules need to know of a prescription and its medicine."""
+
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None
+    awaiting_check: bool  # its entry needs a second person's check, not yet done
+    is_prn: bool
+    dose_min: Decimal
+    dose_max: Decimal
+    dose_text: str
+    required_check: str
+    time_critical: bool = False
+    needs_witness: bool = False
+    site_recorded: bool = False
+    form_label: str = ""
+    prn: PrnLimits | None = None
+
+    @property
+    def is_variable_dose(self) -> bool:
+        return self.dose_max != self.dose_min
+
+
+@dataclass(frozen=True)
+class SlotFacts:
+    """The due dose (a MAR slot) being recorded."""
+
+    state: str
+    scheduled_at: dt.datetime
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    local_date: dt.date
+
+
+@dataclass(frozen=True)
+class RecordedBy:
+    """The effective record a slot already has."""
+
+    name: str
+    recorded_at: dt.datetime
+    outcome: str
+    administration_id: str = ""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What the carer says happened."""
+
+    outcome: str
+    prompts: Sequence[Answer]
+    administered_at: dt.datetime  # from ``when_given``
+    dose_given: Decimal | None = None
+    reason: str = ""
+    site: str = ""
+    prn_reason: str = ""
+    has_witness: bool = False
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    now: dt.datetime
+    home_care: bool
+    late_entry_after: dt.timedelta = LATE_ENTRY_AFTER
+    already: RecordedBy | None = None
+    prn_history: Sequence[PrnDose] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    """What the service writes, as the rules decided it."""
+
+    administered_at: dt.datetime
+    late_entry: bool
+    dose_given: Decimal | None
+    minutes_late: int
+
+
+# --- Refusals in words ---------------------------------------------------------------------
+
+
+def not_active(status: str) -> PrescriptionNotActive:
+    return PrescriptionNotActive(
+        f"This prescription is {PrescriptionStatus.label_of(status).lower()}: no dose can be recorded against it.",
+        field="prescription",
+    )
+
+
+def withdrawn_slot() -> PrescriptionNotActive:
+    return PrescriptionNotActive(
+        "This dose was withdrawn when its prescription changed or stopped. There is nothing to record.",
+        field="due_dose",
+    )
+
+
+def already_recorded(by: RecordedBy) -> AlreadyRecorded:
+    return AlreadyRecorded(
+        f"This dose was already recorded by {by.name} at {moment(by.recorded_at)} "
+        f"({Outcome.label_of(by.outcome).lower()}).",
+        field="due_dose",
+        recorded_by=by.name,
+        recorded_at=by.recorded_at.isoformat(),
+        administration_id=by.administration_id,
+    )
+
+
+def awaiting_check() -> TranscriptionCheckRequired:
+    return TranscriptionCheckRequired(
+        "This prescription has not had its transcription check. A second trained member of staff must check it "
+        "against the prescriber's directions before the first dose.",
+        field="prescription",
+    )
+
+
+def prescription_refusal(rx: PrescriptionFacts, *, day: dt.date) -> DomainError | None:
+    """Why no dose of this prescription may be given on ``day``, or None."""
+    if rx.status != PrescriptionStatus.ACTIVE:
+        return not_active(rx.status)
+    if rx.awaiting_check:
+        return awaiting_check()
+    if day < rx.start_date or (rx.end_date is not None and day > rx.end_date):
+        until = f" to {rx.end_date:%d %B %Y}" if rx.end_date else ""
+        return PrescriptionNotActive(
+            f"This prescription is not current today (from {rx.start_date:%d %B %Y}{until}).", field="prescription"
+        )
+    return None
+
+
+def nothing_recordable(rx: PrescriptionFacts, *, slot: SlotFacts | None) -> DomainError | None:
+    """Why no outcome at all (given or not) can be recorded here, or None: a withdrawn slot, a stopped prescription.
+
+    A slot that fell due before its prescription stopped can still be explained with a not-given outcome
+    (refused, asleep …) through the API, so the gap is not left unexplained; the page sends people to the round.
+    """
+    if slot is not None and slot.state == DoseState.WITHDRAWN:
+        return withdrawn_slot()
+    if rx.status != PrescriptionStatus.ACTIVE:
+        return not_active(rx.status)
+    return None
+
+
+def offer_refusal(
+    rx: PrescriptionFacts,
+    *,
+    slot: SlotFacts | None,
+    now: dt.datetime,
+    already: RecordedBy | None = None,
+    prn_history: Sequence[PrnDose] = (),
+) -> DomainError | None:
+    """Why this dose cannot be given now, before any prompt is walked (None: it can be offered).
+
+    The round's "Record" button, the recording page's banner and the service's refusals share these words.
+    """
+    if slot is not None:
+        if slot.state == DoseState.WITHDRAWN:
+            return withdrawn_slot()
+        if already is not None:
+            return already_recorded(already)
+    refusal = prescription_refusal(rx, day=slot.local_date if slot is not None else to_local(now).date())
+    if refusal is not None:
+        return refusal
+    if slot is not None:
+        return not_yet_due(slot.opens_at, now)
+    if rx.prn is not None:
+        return prn_refusal(
+            history=prn_history,
+            now=now,
+            quantity=rx.dose_min,
+            min_interval=rx.prn.min_interval,
+            max_24h=rx.prn.max_24h,
+        )
+    return None
+
+
+def prn_next_allowed_for(rx: PrescriptionFacts, history: Sequence[PrnDose], now: dt.datetime) -> dt.datetime | None:
+    """When the smallest dose of a PRN prescription may next be given (None: now)."""
+    assert rx.prn is not None
+    return prn_next_allowed(
+        history=[d for d in history if d.at <= now],
+        now=now,
+        quantity=rx.dose_min,
+        min_interval=rx.prn.min_interval,
+        max_24h=rx.prn.max_24h,
+    )
+
+
+# --- Checking a record ---------------------------------------------------------------------
+
+
+def when_given(administered_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """The time the carer says the dose was given (now, if they said nothing). Never in the future; not a week ago."""
+    when = administered_at or now
+    if when.tzinfo is None:
+        raise ValidationFailed("The time given must include a time zone.", field="administered_at")
+    if when > now + CLOCK_SKEW_ALLOWED:
+        raise ValidationFailed("The time given cannot be in the future.", field="administered_at")
+    if when < now - LATE_ENTRY_LIMIT:
+        raise ValidationFailed(
+            "A dose more than 7 days ago cannot be recorded here: report it as an incident.", field="administered_at"
+        )
+    return when
+
+
+def check_dose_quantity(*, outcome: str, dose_given: Decimal | None, dose_min: Decimal, dose_max: Decimal) -> None:
+    if outcome == Outcome.GIVEN:
+        if dose_given is None:
+            return
+        if not dose_min <= dose_given <= dose_max:
+            top = "" if dose_min == dose_max else f" to {format_quantity(dose_max)}"
+            raise ValidationFailed(
+                f"The prescribed dose is {format_quantity(dose_min)}{top}. "
+                "To record a different amount, choose 'Given, partial or different dose' and say why.",
+                field="dose_given",
+            )
+    if outcome == Outcome.GIVEN_PARTIAL and dose_given is None:
+        raise ValidationFailed("Say how much was actually given.", field="dose_given")
+
+
+def _dose_given(rx: PrescriptionFacts, recording: Recording) -> Decimal | None:
+    dose_given = recording.dose_given
+    if dose_given is None and recording.outcome == Outcome.GIVEN:
+        if rx.is_variable_dose:
+            raise ValidationFailed(f"Say how much was given ({rx.dose_text}).", field="dose_given")
+        dose_given = rx.dose_min
+    if dose_given is not None and (not dose_given.is_finite() or dose_given <= 0 or dose_given >= MAX_QUANTITY):
+        raise ValidationFailed("The dose given must be a number more than zero.", field="dose_given")
+    check_dose_quantity(outcome=recording.outcome, dose_given=dose_given, dose_min=rx.dose_min, dose_max=rx.dose_max)
+    return dose_given
+
+
+def check_record(
+    rx: PrescriptionFacts, *, slot: SlotFacts | None, recording: Recording, context: RecordContext
+) -> RecordDecision:
+    """Every rule a record must keep, in the order a carer meets them; raises the first refusal."""
+    if slot is None and not rx.is_prn:
+        raise ValidationFailed(
+            "This medicine has set times: record it against its due dose in the round.", field="prescription"
+        )
+    outcome = recording.outcome
+    taken = outcome in TAKEN
+    when = recording.administered_at
+    if taken:
+        # A scheduled dose belongs to its slot's day (a 23:30 dose given at 00:10 is still that day's).
+        refusal = prescription_refusal(rx, day=slot.local_date if slot is not None else to_local(when).date())
+        if refusal is not None:
+            raise refusal
+    elif rx.status != PrescriptionStatus.ACTIVE and (slot is None or slot.state != DoseState.PENDING):
+        # A slot that fell due before its prescription stopped can still be explained with a
+        # not-given outcome (refused, asleep …): otherwise it would stand as an unexplained gap.
+        raise not_active(rx.status)
+
+    if slot is not None:
+        if slot.state == DoseState.WITHDRAWN:
+            raise withdrawn_slot()
+        if context.already is not None:
+            raise already_recorded(context.already)
+        early = not_yet_due(slot.opens_at, when)
+        if early is not None:
+            raise early
+
+    if outcome in HOME_CARE_ONLY and not context.home_care:
+        raise ValidationFailed("'Given by family' is for people supported at home.", field="outcome")
+    check_reason(outcome=outcome, taken=taken, reason=recording.reason)
+    check_prompt_answers(
+        required=prompts_for(rx.required_check), answers=recording.prompts, outcome=outcome, taken=taken
+    )
+
+    dose_given: Decimal | None = None
+    if taken:
+        dose_given = _dose_given(rx, recording)
+        if rx.site_recorded and not recording.site.strip():
+            raise ValidationFailed(f"Record the site of the {rx.form_label.lower()}.", field="site")
+        if rx.prn is not None:
+            if not recording.prn_reason.strip():
+                raise ValidationFailed("Say why the when-required dose was given.", field="prn_reason")
+            refusal = prn_refusal(
+                history=context.prn_history,
+                now=when,
+                quantity=dose_given or rx.dose_min,
+                min_interval=rx.prn.min_interval,
+                max_24h=rx.prn.max_24h,
+            )
+            if refusal is not None:
+                raise refusal
+
+    check_witness(needs_witness=rx.needs_witness, outcome=outcome, has_witness=recording.has_witness)
+    return RecordDecision(
+        administered_at=when,
+        late_entry=context.now - when > context.late_entry_after,
+        dose_given=dose_given,
+        minutes_late=minutes_late(slot.closes_at, when) if slot is not None else 0,
+    )

@@ -1,0 +1,196 @@
+"""The words of medicines administration, spelled once.
+
+Every outcome, prompt, status and kind the medication app stores or decides on is declared here, with
+the sets of them the rules reason about (which outcomes mean the person took the medicine, which a
+controlled drug's witness must see). Models take their choices and their CHECK constraints from these,
+the rules compare against them, the API schemas list them. No ORM: the rules import this module.
+"""
+
+from __future__ import annotations
+
+from carebook.core.vocab import Vocabulary
+
+
+class Outcome(Vocabulary):
+    """The fixed internal set of administration outcomes (a provider maps its own MAR letters onto it)."""
+
+    GIVEN = "given", "Given"
+    GIVEN_PARTIAL = "given_partial", "Given, partial or different dose"
+    SELF_ADMINISTERED = "self_administered", "Self-administered"
+    GIVEN_BY_FAMILY = "given_by_family", "Given by family"
+    REFUSED = "refused", "Refused (will offer again)"
+    REFUSED_NOT_OFFERED_AGAIN = "refused_final", "Refused (will not offer again)"
+    REFUSED_DESTROYED = "refused_destroyed", "Refused and destroyed"
+    NAUSEA_VOMITING = "nausea_vomiting", "Nausea or vomiting"
+    ASLEEP = "asleep", "Asleep (will offer again)"
+    IN_HOSPITAL = "in_hospital", "In hospital"
+    SOCIAL_LEAVE = "social_leave", "On social leave"
+    DESTROYED = "destroyed", "Destroyed or spoilt"
+    NOT_REQUIRED = "not_required", "Not required"
+    NOT_AVAILABLE = "not_available", "Not available (out of stock)"
+    PAPER_MAR = "paper_mar", "Paper MAR used"
+    OTHER = "other", "Other (reason required)"
+
+
+# The person took the medicine.
+TAKEN: frozenset[str] = frozenset(
+    {Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.SELF_ADMINISTERED, Outcome.GIVEN_BY_FAMILY}
+)
+NOT_GIVEN: frozenset[str] = frozenset(o for o in Outcome if o not in TAKEN)
+
+# Outcomes of a controlled drug that a second member of staff must witness: every dose that left the
+# cupboard for the person (given, partial, self-administered under staff supervision) and every dose
+# destroyed. "Given by family" (home care only) is the family's act: no staff witness can be present.
+WITNESSED: frozenset[str] = frozenset(
+    {Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.SELF_ADMINISTERED, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED}
+)
+
+# "Given by family" is for people supported at home.
+HOME_CARE_ONLY: frozenset[str] = frozenset({Outcome.GIVEN_BY_FAMILY})
+
+# The default key printed on the MAR chart. A given dose shows the initials of who gave it.
+MAR_CODES: dict[str, str] = {
+    Outcome.GIVEN: "",
+    Outcome.GIVEN_PARTIAL: "P",
+    Outcome.SELF_ADMINISTERED: "SA",
+    Outcome.GIVEN_BY_FAMILY: "F",
+    Outcome.REFUSED: "R",
+    Outcome.REFUSED_NOT_OFFERED_AGAIN: "RX",
+    Outcome.REFUSED_DESTROYED: "RD",
+    Outcome.NAUSEA_VOMITING: "N",
+    Outcome.ASLEEP: "S",
+    Outcome.IN_HOSPITAL: "H",
+    Outcome.SOCIAL_LEAVE: "L",
+    Outcome.DESTROYED: "D",
+    Outcome.NOT_REQUIRED: "NR",
+    Outcome.NOT_AVAILABLE: "NA",
+    Outcome.PAPER_MAR: "PM",
+    Outcome.OTHER: "O",
+}
+
+
+class Prompt(Vocabulary):
+    RIGHT_PERSON = "right_person", "Right person: picture and name match"
+    RIGHT_MEDICINE = "right_medicine", "Right medicine: the label matches"
+    RIGHT_DOSE = "right_dose", "Right dose"
+    RIGHT_TIME = "right_time", "Right time: not too soon, not already given"
+    RIGHT_ROUTE = "right_route", "Right route"
+    ALLERGIES = "allergies", "Allergies checked"
+    CONSENT = "consent", "The person agrees to take it"
+    PULSE = "pulse", "Pulse taken"
+    BLOOD_GLUCOSE = "blood_glucose", "Blood glucose taken"
+    BLOOD_PRESSURE = "blood_pressure", "Blood pressure taken"
+
+
+# The checks before every dose, in the order they are shown.
+BASE_PROMPTS: tuple[str, ...] = (
+    Prompt.RIGHT_PERSON,
+    Prompt.RIGHT_MEDICINE,
+    Prompt.RIGHT_DOSE,
+    Prompt.RIGHT_TIME,
+    Prompt.RIGHT_ROUTE,
+    Prompt.ALLERGIES,
+    Prompt.CONSENT,
+)
+READING_PROMPTS: frozenset[str] = frozenset({Prompt.PULSE, Prompt.BLOOD_GLUCOSE, Prompt.BLOOD_PRESSURE})
+
+
+class PromptResult(Vocabulary):
+    CONFIRMED = "confirmed", "Confirmed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class RequiredCheck(Vocabulary):
+    """A clinical reading taken before the dose (the prescription may also ask for one)."""
+
+    NONE = "", "None"
+    PULSE = "pulse", "Pulse (beats per minute)"
+    BLOOD_GLUCOSE = "blood_glucose", "Blood glucose (mmol/L)"
+    BLOOD_PRESSURE = "blood_pressure", "Blood pressure (systolic, mmHg)"
+
+
+READING_UNITS: dict[str, str] = {
+    RequiredCheck.PULSE: "beats per minute",
+    RequiredCheck.BLOOD_GLUCOSE: "mmol/L",
+    RequiredCheck.BLOOD_PRESSURE: "mmHg (systolic)",
+}
+
+
+class MedicineForm(Vocabulary):
+    TABLET = "tablet", "Tablet"
+    CAPSULE = "capsule", "Capsule"
+    LIQUID = "liquid", "Oral liquid"
+    PATCH = "patch", "Transdermal patch"
+    INHALER = "inhaler", "Inhaler"
+    CREAM = "cream", "Cream or ointment"
+    INJECTION = "injection", "Injection"
+    DROPS = "drops", "Drops"
+    SACHET = "sachet", "Sachet"
+
+
+# Patches and injections record (and rotate) their site.
+SITE_RECORDED_FORMS: frozenset[str] = frozenset({MedicineForm.PATCH, MedicineForm.INJECTION})
+# Schedule 2 and 3 controlled drugs are witnessed by a second trained member of staff.
+WITNESSED_CD_SCHEDULES: frozenset[int] = frozenset({2, 3})
+
+
+class ScheduleKind(Vocabulary):
+    FIXED_TIMES = "fixed_times", "Every day at set times"
+    DAYS_OF_WEEK = "days_of_week", "On set days of the week"
+    EVERY_N_DAYS = "every_n_days", "Every N days (e.g. weekly, 72-hour patch)"
+    PRN = "prn", "When required (PRN)"
+
+
+class Source(Vocabulary):
+    GP = "gp", "GP prescription"
+    HOSPITAL_DISCHARGE = "hospital_discharge", "Hospital discharge"
+    HOMELY_REMEDY = "homely_remedy", "Homely remedy"
+
+
+class PrescriptionStatus(Vocabulary):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DISCONTINUED = "discontinued", "Discontinued"
+    SUPERSEDED = "superseded", "Replaced by a newer version"
+
+
+class PrescriptionEventKind(Vocabulary):
+    CREATED = "created", "Entered"
+    CHANGED = "changed", "Replaced by a new version"
+    TRANSCRIPTION_CHECKED = "transcription_checked", "Transcription checked"
+    SUSPENDED = "suspended", "Suspended"
+    RESUMED = "resumed", "Resumed"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class DoseState(Vocabulary):
+    """Whether a due dose (a MAR slot) is waiting, has its effective record, or was withdrawn."""
+
+    PENDING = "pending", "Due"
+    RECORDED = "recorded", "Recorded"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DoseStatus(Vocabulary):
+    """A due dose as the round and the person's page show it, at a moment."""
+
+    LATER = "later", "Later"
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+    GIVEN = "given", "Given"
+    NOT_GIVEN = "not_given", "Not given"
+
+
+PENDING_STATUSES: frozenset[str] = frozenset({DoseStatus.LATER, DoseStatus.DUE, DoseStatus.OVERDUE})
+
+
+class AdministrationStatus(Vocabulary):
+    COMPLETED = "completed", "Recorded"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class FollowUpEffect(Vocabulary):
+    EFFECTIVE = "effective", "Worked"
+    PARTLY = "partly", "Partly worked"
+    NOT_EFFECTIVE = "not_effective", "Did not work"
