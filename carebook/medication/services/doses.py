@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.medication import rules
+from carebook.medication.locks import lock_people_skip_locked
 from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
 
@@ -106,25 +107,47 @@ def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason:
     return count
 
 
-def due_doses_extend_horizon(
-    *, now: dt.datetime | None = None, prescriptions: Iterable[Prescription] | None = None
-) -> int:
+HORIZON_BATCH = 200  # people per transaction of the horizon job
+
+
+def due_doses_extend_horizon(*, now: dt.datetime | None = None) -> int:
     """The background job: keep every active scheduled prescription's slots generated ahead.
 
     Looks back 24 hours so that slots missed while the worker was down are created (and then
     show as overdue or missed, never silently absent), but never before the prescription was
-    entered or last resumed. Safe to run twice at once: the unique constraint makes inserts
-    idempotent. Returns the number of slots written (not counting ones that already existed).
+    entered or last resumed. Returns the number of slots written.
+
+    Race-safe: people are taken in batches, each batch in a transaction that locks the people it
+    writes for (``locks.lock_people_skip_locked``) and only then reads their active prescriptions,
+    so a prescription changed or stopped a moment ago never gets its withdrawn slots back. A person
+    another transaction holds is skipped and caught up on the next run; two workers running the job
+    at once write each slot once (the unique constraint, and the locks).
     """
     now = now or clock.now()
     start, end = now - dt.timedelta(hours=24), horizon_end(now)
-    if prescriptions is None:
-        prescriptions = (
-            Prescription.objects.filter(status=PrescriptionStatus.ACTIVE)
-            .exclude(schedule_kind=ScheduleKind.PRN)
-            .select_related("person", "medicine")
-            .annotate(last_resumed=Max("events__at", filter=Q(events__kind=PrescriptionEvent.Kind.RESUMED)))
-        )
+    people = list(
+        Prescription.objects.filter(status=PrescriptionStatus.ACTIVE)
+        .exclude(schedule_kind=ScheduleKind.PRN)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    written = 0
+    for first in range(0, len(people), HORIZON_BATCH):
+        with transaction.atomic():
+            locked = lock_people_skip_locked(people[first : first + HORIZON_BATCH])
+            if locked:
+                written += _extend_for_people(locked, start=start, end=end)
+    return written
+
+
+def _extend_for_people(person_ids: set[Any], *, start: dt.datetime, end: dt.datetime) -> int:
+    prescriptions = (
+        Prescription.objects.filter(person_id__in=person_ids, status=PrescriptionStatus.ACTIVE)
+        .exclude(schedule_kind=ScheduleKind.PRN)
+        .select_related("person", "medicine")
+        .annotate(last_resumed=Max("events__at", filter=Q(events__kind=PrescriptionEvent.Kind.RESUMED)))
+    )
     rows: list[DueDose] = []
     for prescription in prescriptions:
         since = getattr(prescription, "last_resumed", None)
@@ -140,6 +163,5 @@ def due_doses_extend_horizon(
         .values_list("prescription_id", "local_date", "local_time")
     )
     new_rows = [r for r in rows if (r.prescription_id, r.local_date, r.local_time) not in existing]
-    with transaction.atomic():
-        DueDose.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
+    DueDose.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
     return len(new_rows)

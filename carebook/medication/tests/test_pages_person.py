@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carebook.core.clock import LONDON
-from carebook.medication import rules
-from carebook.medication.models import DueDose
 from carebook.core.text import duration as duration_text
 from carebook.core.text import nhs_number_display
+from carebook.medication import rules
+from carebook.medication.models import DueDose
 from carebook.medication.selectors.person import person_page
 from carebook.medication.services.administrations import (
     administration_mark_entered_in_error,
