@@ -58,6 +58,10 @@ POLICY: Mapping[Action, frozenset[str]] = {
 }
 
 
+# Every role some action is granted to (shown to managers; a role outside it can do nothing).
+ALL_GRANTED_ROLES = frozenset(role for roles in POLICY.values() for role in roles)
+
+
 def is_signed_in(user: User | object | None) -> bool:
     return isinstance(user, User) and user.is_authenticated and user.is_active
 

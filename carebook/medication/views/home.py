@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from carebook.access.http import AuthenticatedRequest
-from carebook.access.policy import Action, can
+from carebook.access.policy import Action, actions_for, can
 from carebook.core import clock
 from carebook.medication.selectors import home as selectors
 
@@ -26,7 +26,7 @@ def sees_dashboard(user: Any) -> bool:
     """Read from the one policy table: recording doses and nothing more means the round is home."""
     if can(user, Action.MANAGE_PRESCRIPTIONS) or can(user, Action.CHECK_TRANSCRIPTION):
         return True
-    return not can(user, Action.RECORD_ADMINISTRATION)
+    return can(user, Action.VIEW_ROUND) and not can(user, Action.RECORD_ADMINISTRATION)
 
 
 def _round_url(location_id: Any, unit_id: Any = None) -> str:
@@ -37,6 +37,9 @@ def _round_url(location_id: Any, unit_id: Any = None) -> str:
 @login_required
 @require_GET
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    if not actions_for(request.user):
+        # A role the policy table does not name yet: signed in, but nothing to show (fails closed).
+        return render(request, "errors/no_access.html", status=403)
     if not sees_dashboard(request.user):
         return redirect("medication:round_start")
     now = clock.now()
