@@ -38,7 +38,9 @@ def role_check_lifted() -> Iterator[None]:
             finally:
                 cursor.execute("PRAGMA ignore_check_constraints = OFF")
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses pending deferred checks
             cursor.execute("ALTER TABLE access_user DROP CONSTRAINT user_role_valid")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             yield
 
 

@@ -28,7 +28,8 @@ from carebook.testing.factories import MedicineFactory, UserFactory, prescribe, 
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 
-# Every staff role, named: a role added later is not in it until the policy grants it (see access/tests/test_fail_closed.py).
+# Every staff role, named: a role added later is not in it until the policy grants it
+# (see access/tests/test_fail_closed.py).
 ALL = frozenset(
     {
         Role.CARE_WORKER,

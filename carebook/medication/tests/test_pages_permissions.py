@@ -25,7 +25,8 @@ from carebook.medication.services.administrations import administration_record
 from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
 
 NOW = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST, the morning round
-# Every staff role, named: a role added later is not in it until the policy grants it (see access/tests/test_fail_closed.py).
+# Every staff role, named: a role added later is not in it until the policy grants it
+# (see access/tests/test_fail_closed.py).
 ALL = frozenset(
     {
         Role.CARE_WORKER,
