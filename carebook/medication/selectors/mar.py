@@ -29,6 +29,7 @@ from django.db.models import Prefetch, Q
 from carebook.access.models import User
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
+from carebook.core.text import nhs_number_display
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -44,7 +45,8 @@ from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.wording import quantity_text, schedule_text
-from carebook.people.models import AllergyStatus, Person
+from carebook.people.allergies import allergy_statement
+from carebook.people.models import Person
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
@@ -91,9 +93,11 @@ class MarPerson:
     location: str
     unit: str
     room: str
-    allergy_status: str  # not_recorded | no_known_allergies | has_allergies
+    allergy_status: str  # not_recorded | no_known_allergies | has_allergies (as recorded)
     allergies: list[str]
-    allergy_text: str
+    allergy_text: str  # people.allergies.allergy_statement: the one way it is said
+    allergy_state: str  # listed | none_known | not_recorded | none_listed
+    allergy_warning: bool  # nothing (or nothing listed) recorded: check with a senior before any medicine
     gp_practice: str
     pharmacy: str
     medicine_preferences: str
@@ -358,7 +362,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         .prefetch_related(Prefetch("events", queryset=PrescriptionEvent.objects.order_by("at", "id")))
         .order_by("medicine__name", "start_date", "entered_at")
     )
-    allergies = list(person.allergies.all()) if person.allergy_status == AllergyStatus.HAS_ALLERGIES else []
+    allergies = list(person.allergies.all())
 
     doses_by_rx: dict[uuid.UUID, list[DueDose]] = defaultdict(list)
     for dose in doses:
@@ -752,19 +756,8 @@ def _correction(
 
 
 def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
-    if person.allergy_status == AllergyStatus.HAS_ALLERGIES:
-        items = [
-            f"{a.substance}" + (f" ({a.reaction}, {a.get_severity_display().lower()})" if a.reaction else "")
-            for a in allergies
-        ]
-        text = "; ".join(items) or "Has allergies (details not entered)"
-    elif person.allergy_status == AllergyStatus.NO_KNOWN_ALLERGIES:
-        items, text = [], "No known allergies (NKA)"
-    else:
-        items, text = [], "Allergies NOT recorded"
-    nhs = person.nhs_number
-    if len(nhs) == 10 and nhs.isdigit():
-        nhs = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    allergy = allergy_statement(person.allergy_status, allergies)
+    nhs = nhs_number_display(person.nhs_number)
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     return MarPerson(
         id=str(person.pk),
@@ -777,8 +770,10 @@ def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
         unit=person.unit.name if person.unit_id and person.unit else "",
         room=person.room,
         allergy_status=person.allergy_status,
-        allergies=items,
-        allergy_text=text,
+        allergies=[item.text for item in allergy.items],
+        allergy_text=allergy.text,
+        allergy_state=allergy.state,
+        allergy_warning=allergy.warning,
         gp_practice=person.gp_practice,
         pharmacy=person.pharmacy,
         medicine_preferences=person.medicine_preferences,

@@ -32,6 +32,7 @@ from carebook.medication.models import (
 from carebook.medication.selectors.round import RoundDose, build_round_dose
 from carebook.medication.vocab import TAKEN
 from carebook.medication.wording import quantity_text, schedule_text
+from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
 
 RECENT_DAYS = 7
@@ -86,6 +87,7 @@ class PersonPage:
     age: int
     nhs_number: str
     allergies: list[Allergy]
+    allergy: AllergyStatement
     prescriptions: list[PrescriptionRow]
     today: dt.date
     today_doses: list[RoundDose]
@@ -207,6 +209,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         age=person.age_on(today),
         nhs_number=nhs_number_display(person.nhs_number),
         allergies=allergies,
+        allergy=allergy_statement(person.allergy_status, allergies),
         prescriptions=rows,
         today=today,
         today_doses=today_doses,

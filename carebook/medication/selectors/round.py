@@ -26,6 +26,7 @@ from carebook.medication.models import Administration, DueDose, PrescriptionStat
 from carebook.medication.selectors.common import past_window
 from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus
 from carebook.organisations.models import Location, Unit
+from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
 
 NEXT_2H = "next2h"
@@ -87,6 +88,10 @@ class RoundPerson:
     person: Person
     allergies: list[Allergy] = field(default_factory=list)
     doses: list[RoundDose] = field(default_factory=list)
+
+    @property
+    def allergy(self) -> AllergyStatement:
+        return allergy_statement(self.person.allergy_status, self.allergies)
 
     @property
     def overdue_count(self) -> int:

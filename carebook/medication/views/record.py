@@ -62,6 +62,7 @@ from carebook.medication.views.record_forms import (
 from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
 from carebook.medication.wording import quantity_text
 from carebook.organisations.models import Location
+from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 
 # --- Where to go back to -------------------------------------------------------------------
@@ -181,7 +182,7 @@ def _render_record(
         "errors": _error_list(form),
         "outcomes": _outcome_choices(person),
         "today": clock.to_local(now).date(),
-        "allergies": list(person.allergies.all()),
+        "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
         "age": person.age_on(clock.to_local(now).date()),
         "last_dose": last_dose_of(person=person, medicine_id=rx.medicine_id),
         "window_minutes": int(rules.dose_window(rx.medicine.time_critical).total_seconds() // 60),
