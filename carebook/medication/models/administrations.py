@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 
 
@@ -77,10 +78,13 @@ class PromptResult(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
-class Administration(UUIDModel):
+class Administration(AppendOnlyModel, UUIDModel):
     class Status(models.TextChoices):
         COMPLETED = "completed", "Recorded"
         ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+    # Insert-only but for the one correction (ADR 0002, 0005); the database holds it too.
+    append_only = AppendOnly(mutable={"status": [(Status.COMPLETED, Status.ENTERED_IN_ERROR)]})
 
     due_dose = models.ForeignKey(
         "medication.DueDose", null=True, blank=True, on_delete=models.PROTECT, related_name="administrations"
@@ -164,7 +168,7 @@ class Administration(UUIDModel):
         return MAR_CODES.get(self.outcome, "O")
 
 
-class PromptAnswer(models.Model):
+class PromptAnswer(AppendOnlyModel):
     """One safety prompt shown before a dose, and how it was answered."""
 
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="prompt_answers")
@@ -189,7 +193,7 @@ class PromptAnswer(models.Model):
         return f"{self.get_prompt_display()}: {self.get_result_display()}"
 
 
-class AdministrationCorrection(models.Model):
+class AdministrationCorrection(AppendOnlyModel):
     """Who marked an administration entered-in-error, when and why."""
 
     administration = models.OneToOneField(Administration, on_delete=models.PROTECT, related_name="correction")
@@ -201,7 +205,7 @@ class AdministrationCorrection(models.Model):
         return f"Entered in error: {self.reason}"
 
 
-class PrnFollowUp(models.Model):
+class PrnFollowUp(AppendOnlyModel):
     """The effect of a when-required dose, checked 30 to 60 minutes after it."""
 
     class Effect(models.TextChoices):

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 
 
-class DueDose(UUIDModel):
+class DueDose(AppendOnlyModel, UUIDModel):
     """One scheduled dose of one prescription at one time: a slot of the MAR chart.
 
     Generated ahead for a rolling horizon. ``state`` says whether the slot is
@@ -17,6 +18,20 @@ class DueDose(UUIDModel):
         PENDING = "pending", "Due"
         RECORDED = "recorded", "Recorded"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # A projection of the schedule and the administrations, never deleted (ADR 0005): recorded when an
+    # administration is made, due again when it is entered in error, withdrawn when the prescription stops.
+    append_only = AppendOnly(
+        mutable={
+            "state": [
+                (State.PENDING, State.RECORDED),
+                (State.RECORDED, State.PENDING),
+                (State.PENDING, State.WITHDRAWN),
+            ],
+            "withdrawn_at": None,
+            "withdrawn_reason": None,
+        }
+    )
 
     prescription = models.ForeignKey("medication.Prescription", on_delete=models.PROTECT, related_name="due_doses")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="due_doses")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 from carebook.medication.models.medicines import Medicine, RequiredCheck
 
@@ -70,7 +71,21 @@ class PrescriptionStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Replaced by a newer version"
 
 
-class Prescription(UUIDModel):
+class Prescription(AppendOnlyModel, UUIDModel):
+    # The clinical columns never change; status is the projection of the events (ADR 0002, 0005).
+    append_only = AppendOnly(
+        mutable={
+            "status": [
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.ACTIVE),
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.DISCONTINUED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.DISCONTINUED),
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUPERSEDED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.SUPERSEDED),
+            ]
+        }
+    )
+
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="prescriptions")
     medicine = models.ForeignKey(Medicine, on_delete=models.PROTECT, related_name="prescriptions")
     supersedes = models.OneToOneField(
@@ -165,7 +180,7 @@ class Prescription(UUIDModel):
         return [dt.time.fromisoformat(t) for t in self.times]
 
 
-class TranscriptionCheck(models.Model):
+class TranscriptionCheck(AppendOnlyModel):
     """A second trained member of staff confirmed the entry matches the prescriber's directions."""
 
     prescription = models.OneToOneField(Prescription, on_delete=models.PROTECT, related_name="transcription_check")
@@ -177,7 +192,7 @@ class TranscriptionCheck(models.Model):
         return f"Checked by {self.checked_by} at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
-class PrescriptionEvent(models.Model):
+class PrescriptionEvent(AppendOnlyModel):
     class Kind(models.TextChoices):
         CREATED = "created", "Entered"
         CHANGED = "changed", "Replaced by a new version"
