@@ -135,7 +135,11 @@ class RefuseUnlockInRequestMiddleware:
 
 def is_unlocked(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Whether this thread's connection is inside :func:`unlocked` (the ORM guard asks this)."""
-    return bool(getattr(connections[using], _DEPTH_ATTR, 0))
+    return bool(_depth(connections[using]))
+
+
+def _depth(connection: Any) -> int:
+    return int(getattr(connection, _DEPTH_ATTR, 0))
 
 
 @contextlib.contextmanager
@@ -156,7 +160,7 @@ def unlocked(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         raise UnlockRefused("The append-only tables cannot be unlocked while handling a request.")
     connection = connections[using]
     with transaction.atomic(using=using):
-        depth = getattr(connection, _DEPTH_ATTR, 0)
+        depth = _depth(connection)
         if depth == 0:
             logger.info("append-only tables unlocked on %s: %s", using, reason)
             _set_pg_switch(connection, "on")
@@ -178,6 +182,17 @@ def _set_pg_switch(connection: BaseDatabaseWrapper, value: str) -> None:
             cursor.execute("SELECT set_config(%s, %s, true)", [PG_SETTING, value])
 
 
+def switch_is_on_in_database(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """What the triggers themselves see on this connection now (for tests of the unlock's scope)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"SELECT {SQLITE_FUNCTION}()")
+        else:
+            cursor.execute("SELECT coalesce(current_setting(%s, true), '') = 'on'", [PG_SETTING])
+        return bool(cursor.fetchone()[0])
+
+
 def register_sqlite_function(sender: object, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """``connection_created`` receiver: give each SQLite connection the function its triggers call."""
     if connection.vendor != "sqlite":
@@ -186,7 +201,7 @@ def register_sqlite_function(sender: object, connection: BaseDatabaseWrapper, **
 
     def carebook_unlocked() -> int:
         current = wrapper()
-        return 1 if current is not None and getattr(current, _DEPTH_ATTR, 0) else 0
+        return 1 if current is not None and _depth(current) else 0
 
     connection.connection.create_function(SQLITE_FUNCTION, 0, carebook_unlocked)
 
@@ -218,16 +233,19 @@ class AppendOnlyQuerySet(models.QuerySet):
     """``update()`` and ``bulk_update()`` of a fixed column, and ``delete()``, are refused."""
 
     def update(self, **kwargs: Any) -> int:
+        self._for_write = True
         if not is_unlocked(self.db):
             _refuse_columns(self.model, kwargs, "QuerySet.update")
         return super().update(**kwargs)
 
-    def bulk_update(self, objs: Iterable[Any], fields: Sequence[str], batch_size: int | None = None) -> int:
+    def bulk_update(self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None) -> int:
+        fields = list(fields)
         if not is_unlocked(self.db):
             _refuse_columns(self.model, fields, "QuerySet.bulk_update")
         return super().bulk_update(objs, fields, batch_size=batch_size)
 
     def delete(self) -> tuple[int, dict[str, int]]:
+        self._for_write = True
         if not is_unlocked(self.db):
             raise AppendOnlyViolation(f"{self.model._meta.db_table} is append-only: rows are never deleted.")
         return super().delete()
@@ -251,10 +269,9 @@ class AppendOnlyModel(models.Model):
             kwargs.update(zip(("force_insert", "force_update", "using", "update_fields"), args, strict=False))
             args = ()
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        if self._state.adding:
+        if self._state.adding and not kwargs.get("force_update") and kwargs.get("update_fields") is None:
             # A new object is always an INSERT: never an UPDATE of a row that happens to have its id.
-            if not kwargs.get("force_insert"):
-                kwargs["force_insert"] = True
+            kwargs["force_insert"] = kwargs.get("force_insert") or True
         elif not is_unlocked(using):
             update_fields = kwargs.get("update_fields")
             if update_fields is None:
@@ -314,7 +331,12 @@ def _transition_condition(column: str, moves: frozenset[Transition], distinct: s
 
 def _mutable_columns(model: type[models.Model], spec: AppendOnly) -> dict[str, frozenset[Transition] | None]:
     """The declaration by database column (a foreign key's column is ``<name>_id``)."""
-    return {model._meta.get_field(name).column: moves for name, moves in spec.mutable.items()}  # type: ignore[union-attr]
+    return {_column(model, name): moves for name, moves in spec.mutable.items()}
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field: Any = model._meta.get_field(name)
+    return str(field.column)
 
 
 def sqlite_triggers(model: type[models.Model], spec: AppendOnly) -> dict[str, str]:
@@ -331,7 +353,9 @@ def sqlite_triggers(model: type[models.Model], spec: AppendOnly) -> dict[str, st
     for column in sorted(field.column for field in model._meta.local_concrete_fields):  # field order may differ
         if column not in mutable:
             message = _prefix(table) + f"column {column} may not be updated"
-            cases.append(f"WHEN OLD.{_quote(column)} IS NOT NEW.{_quote(column)} THEN RAISE(ABORT, {_literal(message)})")
+            cases.append(
+                f"WHEN OLD.{_quote(column)} IS NOT NEW.{_quote(column)} THEN RAISE(ABORT, {_literal(message)})"
+            )
     for column, moves in sorted(mutable.items()):
         if moves is not None:
             message = _prefix(table) + f"{column} may change only {_moves_text(moves)}"
@@ -478,3 +502,68 @@ class ProtectAppendOnly(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"append_only_{self.model_name.lower()}"
+
+
+# --- What the database really has --------------------------------------------------------------------------
+
+
+def _normalise(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def trigger_problems(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """How the database's triggers on ``model``'s table differ from its ``append_only`` declaration (empty: none)."""
+    connection = connections[using]
+    table = model._meta.db_table
+    spec = _spec(model)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            expected = {name: _normalise(sql) for name, sql in sqlite_triggers(model, spec).items()}
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+            actual = {name: _normalise(sql) for name, sql in cursor.fetchall()}
+        elif connection.vendor == "postgresql":
+            cursor.execute("SELECT current_schema()")
+            schema = cursor.fetchone()[0]
+            function = pg_function_name(table)
+            # pg_get_triggerdef's own spelling of what pg_triggers() creates (no quotes: the names need none).
+            expected = {
+                name: _normalise(sql.replace(f' ON "{table}" ', f" ON {schema}.{table} ").replace('"', ""))
+                for name, sql in pg_triggers(model).items()
+            }
+            expected[f"{function}()"] = _normalise(pg_function_body(model, spec))
+            cursor.execute(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [table],
+            )
+            actual = {name: _normalise(sql) for name, sql in cursor.fetchall()}
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [function])
+            actual.update({f"{function}()": _normalise(body) for (body,) in cursor.fetchall()})
+        else:
+            raise NotImplementedError(connection.vendor)
+    problems = [f"{table}: {name} is missing" for name in sorted(expected.keys() - actual.keys())]
+    problems += [f"{table}: {name} is not part of its declaration" for name in sorted(actual.keys() - expected.keys())]
+    problems += [
+        f"{table}: {name} differs from the declaration ({spec.describe()})"
+        for name in sorted(expected.keys() & actual.keys())
+        if expected[name] != actual[name]
+    ]
+    return problems
+
+
+def tables_with_append_only_triggers(using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    """Every table the database holds append-only, whatever Python declares."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s",
+                [f"%{SQLITE_FUNCTION}()%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger JOIN pg_proc ON pg_proc.oid = tgfoid "
+                "WHERE NOT tgisinternal AND proname LIKE %s",
+                ["%\\_\\_append\\_only"],
+            )
+        return {row[0].strip('"') for row in cursor.fetchall()}

@@ -16,10 +16,12 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 
 from carebook.core import append_only
 
+ORIGINAL_EXECUTE_SQL_FLUSH = BaseDatabaseOperations.execute_sql_flush
+
 
 @contextlib.contextmanager
 def flushes_unlocked() -> Iterator[None]:
-    original = BaseDatabaseOperations.execute_sql_flush
+    original = ORIGINAL_EXECUTE_SQL_FLUSH
 
     def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Any) -> None:
         with append_only.unlocked(reason="test suite: flush after a transactional test", using=self.connection.alias):
