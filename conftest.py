@@ -10,6 +10,15 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flushes_unlock_the_append_only_tables():
+    """Transactional and live-server tests end with a flush, which the append-only triggers refuse (ADR 0005)."""
+    from carebook.testing.append_only import flushes_unlocked
+
+    with flushes_unlocked():
+        yield
+
+
 @dataclass
 class World:
     provider: object

@@ -1,8 +1,9 @@
 """Append-only audit events.
 
 Rows are only ever inserted, by ``record_event`` inside the transaction of the
-change they describe. A later issue adds the per-location hash chain and the
-database triggers that refuse UPDATE and DELETE; the columns here are its base.
+change they describe. Database triggers refuse UPDATE and DELETE, and the ORM
+guard of ``AppendOnlyModel`` refuses them first (ADR 0005). A later issue adds
+the per-location hash chain; the columns here are its base.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from carebook.core.append_only import AppendOnlyModel
 
-class AuditEvent(models.Model):
+
+class AuditEvent(AppendOnlyModel):
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -31,11 +34,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.entity_type}:{self.entity_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise RuntimeError("Audit events are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise RuntimeError("Audit events are append-only")

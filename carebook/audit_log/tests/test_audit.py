@@ -7,6 +7,7 @@ from django.db import transaction
 
 from carebook.audit_log.models import AuditEvent
 from carebook.audit_log.services import record_event
+from carebook.core.append_only import AppendOnlyViolation
 from carebook.core.errors import ValidationFailed
 from carebook.medication.models import Prescription
 from carebook.medication.services.prescriptions import PrescriptionInput, prescription_create
@@ -56,7 +57,7 @@ def test_audit_rows_cannot_be_edited_or_deleted_through_the_orm(world):
     with transaction.atomic():
         event = record_event(actor=world.sam, action="test.thing", entity=world.ada, after={"a": 1})
     event.action = "test.changed"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(AppendOnlyViolation):
         event.save()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(AppendOnlyViolation):
         event.delete()

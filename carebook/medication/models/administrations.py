@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel, AppendOnlyQuerySet
 from carebook.core.models import UUIDModel
 from carebook.medication.vocab import (
     MAR_CODES,
@@ -34,7 +35,7 @@ __all__ = ["MAR_CODES", "TAKEN_OUTCOMES", "Outcome", "Prompt", "PromptResult"]
 TAKEN_OUTCOMES = TAKEN
 
 
-class AdministrationQuerySet(models.QuerySet["Administration"]):
+class AdministrationQuerySet(AppendOnlyQuerySet):
     def effective(self) -> AdministrationQuerySet:
         """The records that stand (not those marked entered in error)."""
         return self.filter(status=AdministrationStatus.COMPLETED)
@@ -60,8 +61,11 @@ class AdministrationQuerySet(models.QuerySet["Administration"]):
         return rows.filter(administered_at__lte=end) if end is not None else rows
 
 
-class Administration(UUIDModel):
+class Administration(AppendOnlyModel, UUIDModel):
     Status = AdministrationStatus
+
+    # Insert-only but for the one correction (ADR 0002, 0005); the database holds it too.
+    append_only = AppendOnly(mutable={"status": [(Status.COMPLETED, Status.ENTERED_IN_ERROR)]})
 
     due_dose = models.ForeignKey(
         "medication.DueDose", null=True, blank=True, on_delete=models.PROTECT, related_name="administrations"
@@ -100,7 +104,7 @@ class Administration(UUIDModel):
         help_text="The entered-in-error record this one replaces.",
     )
 
-    objects = AdministrationQuerySet.as_manager()
+    objects = AdministrationQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["administered_at"]
@@ -150,7 +154,7 @@ class Administration(UUIDModel):
         return MAR_CODES.get(self.outcome, "O")
 
 
-class PromptAnswer(models.Model):
+class PromptAnswer(AppendOnlyModel):
     """One safety prompt shown before a dose, and how it was answered."""
 
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="prompt_answers")
@@ -173,7 +177,7 @@ class PromptAnswer(models.Model):
         return f"{self.get_prompt_display()}: {self.get_result_display()}"
 
 
-class AdministrationCorrection(models.Model):
+class AdministrationCorrection(AppendOnlyModel):
     """Who marked an administration entered-in-error, when and why."""
 
     administration = models.OneToOneField(Administration, on_delete=models.PROTECT, related_name="correction")
@@ -185,7 +189,7 @@ class AdministrationCorrection(models.Model):
         return f"Entered in error: {self.reason}"
 
 
-class PrnFollowUp(models.Model):
+class PrnFollowUp(AppendOnlyModel):
     """The effect of a when-required dose, checked 30 to 60 minutes after it."""
 
     Effect = FollowUpEffect

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 from carebook.medication.vocab import DoseState
 
 
-class DueDose(UUIDModel):
+class DueDose(AppendOnlyModel, UUIDModel):
     """One scheduled dose of one prescription at one time: a slot of the MAR chart.
 
     Generated ahead for a rolling horizon. ``state`` says whether the slot is
@@ -15,6 +16,21 @@ class DueDose(UUIDModel):
     """
 
     State = DoseState
+
+    # A projection of the schedule and the administrations, never deleted (ADR 0005): recorded when an
+    # administration is made, due again when it is entered in error, withdrawn when the prescription stops.
+    append_only = AppendOnly(
+        mutable={
+            "state": [
+                (State.PENDING, State.RECORDED),
+                (State.RECORDED, State.PENDING),
+                (State.PENDING, State.WITHDRAWN),
+            ],
+            "withdrawn_at": None,
+            "withdrawn_reason": None,
+            "reopened_at": None,  # set when its record is entered in error
+        }
+    )
 
     prescription = models.ForeignKey("medication.Prescription", on_delete=models.PROTECT, related_name="due_doses")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="due_doses")

@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 from carebook.core.text import format_quantity, unit_for
 from carebook.medication.models.medicines import Medicine
@@ -38,7 +39,21 @@ __all__ = [
 ]
 
 
-class Prescription(UUIDModel):
+class Prescription(AppendOnlyModel, UUIDModel):
+    # The clinical columns never change; status is the projection of the events (ADR 0002, 0005).
+    append_only = AppendOnly(
+        mutable={
+            "status": [
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.ACTIVE),
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.DISCONTINUED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.DISCONTINUED),
+                (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUPERSEDED),
+                (PrescriptionStatus.SUSPENDED, PrescriptionStatus.SUPERSEDED),
+            ]
+        }
+    )
+
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="prescriptions")
     medicine = models.ForeignKey(Medicine, on_delete=models.PROTECT, related_name="prescriptions")
     supersedes = models.OneToOneField(
@@ -145,7 +160,7 @@ class Prescription(UUIDModel):
         )
 
 
-class TranscriptionCheck(models.Model):
+class TranscriptionCheck(AppendOnlyModel):
     """A second trained member of staff confirmed the entry matches the prescriber's directions."""
 
     prescription = models.OneToOneField(Prescription, on_delete=models.PROTECT, related_name="transcription_check")
@@ -157,7 +172,7 @@ class TranscriptionCheck(models.Model):
         return f"Checked by {self.checked_by} at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
-class PrescriptionEvent(models.Model):
+class PrescriptionEvent(AppendOnlyModel):
     Kind = PrescriptionEventKind
 
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")

@@ -1,0 +1,517 @@
+"""Never edit, never delete, held by the database (ADR 0005).
+
+Carla records Ada's doses, Sam and Tia enter and check her prescriptions; then someone tries to change or
+remove what was written: by raw SQL (as a script, a database console or a bug in a query would) and through
+the ORM. Every attempt is refused, on SQLite and on PostgreSQL, except the projection columns the decision
+record names; the audited maintenance unlock is the one way round, and it ends with its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, connections, models, transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
+from carebook.audit_log.models import AuditEvent
+from carebook.core import append_only
+from carebook.core.append_only import AppendOnlyViolation, UnlockRefused, protected_models, unlocked
+from carebook.medication import rules
+from carebook.medication.models import (
+    Administration,
+    AdministrationCorrection,
+    DueDose,
+    PrescriptionEvent,
+    PrescriptionStatus,
+    PrnFollowUp,
+    PromptAnswer,
+    TranscriptionCheck,
+)
+from carebook.medication.services.administrations import (
+    administration_mark_entered_in_error,
+    administration_record,
+    prn_follow_up_record,
+)
+from carebook.medication.services.prescriptions import prescription_discontinue
+from carebook.testing import append_only as testing_append_only
+from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
+
+MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
+REPO = Path(__file__).resolve().parents[3]
+
+# The clinical record, named independently of the code (an oracle): table → the columns that may change.
+CLINICAL_RECORDS = {
+    "medication.Administration": {"status"},
+    "medication.PromptAnswer": set(),
+    "medication.AdministrationCorrection": set(),
+    "medication.PrnFollowUp": set(),
+    "medication.Prescription": {"status"},
+    "medication.TranscriptionCheck": set(),
+    "medication.PrescriptionEvent": set(),
+    "medication.DueDose": {"state", "withdrawn_at", "withdrawn_reason", "reopened_at"},
+    "audit_log.AuditEvent": set(),
+}
+LABELS = sorted(CLINICAL_RECORDS)
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+
+
+def answers() -> list[rules.Answer]:
+    return [rules.Answer(p, "confirmed") for p in rules.prompts_for("")]
+
+
+@dataclass
+class Records:
+    """One row of every append-only table, each made the way the product makes it."""
+
+    rows: dict[str, models.Model]
+
+    def row(self, label: str) -> Any:
+        return self.rows[label]
+
+
+@pytest.fixture
+def records(world) -> Records:
+    with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
+        ramipril = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
+        paracetamol = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
+    with time_machine.travel(MORNING, tick=False):
+        dose = DueDose.objects.get(prescription=ramipril, local_date=dt.date(2026, 6, 10))
+        wrong = administration_record(by=world.carla, due_dose=dose, outcome="given", prompts=answers())
+        administration_mark_entered_in_error(
+            administration=wrong.administration, by=world.carla, reason="Recorded against the wrong dose"
+        )
+        prn = administration_record(
+            by=world.carla,
+            prescription=paracetamol,
+            outcome="given",
+            prompts=answers(),
+            dose_given=Decimal("1"),
+            prn_reason="Headache",
+        ).administration
+    with time_machine.travel(MORNING + dt.timedelta(minutes=45), tick=False):
+        prn_follow_up_record(administration=prn, by=world.carla, effect="effective")
+    tomorrow = DueDose.objects.get(prescription=ramipril, local_date=dt.date(2026, 6, 11))
+    return Records(
+        {
+            "medication.Administration": prn,
+            "medication.PromptAnswer": PromptAnswer.objects.filter(administration=prn).first(),
+            "medication.AdministrationCorrection": AdministrationCorrection.objects.get(),
+            "medication.PrnFollowUp": PrnFollowUp.objects.get(),
+            "medication.Prescription": ramipril,
+            "medication.TranscriptionCheck": TranscriptionCheck.objects.get(prescription=ramipril),
+            "medication.PrescriptionEvent": PrescriptionEvent.objects.filter(prescription=ramipril).first(),
+            "medication.DueDose": tomorrow,
+            "audit_log.AuditEvent": AuditEvent.objects.order_by("-id").first(),
+        }
+    )
+
+
+def model_of(label: str) -> type[models.Model]:
+    return next(m for m in protected_models() if m._meta.label == label)
+
+
+def fixed_fields(model: type[models.Model]) -> list[Any]:
+    spec = model.append_only  # type: ignore[attr-defined]
+    return [f for f in model._meta.concrete_fields if f.name not in spec.mutable]
+
+
+def a_different_value(field: Any, current: Any) -> Any:
+    """Some value of the column's type that is not the one it holds (a foreign key's target need not exist)."""
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    candidates: dict[str, list[Any]] = {
+        "CharField": ["changed", "changed again"],
+        "TextField": ["changed", "changed again"],
+        "BooleanField": [True, False],
+        "DecimalField": [Decimal("7.5"), Decimal("8.5")],
+        "DateTimeField": [dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.datetime(2021, 1, 1, tzinfo=dt.UTC)],
+        "DateField": [dt.date(2020, 1, 1), dt.date(2021, 1, 1)],
+        "TimeField": [dt.time(3, 33), dt.time(4, 44)],
+        "UUIDField": [uuid.uuid4()],
+        "JSONField": [["changed"], ["changed again"]],
+    }
+    options = candidates.get(kind, [7, 8])  # the integer kinds (small enough for a smallint)
+    return next(v for v in options if v != current)
+
+
+def raw(sql: str, params: list[Any] | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def refused(sql: str, params: list[Any] | None = None) -> str:
+    """Run raw SQL that the database must refuse; the refusal's message."""
+    with pytest.raises(IntegrityError) as error, transaction.atomic():
+        raw(sql, params)
+    return str(error.value)
+
+
+def row_values(model: type[models.Model], pk: Any) -> dict[str, Any]:
+    return model._default_manager.filter(pk=pk).values().get()
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+# --- The registry and the database agree -------------------------------------------------------------------
+
+
+def test_the_clinical_record_tables_are_the_ones_held_append_only():
+    declared = {m._meta.label: set(m.append_only.mutable) for m in protected_models()}
+    assert declared == CLINICAL_RECORDS
+
+
+def test_every_append_only_model_has_its_triggers_in_the_database(db):
+    """A model declared append-only but never protected by a migration (or whose declaration changed since,
+    or, on SQLite, whose table was rebuilt by a later migration) fails here, with the line to write."""
+    problems = []
+    for model in protected_models():
+        found = append_only.trigger_problems(model)
+        if found:
+            mutable = f", mutable={model.append_only.literal()!r}" if model.append_only.mutable else ""
+            line = f"ProtectAppendOnly({model._meta.model_name!r}{mutable})"
+            problems.append(f"{model._meta.label}: {found}; add a migration to {model._meta.app_label}: {line}")
+    assert not problems, "\n".join(problems)
+    held = append_only.tables_with_append_only_triggers()
+    assert held == {m._meta.db_table for m in protected_models()}, "the database holds tables Python does not declare"
+
+
+def test_each_declaration_names_real_columns_and_valid_transitions():
+    for model in protected_models():
+        for name, moves in model.append_only.mutable.items():
+            field = model._meta.get_field(name)
+            if moves is not None:
+                valid = {value for value, _ in field.choices}
+                assert {v for move in moves for v in move} <= valid, f"{model._meta.label}.{name}: {moves}"
+
+
+# --- Raw SQL ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_raw_sql_cannot_change_any_fixed_column_of_a_clinical_record(records, label):
+    model = model_of(label)
+    row = records.row(label)
+    table, pk_column = model._meta.db_table, model._meta.pk.column
+    before = row_values(model, row.pk)
+    for field in fixed_fields(model):
+        value = field.get_db_prep_value(a_different_value(field, getattr(row, field.attname)), connection)
+        message = refused(
+            f"UPDATE {qn(table)} SET {qn(field.column)} = %s WHERE {qn(pk_column)} = %s",
+            [value, model._meta.pk.get_db_prep_value(row.pk, connection)],
+        )
+        assert f"{table} is append-only" in message and field.column in message, message
+    assert row_values(model, row.pk) == before
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_raw_sql_cannot_delete_a_clinical_record(records, label):
+    model = model_of(label)
+    row = records.row(label)
+    table = model._meta.db_table
+    message = refused(f"DELETE FROM {qn(table)} WHERE {qn(model._meta.pk.column)} = %s", [_pk(row)])
+    assert f"{table} is append-only: DELETE refused" in message
+    refused(f"DELETE FROM {qn(table)}")  # the whole table: SQLite's truncate shortcut is off where triggers are
+    assert model._default_manager.filter(pk=row.pk).exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
+def test_truncate_is_refused_on_postgres_even_when_it_cascades(records):
+    raw("SET CONSTRAINTS ALL IMMEDIATE")  # check this test's deferred foreign keys now: TRUNCATE waits for none
+    for model in protected_models():
+        message = refused(f"TRUNCATE {qn(model._meta.db_table)} CASCADE")
+        assert "TRUNCATE refused" in message
+    refused("TRUNCATE people_person CASCADE")  # would empty every table that points at a person
+    assert PromptAnswer.objects.exists()
+
+
+def test_an_administration_may_only_be_marked_entered_in_error(records):
+    given = records.row("medication.Administration")
+    table = qn("medication_administration")
+    raw(f"UPDATE {table} SET status = 'entered_in_error' WHERE id = %s", [_pk(given)])
+    given.refresh_from_db()
+    assert given.status == Administration.Status.ENTERED_IN_ERROR
+    message = refused(f"UPDATE {table} SET status = 'completed' WHERE id = %s", [_pk(given)])
+    assert "status may change only from completed to entered_in_error" in message
+    # The ORM lets the status column through; the database still holds the transition.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Administration.objects.filter(pk=given.pk).update(status=Administration.Status.COMPLETED)
+
+
+def test_a_prescription_status_follows_its_lifecycle_and_a_stopped_one_stays_stopped(records, world):
+    ramipril = records.row("medication.Prescription")
+    table = qn("medication_prescription")
+    raw(f"UPDATE {table} SET status = 'suspended' WHERE id = %s", [_pk(ramipril)])
+    raw(f"UPDATE {table} SET status = 'active' WHERE id = %s", [_pk(ramipril)])
+    with time_machine.travel(MORNING + dt.timedelta(hours=2), tick=False):
+        prescription_discontinue(prescription=ramipril, by=world.sam, reason="GP stopped it: low blood pressure")
+    for status in ("active", "suspended", "superseded"):
+        message = refused(f"UPDATE {table} SET status = %s WHERE id = %s", [status, _pk(ramipril)])
+        assert "status may change only" in message
+    message = refused(f"UPDATE {table} SET dose_min = 2 WHERE id = %s", [_pk(ramipril)])
+    assert "column dose_min may not be updated" in message
+    ramipril.refresh_from_db()
+    assert ramipril.status == PrescriptionStatus.DISCONTINUED
+
+
+def test_a_due_dose_may_be_withdrawn_but_never_deleted_nor_brought_back(records):
+    slot = records.row("medication.DueDose")
+    table = qn("medication_duedose")
+    raw(
+        f"UPDATE {table} SET state = 'withdrawn', withdrawn_at = %s, withdrawn_reason = %s WHERE id = %s",
+        [
+            DueDose._meta.get_field("withdrawn_at").get_db_prep_value(MORNING, connection),
+            "Prescription changed",
+            _pk(slot),
+        ],
+    )
+    message = refused(f"UPDATE {table} SET state = 'pending' WHERE id = %s", [_pk(slot)])
+    assert "state may change only" in message
+    assert "DELETE refused" in refused(f"DELETE FROM {table} WHERE id = %s", [_pk(slot)])
+    slot.refresh_from_db()
+    assert slot.state == DueDose.State.WITHDRAWN and slot.withdrawn_reason == "Prescription changed"
+
+
+def _sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _pk(row: models.Model) -> Any:
+    return type(row)._meta.pk.get_db_prep_value(row.pk, connection)
+
+
+# --- The ORM ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_the_orm_refuses_to_edit_or_delete_a_clinical_record(records, label):
+    model = model_of(label)
+    row = records.row(label)
+    table = model._meta.db_table
+    manager = model._default_manager
+    before = row_values(model, row.pk)
+    fixed = fixed_fields(model)
+    with pytest.raises(AppendOnlyViolation, match=table):
+        row.save()
+    for field in fixed:
+        value = a_different_value(field, getattr(row, field.attname))
+        with pytest.raises(AppendOnlyViolation, match=rf"{table} is append-only: column {field.column} "):
+            manager.filter(pk=row.pk).update(**{field.attname: value})
+        with pytest.raises(AppendOnlyViolation, match=rf"column {field.column} "):
+            row.save(update_fields=[field.name])
+    with pytest.raises(AppendOnlyViolation, match=rf"column {fixed[-1].column} "):
+        manager.bulk_update([row], [fixed[-1].name])
+    with pytest.raises(AppendOnlyViolation, match=rf"{table} is append-only: rows are never deleted"):
+        row.delete()
+    with pytest.raises(AppendOnlyViolation, match=rf"{table} is append-only: rows are never deleted"):
+        manager.filter(pk=row.pk).delete()
+    with pytest.raises(AppendOnlyViolation):
+        manager.all().delete()
+    assert row_values(model, row.pk) == before
+
+
+def test_a_new_object_with_an_existing_id_is_an_insert_and_refused_not_an_update(records):
+    answer = records.row("medication.PromptAnswer")
+    copy = PromptAnswer(**{f.attname: getattr(answer, f.attname) for f in PromptAnswer._meta.concrete_fields})
+    copy.result = "failed"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save()
+    answer.refresh_from_db()
+    assert answer.result == "confirmed"
+
+
+def test_the_services_projection_updates_still_work(records, world):
+    """The ORM guard lets through exactly what the services write: status, state and the withdrawal."""
+    prn = records.row("medication.Administration")
+    prn.status = Administration.Status.ENTERED_IN_ERROR
+    prn.save(update_fields=["status"])
+    slot = records.row("medication.DueDose")
+    assert DueDose.objects.filter(pk=slot.pk).update(
+        state=DueDose.State.WITHDRAWN, withdrawn_at=MORNING, withdrawn_reason="Changed"
+    )
+    with pytest.raises(AppendOnlyViolation, match="column scheduled_at"):
+        DueDose.objects.filter(pk=slot.pk).update(state=DueDose.State.WITHDRAWN, scheduled_at=MORNING)
+
+
+# --- The unlock --------------------------------------------------------------------------------------------------
+
+
+def test_maintenance_can_remove_records_inside_the_audited_unlock_only(records, world):
+    answer = records.row("medication.PromptAnswer")
+    answer_pk = answer.pk
+    follow_up = records.row("medication.PrnFollowUp")
+    with maintenance_unlocked(job="retention.purge", reason="Records older than 8 years", by=world.maria):
+        answer.delete()
+        raw(f"DELETE FROM {qn('medication_prnfollowup')} WHERE id = %s", [follow_up.pk])
+        assert append_only.switch_is_on_in_database()
+    assert not PromptAnswer.objects.filter(pk=answer_pk).exists()
+    assert not PrnFollowUp.objects.filter(pk=follow_up.pk).exists()
+    event = AuditEvent.objects.get(action=UNLOCKED_ACTION)
+    assert event.actor == world.maria
+    assert event.after == {"job": "retention.purge", "reason": "Records older than 8 years"}
+    # ...and once the block is over, the next attempt is refused again.
+    assert not append_only.switch_is_on_in_database()
+    refused(f"DELETE FROM {qn('medication_promptanswer')}")
+
+
+def test_a_failed_maintenance_block_leaves_no_trace_and_no_unlock(records, world):
+    answer = records.row("medication.PromptAnswer")
+    pk = answer.pk
+    with pytest.raises(RuntimeError), maintenance_unlocked(job="retention.purge", reason="Old records"):
+        answer.delete()
+        raise RuntimeError("the job failed half-way")
+    assert PromptAnswer.objects.filter(pk=pk).exists()
+    assert not AuditEvent.objects.filter(action=UNLOCKED_ACTION).exists()
+    assert not append_only.switch_is_on_in_database() and not append_only.is_unlocked()
+    refused(f"DELETE FROM {qn('medication_promptanswer')}")
+
+
+def test_the_unlock_ends_with_its_block_even_inside_a_longer_transaction(records):
+    with transaction.atomic():
+        with unlocked(reason="test: nested in a longer transaction"):
+            with unlocked(reason="test: nested twice"):
+                pass
+            assert append_only.switch_is_on_in_database()  # the outer block is still open
+        assert not append_only.switch_is_on_in_database() and not append_only.is_unlocked()
+        refused(f"DELETE FROM {qn('medication_promptanswer')}")
+        with pytest.raises(AppendOnlyViolation):
+            PromptAnswer.objects.all().delete()
+
+
+def test_the_unlock_does_not_reach_another_thread_or_connection(records):
+    seen: dict[str, bool] = {}
+
+    def elsewhere() -> None:
+        try:
+            seen["orm"] = append_only.is_unlocked()
+            seen["database"] = append_only.switch_is_on_in_database()
+        finally:
+            connections.close_all()
+
+    with unlocked(reason="test: is it visible elsewhere?"):
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        assert append_only.switch_is_on_in_database()
+    assert seen == {"orm": False, "database": False}
+
+
+def test_the_unlock_needs_a_reason():
+    with pytest.raises(ValueError, match="Say why"), unlocked(reason="  "):
+        pass
+    with pytest.raises(ValueError, match="Name the job"), maintenance_unlocked(job="retention", reason=""):
+        pass
+
+
+def try_to_unlock(request: HttpRequest) -> HttpResponse:
+    with unlocked(reason="a request trying its luck"):
+        return HttpResponse("unlocked")
+
+
+urlpatterns = [path("try-to-unlock/", try_to_unlock)]
+
+
+@pytest.mark.urls("carebook.medication.tests.test_append_only")
+def test_no_request_can_unlock_the_clinical_tables(client, world):
+    client.force_login(world.pat)
+    with pytest.raises(UnlockRefused):
+        client.get("/try-to-unlock/")
+    with pytest.raises(UnlockRefused):
+        client.post("/try-to-unlock/")
+    with unlocked(reason="test: outside a request it works"):
+        pass
+
+
+def test_the_switch_is_named_in_one_module_and_the_bare_unlock_used_in_two():
+    """Nothing can turn the triggers off behind the audited path: the switch's SQL names live in one module,
+    and outside the tests only the audited maintenance path and the test-suite flush call ``unlocked``."""
+    switch = re.compile(r"carebook\.unlock|carebook_unlocked|set_config\(")
+    bare_unlock = re.compile(r"(?<![\w])unlocked\(")
+    allowed_unlock = {"carebook/audit_log/maintenance.py", "carebook/testing/append_only.py"}
+    spelled, calls = [], []
+    for file in sorted([*REPO.glob("carebook/**/*.py"), *REPO.glob("config/**/*.py"), *REPO.glob("bench/**/*.py")]):
+        name = file.relative_to(REPO).as_posix()
+        if name == "carebook/core/append_only.py" or "/tests/" in name:
+            continue
+        text = file.read_text(encoding="utf-8")
+        if switch.search(text):
+            spelled.append(name)
+        if bare_unlock.search(text) and name not in allowed_unlock:
+            calls.append(name)
+    assert spelled == [] and calls == []
+
+
+# --- Fails closed, and the test suite's own flush ----------------------------------------------------------
+
+
+@sqlite_only
+def test_an_sqlite_client_without_carebooks_function_cannot_edit_or_delete(records):
+    """The sqlite3 shell, a backup tool, a script: none has carebook's function, so the triggers fail them."""
+    name = connection.settings_dict["NAME"]
+    other = sqlite3.connect(name, uri=str(name).startswith("file:"))
+    try:
+        for sql in (
+            "UPDATE medication_administration SET outcome = 'refused'",
+            "DELETE FROM medication_promptanswer",
+            "UPDATE medication_duedose SET state = state",
+        ):
+            with pytest.raises(sqlite3.OperationalError, match="no such function"):
+                other.execute(sql)
+    finally:
+        other.close()
+
+
+def test_manage_py_flush_is_refused_outside_the_test_suites_unlock(records, monkeypatch):
+    monkeypatch.setattr(
+        testing_append_only.BaseDatabaseOperations, "execute_sql_flush", testing_append_only.ORIGINAL_EXECUTE_SQL_FLUSH
+    )
+    with pytest.raises(CommandError, match="couldn't be flushed"):
+        call_command("flush", interactive=False, verbosity=0)
+    assert Administration.objects.exists() and AuditEvent.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: the other would wait")
+@pytest.mark.django_db(transaction=True)
+def test_committed_records_are_refused_to_another_session_while_one_is_unlocked(records):
+    """Committed rows (a transactional test): a second connection, in another thread, is refused while this
+    one is unlocked; afterwards pytest-django's flush empties the tables through the test-suite unlock."""
+    errors: list[str] = []
+
+    def elsewhere() -> None:
+        try:
+            with transaction.atomic():
+                raw(f"DELETE FROM {qn('medication_promptanswer')}")
+        except IntegrityError as error:
+            errors.append(str(error))
+        finally:
+            connections.close_all()
+
+    with unlocked(reason="test: this connection only"):
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+    assert len(errors) == 1 and "DELETE refused" in errors[0]
+    assert PromptAnswer.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_is_emptied_afterwards_through_the_test_suites_unlock(records):
+    refused(f"DELETE FROM {qn('medication_promptanswer')}")
+    assert PromptAnswer.objects.exists()  # the flush after this test must get past the triggers
