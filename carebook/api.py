@@ -20,7 +20,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from carebook.access.models import User
 from carebook.access.services import user_for_token
 from carebook.core.errors import DomainError
-from carebook.medication.api import administrations, doses, mar, people, prescriptions
+from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
+from carebook.people.api import endpoints as people
 
 logger = logging.getLogger("carebook.api")
 
@@ -147,6 +148,7 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("", people.router)
+api.add_router("", medicines.router)
 api.add_router("", prescriptions.router)
 api.add_router("", doses.router)
 api.add_router("", administrations.router)

@@ -1,13 +1,12 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import mar, person, prescriptions, record
+from carebook.medication.views import mar, prescriptions, record
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
 
 urlpatterns = [
     *round_views.urlpatterns,
-    *person.urlpatterns,
     *record.urlpatterns,
     *prescriptions.urlpatterns,
     *mar.urlpatterns,

@@ -6,5 +6,6 @@ app_name = "people"
 
 urlpatterns = [
     path("people/", views.people_list, name="list"),
+    path("people/<str:person_id>/", views.person_detail, name="person"),
     path("people/<str:person_id>/picture.svg", views.person_picture, name="picture"),
 ]

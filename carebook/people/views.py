@@ -1,3 +1,5 @@
+"""The people pages: the list, the person's page (a hub other apps add panels to), the identifying picture."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -7,7 +9,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from carebook.access.http import AuthenticatedRequest
+from carebook.core import clock
+from carebook.core.text import nhs_number_display
 from carebook.people.access import access_person_for_user, people_for_user
+from carebook.people.allergies import allergy_statement
+from carebook.people.panels import person_panels
 
 
 @login_required
@@ -20,6 +26,26 @@ def people_list(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("location__name", "unit__name", "family_name", "given_name")
     )
     return render(request, "people/list.html", {"people": people})
+
+
+@login_required
+@require_GET
+def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
+    """Who the person is (picture, names, NHS number, where, preferences, allergies), then each app's panel."""
+    person = access_person_for_user(request.user, person_id)
+    panels = person_panels(request, person)
+    return render(
+        request,
+        "people/person.html",
+        {
+            "person": person,
+            "age": person.age_on(clock.today()),
+            "nhs_number": nhs_number_display(person.nhs_number),
+            "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
+            "panels": panels,
+            "links": [link for panel in panels for link in panel.links],
+        },
+    )
 
 
 @login_required

@@ -1,24 +1,7 @@
-"""What every API module shares: the caller, and the error statuses each kind of operation documents."""
+"""What every medication API module shares (defined once in ``carebook.access.api``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from carebook.access.api import READ_ERRORS, WRITE_ERRORS, Error, caller
 
-from django.http import HttpRequest
-
-from carebook.access.models import User
-from carebook.medication.api.schemas import Error
-
-# Any authenticated operation: not signed in (401), role may not (403), missing or out of scope (404),
-# bad parameters (422).
-READ_ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 422: Error}
-# A write also answers 400 for a body that is not JSON, and 409 for a conflict (e.g. already recorded).
-WRITE_ERRORS: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-
-
-def caller(request: HttpRequest) -> User:
-    """The member of staff making the request, as authenticated by the API (token or session)."""
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):  # the API's authentication runs before every operation
-        raise RuntimeError("The API was called without authentication.")
-    return user
+__all__ = ["READ_ERRORS", "WRITE_ERRORS", "Error", "caller"]

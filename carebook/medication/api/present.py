@@ -6,13 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
 
 from carebook.access.models import User
 from carebook.medication.models import Administration, DueDose, Medicine, Prescription
 from carebook.medication.models.prescriptions import format_quantity
-from carebook.organisations.models import Location
-from carebook.people.models import Person
+from carebook.people.api.present import person_ref
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -32,51 +30,6 @@ def staff(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"username": user.username, "full_name": user.display_name, "initials": user.initials}
-
-
-def location(loc: Location) -> dict[str, Any]:
-    return {
-        "id": loc.pk,
-        "name": loc.name,
-        "kind": loc.kind,
-        "units": [{"id": u.pk, "name": u.name} for u in loc.units.all()],
-    }
-
-
-def person_summary(person: Person) -> dict[str, Any]:
-    return {
-        "id": person.pk,
-        "given_name": person.given_name,
-        "family_name": person.family_name,
-        "preferred_name": person.preferred_name,
-        "full_name": person.full_name,
-        "date_of_birth": person.date_of_birth,
-        "nhs_number": person.nhs_number,
-        "location_id": person.location_id,
-        "location_name": person.location.name,
-        "unit_id": person.unit_id,
-        "unit_name": person.unit.name if person.unit is not None else None,
-        "room": person.room,
-        "allergy_status": person.allergy_status,
-        "picture_url": reverse("people:picture", args=[person.pk]),
-    }
-
-
-def person_detail(person: Person) -> dict[str, Any]:
-    return {
-        **person_summary(person),
-        "allergies": [
-            {"substance": a.substance, "reaction": a.reaction, "severity": a.severity} for a in person.allergies.all()
-        ],
-        "medicine_preferences": person.medicine_preferences,
-        "communication_needs": person.communication_needs,
-        "gp_practice": person.gp_practice,
-        "pharmacy": person.pharmacy,
-    }
-
-
-def person_ref(person: Person) -> dict[str, Any]:
-    return {"id": person.pk, "full_name": person.full_name, "preferred_name": person.preferred_name}
 
 
 def medicine(med: Medicine) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
 from carebook.medication.vocab import FollowUpEffect
+from carebook.people.api.schemas import (
+    PersonRef,
+)
 
 # --- Shared input types ----------------------------------------------------------
 
@@ -63,71 +66,10 @@ class StrictIn(BaseModel):
 # --- Errors -----------------------------------------------------------------------
 
 
-class Error(BaseModel):
-    """Every error: a stable machine-readable code, a message in plain words, the field it concerns."""
-
-    code: str = Field(examples=["already_recorded"])
-    message: str
-    field: str | None = None
-    details: dict[str, Any] | None = None
-
-
-# --- Reads ------------------------------------------------------------------------
-
-
-class UnitOut(BaseModel):
-    id: uuid.UUID
-    name: str
-
-
-class LocationOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    kind: str
-    units: list[UnitOut]
-
-
 class StaffRef(BaseModel):
     username: str
     full_name: str
     initials: str
-
-
-class PersonRef(BaseModel):
-    id: uuid.UUID
-    full_name: str
-    preferred_name: str
-
-
-class PersonSummary(BaseModel):
-    id: uuid.UUID
-    given_name: str
-    family_name: str
-    preferred_name: str
-    full_name: str
-    date_of_birth: dt.date
-    nhs_number: str
-    location_id: uuid.UUID
-    location_name: str
-    unit_id: uuid.UUID | None
-    unit_name: str | None
-    room: str
-    allergy_status: str
-    picture_url: str
-
-
-class AllergyOut(BaseModel):
-    substance: str
-    reaction: str
-    severity: str
-
-
-class PersonDetail(PersonSummary):
-    allergies: list[AllergyOut]
-    medicine_preferences: str
-    communication_needs: str
-    gp_practice: str
-    pharmacy: str
 
 
 class MedicineOut(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from carebook.core import clock
-from carebook.core.text import duration, minutes_text, nhs_number_display, quantity_with_unit
+from carebook.core.text import duration, minutes_text, quantity_with_unit
 from carebook.medication import rules
 from carebook.medication.access import may_correct
 from carebook.medication.facts import awaiting_transcription_check, prescription_facts, prn_doses
@@ -32,8 +32,7 @@ from carebook.medication.models import (
 from carebook.medication.selectors.round import RoundDose, build_round_dose
 from carebook.medication.vocab import TAKEN
 from carebook.medication.wording import quantity_text, schedule_text
-from carebook.people.allergies import AllergyStatement, allergy_statement
-from carebook.people.models import Allergy, Person
+from carebook.people.models import Person
 
 RECENT_DAYS = 7
 
@@ -84,10 +83,6 @@ class RecordRow:
 @dataclass
 class PersonPage:
     person: Person
-    age: int
-    nhs_number: str
-    allergies: list[Allergy]
-    allergy: AllergyStatement
     prescriptions: list[PrescriptionRow]
     today: dt.date
     today_doses: list[RoundDose]
@@ -120,7 +115,6 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     """Everything the person's medication page shows, in a fixed number of queries."""
     now = now or clock.now()
     today = clock.to_local(now).date()
-    allergies = list(Allergy.objects.filter(person=person).order_by("substance"))
 
     prescriptions = list(
         Prescription.objects.filter(person=person, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED])
@@ -206,10 +200,6 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
 
     return PersonPage(
         person=person,
-        age=person.age_on(today),
-        nhs_number=nhs_number_display(person.nhs_number),
-        allergies=allergies,
-        allergy=allergy_statement(person.allergy_status, allergies),
         prescriptions=rows,
         today=today,
         today_doses=today_doses,

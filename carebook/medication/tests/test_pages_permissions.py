@@ -61,7 +61,7 @@ PAGES = [
     Page("people list", lambda s: reverse("people:list"), ALL, scoped=False),
     Page("round", lambda s: reverse("medication:round", args=[s["location"].pk]), ALL),
     Page("picture", lambda s: reverse("people:picture", args=[s["person"].pk]), ALL),
-    Page("person", lambda s: reverse("medication:person", args=[s["person"].pk]), ALL),
+    Page("person", lambda s: reverse("people:person", args=[s["person"].pk]), ALL),
     Page("prescriptions", lambda s: reverse("medication:person_prescriptions", args=[s["person"].pk]), ALL),
     Page("prescription", lambda s: reverse("medication:prescription", args=[s["rx"].pk]), ALL),
     Page("MAR chart", lambda s: reverse("medication:mar", args=[s["person"].pk]) + "?month=2026-06", ALL),

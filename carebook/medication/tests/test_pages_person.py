@@ -37,7 +37,7 @@ def confirmed() -> list[rules.Answer]:
 
 
 def page_url(person) -> str:
-    return reverse("medication:person", args=[person.pk])
+    return reverse("people:person", args=[person.pk])
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_someone_elsewhere_gets_not_found(client, world, ada_medicines):
     assert client.get(page_url(world.ada)).status_code == 404
     client.force_login(world.carla)
     assert client.get(page_url(world.stranger)).status_code == 404
-    assert client.get(reverse("medication:person", args=["nope"])).status_code == 404
+    assert client.get(reverse("people:person", args=["nope"])).status_code == 404
 
 
 @time_machine.travel(at(8, 30), tick=False)

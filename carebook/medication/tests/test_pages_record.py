@@ -301,7 +301,7 @@ def test_a_prn_dose_and_a_second_too_soon(client, world, paracetamol):
     assert "Why was it given?" in html and "How much was given?" in html
     response = client.post(url, answers(outcome="given", dose_given="2", prn_reason="Knee pain"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("medication:person", args=[world.ada.pk])
+    assert response["Location"] == reverse("people:person", args=[world.ada.pk])
     first = Administration.objects.get()
     assert first.prn_reason == "Knee pain" and first.dose_given == Decimal("2") and first.due_dose is None
     with time_machine.travel(at(9, 0), tick=False):
@@ -368,7 +368,7 @@ def test_marking_a_record_entered_in_error_lets_the_dose_be_recorded_again(clien
     response = client.post(url, {"reason": ""})
     assert response.status_code == 422 and "Say why this record is wrong." in response.content.decode()
     response = client.post(url, {"reason": "Tapped refused by mistake, she took it"})
-    assert response.status_code == 302 and response["Location"] == reverse("medication:person", args=[world.ada.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("people:person", args=[world.ada.pk])
     wrong.refresh_from_db()
     dose.refresh_from_db()
     assert wrong.status == "entered_in_error" and wrong.correction.by == world.carla
@@ -377,7 +377,7 @@ def test_marking_a_record_entered_in_error_lets_the_dose_be_recorded_again(clien
     assert response.status_code == 302
     right = Administration.objects.get(due_dose=dose, status="completed")
     assert right.corrects == wrong
-    page = client.get(reverse("medication:person", args=[world.ada.pk])).content.decode()
+    page = client.get(reverse("people:person", args=[world.ada.pk])).content.decode()
     assert "Entered in error" in page and "Tapped refused by mistake" in page
     assert f'href="#record-{right.pk}"' in page
     # Marking it twice answers 409 and changes nothing.
@@ -416,7 +416,7 @@ def test_the_effect_of_a_prn_dose_is_followed_up(client, world, paracetamol):
     client.force_login(world.carla)
     url = reverse("medication:prn_follow_up", args=[given.pk])
     with time_machine.travel(at(8, 50), tick=False):
-        person_page = client.get(reverse("medication:person", args=[world.ada.pk])).content.decode()
+        person_page = client.get(reverse("people:person", args=[world.ada.pk])).content.decode()
         assert url in person_page
         html = client.get(url).content.decode()
         assert "Did the Paracetamol work?" in html

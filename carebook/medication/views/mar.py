@@ -38,7 +38,7 @@ def mar_page(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
             "error": error.message,
             "month_value": raw_month[:20],
             "this_month": f"{this_month:%Y-%m}",
-            "person_url": reverse("medication:person", args=[person.pk]),
+            "person_url": reverse("people:person", args=[person.pk]),
         }
         return render(request, "medication/mar.html", context, status=422)
     chart = mar_chart(person, month)
@@ -47,7 +47,7 @@ def mar_page(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
         "chart": chart,
         "month_value": chart.slug,
         "this_month": f"{clock.today():%Y-%m}",
-        "person_url": reverse("medication:person", args=[person.pk]),
+        "person_url": reverse("people:person", args=[person.pk]),
         "day_count": len(chart.days),
     }
     return render(request, "medication/mar.html", context)

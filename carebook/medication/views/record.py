@@ -84,7 +84,7 @@ def _back_from(data: Any) -> dict[str, str]:
 
 def _back_url(back: dict[str, str], person: Person, prn: bool = False) -> str:
     if prn or back.get("back") == "person":
-        return reverse("medication:person", args=[person.pk])
+        return reverse("people:person", args=[person.pk])
     query = {k: v for k, v in back.items() if k in ("round", "unit")}
     url = reverse("medication:round", args=[person.location_id])
     return f"{url}?{urlencode(query)}" if query else url
@@ -385,7 +385,7 @@ def administration_entered_in_error(request: AuthenticatedRequest, administratio
                     request,
                     f"Marked as entered in error: {admin.prescription.medicine} for {admin.person.known_as}.{again}",
                 )
-                return redirect(reverse("medication:person", args=[admin.person_id]))
+                return redirect(reverse("people:person", args=[admin.person_id]))
         else:
             status = 422
     elif request.method == "POST":
@@ -434,7 +434,7 @@ def prn_follow_up(request: AuthenticatedRequest, administration_id: str) -> Http
                 messages.success(
                     request, f"Recorded the effect of {admin.prescription.medicine} for {admin.person.known_as}"
                 )
-                return redirect(reverse("medication:person", args=[admin.person_id]))
+                return redirect(reverse("people:person", args=[admin.person_id]))
         else:
             status = 422
     return render(

@@ -48,7 +48,7 @@ def test_the_recording_page_never_says_no_known_allergies_for_someone_recorded_a
     with time_machine.travel(MORNING, tick=False):
         record_page = client.get(reverse("medication:record_dose", args=[dose.pk])).content.decode()
         round_page = client.get(reverse("medication:round", args=[world.home.pk])).content.decode()
-        person_page = client.get(reverse("medication:person", args=[ada.pk])).content.decode()
+        person_page = client.get(reverse("people:person", args=[ada.pk])).content.decode()
     for page in (record_page, round_page, person_page):
         assert "No known allergies" not in page
         assert "none are listed" in page

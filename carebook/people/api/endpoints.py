@@ -1,28 +1,24 @@
-"""Locations, people and the medicine list."""
+"""Locations and people: who is supported where, for the members of staff in scope."""
 
 from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from carebook.access.api import READ_ERRORS, caller
 from carebook.access.policy import Action, require
-from carebook.medication.api import present
-from carebook.medication.api.common import READ_ERRORS, caller
-from carebook.medication.api.schemas import LocationOut, MedicineOut, PersonDetail, PersonSummary, ShortText
-from carebook.medication.models import Medicine
 from carebook.people.access import (
     access_location_for_user,
     access_person_for_user,
     locations_for_user,
     people_for_user,
 )
+from carebook.people.api import present
+from carebook.people.api.schemas import LocationOut, PersonDetail, PersonSummary
 
 router = Router(tags=["people"])
-
-MEDICINE_SEARCH_LIMIT = 50
 
 
 @router.get("/locations", response={200: list[LocationOut], **READ_ERRORS}, operation_id="locations_list")
@@ -46,13 +42,3 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> dict:
     """One person: allergies (or an explicit "no known allergies"), how they like their medicines, a picture link."""
     person = access_person_for_user(caller(request), person_id)
     return present.person_detail(person)
-
-
-@router.get("/medicines", response={200: list[MedicineOut], **READ_ERRORS}, operation_id="medicines_search")
-def medicines_search(request: HttpRequest, q: Query[ShortText] = "") -> list[dict]:
-    """Search the medicine list by name (at most 50 results)."""
-    require(caller(request), Action.VIEW_PRESCRIPTIONS)
-    medicines = Medicine.objects.all()
-    for word in q.split()[:5]:
-        medicines = medicines.filter(Q(name__icontains=word) | Q(strength__icontains=word))
-    return [present.medicine(m) for m in medicines.order_by("name", "strength")[:MEDICINE_SEARCH_LIMIT]]

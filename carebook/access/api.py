@@ -1,0 +1,37 @@
+"""What every JSON API module shares: the caller, the error shape, and the statuses operations document.
+
+Low in the layers (access), so that people, medication and the apps to come all use one definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from pydantic import BaseModel, Field
+
+from carebook.access.models import User
+
+
+class Error(BaseModel):
+    """Every error: a stable machine-readable code, a message in plain words, the field it concerns."""
+
+    code: str = Field(examples=["already_recorded"])
+    message: str
+    field: str | None = None
+    details: dict[str, Any] | None = None
+
+
+# Any authenticated operation: not signed in (401), role may not (403), missing or out of scope (404),
+# bad parameters (422).
+READ_ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 422: Error}
+# A write also answers 400 for a body that is not JSON, and 409 for a conflict (e.g. already recorded).
+WRITE_ERRORS: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def caller(request: HttpRequest) -> User:
+    """The member of staff making the request, as authenticated by the API (token or session)."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):  # the API's authentication runs before every operation
+        raise RuntimeError("The API was called without authentication.")
+    return user
