@@ -18,17 +18,10 @@ from carebook.core.limits import TEXT_MAX
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.services.prescriptions import PrescriptionInput
+from carebook.medication.wording import DAY_NAMES
 
 TIME_SLOTS = 6
-DAYS = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
-]
+DAYS = [(str(number), name) for number, name in enumerate(DAY_NAMES)]
 COMMON_ROUTES = [
     "oral",
     "sublingual",

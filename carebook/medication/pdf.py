@@ -8,11 +8,17 @@ from the network or the disk.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 
 from carebook.medication.selectors.mar import MarChart
+from carebook.people.models import Person
 
 TEMPLATE = "medication/mar_pdf.html"
 
@@ -35,3 +41,18 @@ def render_mar_pdf(chart: MarChart) -> bytes:
     pdf = document.write_pdf()
     assert pdf is not None
     return bytes(pdf)
+
+
+def pdf_filename(person: Person, month: dt.date) -> str:
+    """MAR-<surname>-<YYYY-MM>.pdf, the surname reduced to plain ASCII letters, digits and hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", person.family_name).encode("ascii", "ignore").decode()
+    surname = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-") or "person"
+    return f"MAR-{surname}-{month:%Y-%m}.pdf"
+
+
+def mar_pdf_response(person: Person, chart: MarChart) -> HttpResponse:
+    """The MAR PDF as the page and the API both send it: a download with the person's surname, never cached."""
+    response = HttpResponse(render_mar_pdf(chart), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, pdf_filename(person, chart.month)) or ""
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -16,12 +16,23 @@ With ``until=True`` (the person's page, which shows no end date elsewhere) the t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from carebook.core.text import and_list, format_quantity, minutes_text, quantity_with_unit
-from carebook.medication.models import Prescription, ScheduleKind
+from carebook.medication import rules
+from carebook.medication.models import Medicine, Prescription, ScheduleKind
+from carebook.medication.vocab import RequiredCheck
 
-__all__ = ["DAY_NAMES", "and_list", "interval_text", "quantity_text", "schedule_text"]
+__all__ = [
+    "DAY_NAMES",
+    "MedicineFlag",
+    "and_list",
+    "interval_text",
+    "medicine_flags",
+    "quantity_text",
+    "schedule_text",
+]
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -72,3 +83,35 @@ def _when_required_text(rx: Prescription, *, detailed: bool) -> str:
         return f"When required: {said}" if said else "When required"
     limits = [f"at least {gap} apart" if gap else "", f"at most {most}" if most else ""]
     return ", ".join(["When required", *(part for part in limits if part)])
+
+
+@dataclass(frozen=True)
+class MedicineFlag:
+    code: str  # controlled_drug | time_critical | high_risk | check | not_checked
+    short: str  # the MAR's abbreviation
+    text: str
+
+
+def medicine_flags(medicine: Medicine, *, check: str | None = None, awaiting_check: bool = False) -> list[MedicineFlag]:
+    """What is special about a medicine (and its prescription), said one way on the form, the pages and the MAR."""
+    flags: list[MedicineFlag] = []
+    if medicine.controlled_drug_schedule:
+        witness = ": witness needed" if medicine.needs_witness else ""
+        flags.append(
+            MedicineFlag(
+                "controlled_drug",
+                f"CD{medicine.controlled_drug_schedule}",
+                f"Controlled drug, schedule {medicine.controlled_drug_schedule}{witness}",
+            )
+        )
+    if medicine.time_critical:
+        minutes = int(rules.TIME_CRITICAL_WINDOW.total_seconds() // 60)
+        flags.append(MedicineFlag("time_critical", "TC", f"Time-critical: give within {minutes} minutes of the time"))
+    if medicine.high_risk:
+        flags.append(MedicineFlag("high_risk", "HR", "High-risk medicine"))
+    reading = medicine.required_check if check is None else check
+    if reading:
+        flags.append(MedicineFlag("check", "Chk", f"Check before the dose: {RequiredCheck.label_of(reading)}"))
+    if awaiting_check:
+        flags.append(MedicineFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
+    return flags

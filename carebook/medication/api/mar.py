@@ -14,7 +14,7 @@ from ninja import Query, Router
 from carebook.access.policy import Action
 from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.api.schemas import MONTH_PATTERN, MarChartOut
-from carebook.medication.pdf import render_mar_pdf
+from carebook.medication.pdf import mar_pdf_response
 from carebook.medication.selectors.mar import MarChart, mar_chart_as_json, parse_month
 from carebook.medication.selectors.mar import mar_chart as build_mar_chart
 from carebook.people.access import access_person_for_user
@@ -33,9 +33,7 @@ def _chart(request: HttpRequest, person_id: uuid.UUID, month: str) -> tuple[Pers
 
 
 def _pdf(person: Person, chart: MarChart) -> HttpResponse:
-    response = HttpResponse(render_mar_pdf(chart), content_type=PDF)
-    response["Content-Disposition"] = f'inline; filename="mar-{person.pk}-{chart.slug}.pdf"'
-    return response
+    return mar_pdf_response(person, chart)
 
 
 def _wants_pdf(request: HttpRequest) -> bool:

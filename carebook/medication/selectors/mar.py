@@ -39,19 +39,17 @@ from carebook.medication.models import (
     Prescription,
     PrescriptionEvent,
     PrescriptionStatus,
-    RequiredCheck,
 )
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.wording import quantity_text, schedule_text
+from carebook.medication.wording import DAY_NAMES, medicine_flags, quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 
 class CellState(StrEnum):
@@ -332,7 +330,17 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
 
     doses = list(
         DueDose.objects.filter(person=person, local_date__gte=month, local_date__lt=next_month)
-        .only("id", "prescription_id", "scheduled_at", "local_date", "local_time", "state", "withdrawn_reason")
+        .only(
+            "id",
+            "prescription_id",
+            "scheduled_at",
+            "local_date",
+            "local_time",
+            "state",
+            "withdrawn_reason",
+            "window_opens_at",
+            "window_closes_at",
+        )
         .order_by("scheduled_at")
     )
     administrations = list(
@@ -464,7 +472,7 @@ def _day(date: dt.date, today: dt.date) -> MarDay:
     return MarDay(
         day=date.day,
         date=date,
-        weekday=_WEEKDAYS[date.weekday()],
+        weekday=DAY_NAMES[date.weekday()][:2],
         weekday_name=f"{date:%A}",
         is_today=date == today,
         is_weekend=date.weekday() >= 5,
@@ -507,28 +515,12 @@ def _active_days(rx: Prescription, events: list[PrescriptionEvent], dates: list[
 
 
 def _flags(rx: Prescription) -> list[MarFlag]:
-    medicine = rx.medicine
-    flags: list[MarFlag] = []
-    if medicine.controlled_drug_schedule:
-        witness = ": witness needed" if medicine.needs_witness else ""
-        flags.append(
-            MarFlag(
-                "controlled_drug",
-                f"CD{medicine.controlled_drug_schedule}",
-                f"Controlled drug, schedule {medicine.controlled_drug_schedule}{witness}",
-            )
+    return [
+        MarFlag(flag.code, flag.short, flag.text)
+        for flag in medicine_flags(
+            rx.medicine, check=rx.effective_check, awaiting_check=awaiting_transcription_check(rx)
         )
-    if medicine.time_critical:
-        flags.append(MarFlag("time_critical", "TC", "Time-critical: give within 30 minutes of the time"))
-    if medicine.high_risk:
-        flags.append(MarFlag("high_risk", "HR", "High-risk medicine"))
-    check = rx.effective_check
-    if check:
-        label = dict(RequiredCheck.choices).get(check, check)
-        flags.append(MarFlag("check", "Chk", f"Check before the dose: {label}"))
-    if awaiting_transcription_check(rx):
-        flags.append(MarFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
-    return flags
+    ]
 
 
 def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPrescription:
@@ -675,12 +667,11 @@ def _scheduled_cell(
         else:
             state = CellState.NOT_GIVEN
         description = f"{last.outcome_label}."
-    elif live:
-        window = rules.dose_window(time_critical)
-        if now > scheduled + window:
+    elif primary is not None and live:
+        if now > primary.window_closes_at:  # the window each slot was given (rules.window_bounds)
             state, mark = CellState.NOT_RECORDED, NOT_RECORDED_MARK
             description = "Not recorded: the dose's time has passed with no record."
-        elif now >= scheduled - window:
+        elif now >= primary.window_opens_at:
             state, description = CellState.DUE, "Due now."
         else:
             state, description = CellState.FUTURE, "Due later."

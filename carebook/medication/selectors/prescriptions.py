@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from carebook.access.models import Role
 from carebook.access.policy import POLICY, Action, can
-from carebook.medication import rules
+from carebook.medication import rules, wording
 from carebook.medication.access import may_check_transcription
 from carebook.medication.models import (
     Medicine,
@@ -82,16 +82,7 @@ def _medicine(medicine_id: Any) -> Medicine | None:
 
 
 def medicine_flags(medicine: Medicine) -> list[str]:
-    flags = []
-    if medicine.controlled_drug_schedule:
-        flags.append(f"Controlled drug, schedule {medicine.controlled_drug_schedule}")
-    if medicine.time_critical:
-        flags.append("Time-critical")
-    if medicine.high_risk:
-        flags.append("High-risk")
-    if medicine.required_check:
-        flags.append(f"Check before each dose: {RequiredCheck(medicine.required_check).label}")
-    return flags
+    return [flag.text for flag in wording.medicine_flags(medicine)]
 
 
 # --- What was entered ---------------------------------------------------------------------

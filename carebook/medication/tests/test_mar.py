@@ -563,7 +563,7 @@ def test_an_empty_month_still_makes_a_chart_page_json_and_pdf(world, client):
 
 
 def test_pdf_filename_is_plain_ascii(world):
-    from carebook.medication.views.mar import pdf_filename
+    from carebook.medication.pdf import pdf_filename
 
     world.ada.family_name = "Ó Briain-Núñez"
     assert pdf_filename(world.ada, MARCH) == "MAR-O-Briain-Nunez-2026-03.pdf"

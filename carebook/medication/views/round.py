@@ -14,6 +14,7 @@ from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can, require
 from carebook.core import clock
 from carebook.core.errors import NotFound
+from carebook.core.ids import parse_uuid
 from carebook.core.web import remember_location
 from carebook.medication.selectors.round import ROUND_CHOICES, current_round, is_round_name, round_due_doses
 from carebook.organisations.models import Location, Unit
@@ -39,7 +40,8 @@ def round_start(request: AuthenticatedRequest) -> HttpResponse:
             location = access_location_for_user(request.user, location_id)
             unit = None
             if unit_id:
-                unit = Unit.objects.filter(location=location, pk=unit_id).first() if _is_uuid(unit_id) else None
+                unit_pk = parse_uuid(unit_id)
+                unit = Unit.objects.filter(location=location, pk=unit_pk).first() if unit_pk is not None else None
                 if unit is None:
                     error = "Choose a unit from the list."
             if not error:
@@ -119,20 +121,11 @@ def _unit_from(value: str, location: Location) -> Unit | None:
     """The unit asked for; one of another location (or not a unit id) is not found."""
     if not value:
         return None
-    unit = Unit.objects.filter(location=location, pk=value).first() if _is_uuid(value) else None
+    unit_id = parse_uuid(value)
+    unit = Unit.objects.filter(location=location, pk=unit_id).first() if unit_id is not None else None
     if unit is None:
         raise NotFound("No unit with that id at this location.")
     return unit
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 urlpatterns: list[URLPattern] = [
