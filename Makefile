@@ -15,7 +15,7 @@ bench:
 	BENCH_PG_SERVER="$$(scripts/ensure_postgres.sh)" .venv/bin/python bench/run.py
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy carebook config
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy carebook config && .venv/bin/lint-imports
 
 setup:
 	scripts/setup.sh --dev

@@ -15,6 +15,8 @@ step "ruff (lint and format)"
 .venv/bin/ruff format --check .
 step "mypy"
 .venv/bin/mypy carebook config
+step "import-linter (the layers: pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports
 step "migrations are up to date"
 $PY manage.py makemigrations --check --dry-run
 step "tests on SQLite"
