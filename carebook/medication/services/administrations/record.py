@@ -161,11 +161,11 @@ def _record(
     slot: DueDose | None = None
     if due_dose is not None:
         slot = lock_person_for_due_dose(due_dose.pk, scope=scope.q("location"))
-        rx = slot.prescription
+        rx, person = slot.prescription, slot.person  # both read with the lock (locks.RX_JOINS)
     else:
         assert prescription is not None
         rx = lock_person_for_prescription(prescription.pk, scope=scope.q("person__location"))
-    person = rx.person
+        person = rx.person
     when = rules.when_given(administered_at, now)
 
     already = None
