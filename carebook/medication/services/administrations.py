@@ -23,6 +23,7 @@ from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
 from carebook.medication.models import (
     Administration,
     AdministrationCorrection,
@@ -398,7 +399,7 @@ def _record(
         locked_dose.save(update_fields=["state"])
     record_event(
         actor=by,
-        action="administration.recorded",
+        action=MedicationAudit.ADMINISTRATION_RECORDED,
         entity=administration,
         location=person.location,
         after={
@@ -461,7 +462,7 @@ def administration_mark_entered_in_error(*, administration: Administration, by: 
             )
         record_event(
             actor=by,
-            action="administration.entered_in_error",
+            action=MedicationAudit.ADMINISTRATION_ENTERED_IN_ERROR,
             entity=locked,
             location=locked.location,
             before=before,
@@ -495,7 +496,7 @@ def prn_follow_up_record(*, administration: Administration, by: User, effect: st
         )
         record_event(
             actor=by,
-            action="prn_follow_up.recorded",
+            action=MedicationAudit.PRN_FOLLOW_UP_RECORDED,
             entity=locked,
             location=locked.location,
             after={"effect": effect, "note": note.strip()},

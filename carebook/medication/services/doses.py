@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
 from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
 
@@ -101,7 +102,7 @@ def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason:
     )
     record_event(
         actor=by,
-        action="due_doses.withdrawn",
+        action=MedicationAudit.DUE_DOSES_WITHDRAWN,
         entity=prescription,
         location=prescription.person.location,
         before={"state": "pending", "due_doses": [str(i) for i in ids]},

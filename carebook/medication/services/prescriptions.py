@@ -15,6 +15,7 @@ from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
 from carebook.medication.models import (
     Medicine,
     Prescription,
@@ -190,7 +191,9 @@ def _event(prescription: Prescription, kind: str, by: User, at: dt.datetime, rea
     PrescriptionEvent.objects.create(prescription=prescription, kind=kind, by=by, at=at, reason=reason)
 
 
-def _set_status(prescription: Prescription, status: str, by: User, at: dt.datetime, action: str, reason: str) -> None:
+def _set_status(
+    prescription: Prescription, status: str, by: User, at: dt.datetime, action: MedicationAudit, reason: str
+) -> None:
     before = prescription.status
     prescription.status = status
     prescription.save(update_fields=["status"])
@@ -214,7 +217,7 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
         _event(prescription, PrescriptionEvent.Kind.CREATED, by, now)
         record_event(
             actor=by,
-            action="prescription.created",
+            action=MedicationAudit.PRESCRIPTION_CREATED,
             entity=prescription,
             location=person.location,
             after=snapshot(prescription),
@@ -247,7 +250,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
     with transaction.atomic():
         old = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
         was_suspended = old.status == PrescriptionStatus.SUSPENDED
-        _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, "prescription.superseded", reason)
+        _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, MedicationAudit.PRESCRIPTION_SUPERSEDED, reason)
         _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)
         due_doses_withdraw_future(prescription=old, by=by, reason="Prescription changed", now=now)
         # A change does not lift a hold: a suspended prescription's new version stays suspended
@@ -261,7 +264,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
             _event(new, PrescriptionEvent.Kind.SUSPENDED, by, now, "Still suspended: changed while on hold")
         record_event(
             actor=by,
-            action="prescription.created",
+            action=MedicationAudit.PRESCRIPTION_CREATED,
             entity=new,
             location=old.person.location,
             before=snapshot(old),
@@ -288,7 +291,7 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
         _event(locked, PrescriptionEvent.Kind.TRANSCRIPTION_CHECKED, by, now, note.strip())
         record_event(
             actor=by,
-            action="prescription.transcription_checked",
+            action=MedicationAudit.PRESCRIPTION_TRANSCRIPTION_CHECKED,
             entity=locked,
             location=locked.person.location,
             after={"checked_by": by.username, "note": note.strip()},
@@ -303,7 +306,7 @@ def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription)
-        _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, "prescription.suspended", reason)
+        _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, MedicationAudit.PRESCRIPTION_SUSPENDED, reason)
         _event(locked, PrescriptionEvent.Kind.SUSPENDED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription suspended", now=now)
     return locked
@@ -315,7 +318,7 @@ def prescription_resume(*, prescription: Prescription, by: User, reason: str) ->
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription, (PrescriptionStatus.SUSPENDED,))
-        _set_status(locked, PrescriptionStatus.ACTIVE, by, now, "prescription.resumed", reason)
+        _set_status(locked, PrescriptionStatus.ACTIVE, by, now, MedicationAudit.PRESCRIPTION_RESUMED, reason)
         _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
         due_doses_generate(prescription=locked, end=horizon_end(now))
     return locked
@@ -327,7 +330,7 @@ def prescription_discontinue(*, prescription: Prescription, by: User, reason: st
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
-        _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, "prescription.discontinued", reason)
+        _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, MedicationAudit.PRESCRIPTION_DISCONTINUED, reason)
         _event(locked, PrescriptionEvent.Kind.DISCONTINUED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription discontinued", now=now)
     return locked

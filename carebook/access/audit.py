@@ -1,0 +1,10 @@
+"""What the access app writes to the audit log (ADR 0006). The texts are stored: never rename one."""
+
+from __future__ import annotations
+
+from carebook.audit_log.actions import AuditAction, register_actions
+
+
+@register_actions
+class AccessAudit(AuditAction):
+    API_TOKEN_CREATED = "api_token.created", "A personal API token was created"
