@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
     name = "carebook.core"
     label = "core"
+
+    def ready(self) -> None:
+        # Each app declares its background jobs in its own jobs.py (ADR 0008).
+        autodiscover_modules("jobs")
+        # After every migrate (make run, a deploy), the schedules match the jobs declared.
+        post_migrate.connect(_sync_jobs, sender=self, dispatch_uid="carebook.core.jobs.sync")
+
+
+def _sync_jobs(sender: AppConfig, using: str = "default", verbosity: int = 1, **kwargs: object) -> None:
+    from carebook.core.jobs import sync_after_migrate
+
+    sync_after_migrate(using=using, verbosity=verbosity)

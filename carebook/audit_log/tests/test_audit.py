@@ -55,7 +55,9 @@ def test_audit_outside_a_transaction_is_refused():
 
 def test_audit_rows_cannot_be_edited_or_deleted_through_the_orm(world):
     with transaction.atomic():
-        event = record_event(actor=world.sam, action=MedicationAudit.PRESCRIPTION_CREATED, entity=world.ada, after={"a": 1})
+        event = record_event(
+            actor=world.sam, action=MedicationAudit.PRESCRIPTION_CREATED, entity=world.ada, after={"a": 1}
+        )
     event.action = "prescription.changed"
     with pytest.raises(RuntimeError):
         event.save()
