@@ -8,8 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        # Each app declares its background jobs in its own jobs.py (ADR 0008).
-        autodiscover_modules("jobs")
+        # Each app declares its background jobs in jobs.py (ADR 0008), its announced events in
+        # events.py and what it does when it hears one in subscribers.py (ADR 0007).
+        autodiscover_modules("jobs", "events", "subscribers")
         # After every migrate (make run, a deploy), the schedules match the jobs declared.
         post_migrate.connect(_sync_jobs, sender=self, dispatch_uid="carebook.core.jobs.sync")
 

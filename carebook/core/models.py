@@ -37,3 +37,33 @@ class JobStatus(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EventDelivery(models.Model):
+    """An announced event whose subscriber failed, waiting to be tried again (ADR 0007).
+
+    Written only when a subscriber raises (never on the write path); worked off by the job
+    ``core.event_delivery_retry``. Delivered rows stay, with when, as a record of the failure.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    event_name = models.CharField(max_length=100)
+    payload = models.TextField(help_text="The event's fields as canonical JSON.")
+    subscriber = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="event_delivery_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} → {self.subscriber}"

@@ -22,8 +22,10 @@ from carebook.access.policy import Action, can, location_ids_for_user, require
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from carebook.core.events import announce
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import DoseRecorded, PrnFollowUpRecorded, RecordEnteredInError
 from carebook.medication.models import (
     Administration,
     AdministrationCorrection,
@@ -408,6 +410,7 @@ def _record(
         },
         at=now,
     )
+    announce(DoseRecorded.of(administration))
     return administration
 
 
@@ -469,6 +472,7 @@ def administration_mark_entered_in_error(*, administration: Administration, by: 
             after={"status": locked.status, "reason": reason},
             at=now,
         )
+        announce(RecordEnteredInError.of(locked, by=by, at=now))
     return locked
 
 
@@ -502,4 +506,5 @@ def prn_follow_up_record(*, administration: Administration, by: User, effect: st
             after={"effect": effect, "note": note.strip()},
             at=now,
         )
+        announce(PrnFollowUpRecorded.of(follow_up))
     return follow_up

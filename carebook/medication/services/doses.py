@@ -11,8 +11,10 @@ from django.db.models import Max, Q
 
 from carebook.audit_log.services import record_event
 from carebook.core import clock
+from carebook.core.events import announce
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import DosesWithdrawn
 from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
 
@@ -109,6 +111,7 @@ def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason:
         after={"state": "withdrawn", "reason": reason},
         at=now,
     )
+    announce(DosesWithdrawn.of(prescription, ids, by=by, reason=reason, at=now))
     return count
 
 

@@ -14,8 +14,10 @@ from carebook.access.policy import Action, require
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
+from carebook.core.events import announce
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import PrescriptionChange, PrescriptionChanged
 from carebook.medication.models import (
     Medicine,
     Prescription,
@@ -223,6 +225,7 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
             after=snapshot(prescription),
             at=now,
         )
+        announce(PrescriptionChanged.of(prescription, PrescriptionChange.CREATED, by=by, at=now))
         due_doses_generate(prescription=prescription, end=horizon_end(now))
     return prescription
 
@@ -271,6 +274,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
             after=snapshot(new),
             at=now,
         )
+        announce(PrescriptionChanged.of(new, PrescriptionChange.NEW_VERSION, by=by, at=now))
         due_doses_generate(prescription=new, end=horizon_end(now))
     return new
 
@@ -297,6 +301,7 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
             after={"checked_by": by.username, "note": note.strip()},
             at=now,
         )
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.TRANSCRIPTION_CHECKED, by=by, at=now))
     return check
 
 
@@ -307,6 +312,7 @@ def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -
     with transaction.atomic():
         locked = _lock_active(prescription)
         _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, MedicationAudit.PRESCRIPTION_SUSPENDED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.SUSPENDED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.SUSPENDED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription suspended", now=now)
     return locked
@@ -319,6 +325,7 @@ def prescription_resume(*, prescription: Prescription, by: User, reason: str) ->
     with transaction.atomic():
         locked = _lock_active(prescription, (PrescriptionStatus.SUSPENDED,))
         _set_status(locked, PrescriptionStatus.ACTIVE, by, now, MedicationAudit.PRESCRIPTION_RESUMED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.RESUMED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
         due_doses_generate(prescription=locked, end=horizon_end(now))
     return locked
@@ -331,6 +338,7 @@ def prescription_discontinue(*, prescription: Prescription, by: User, reason: st
     with transaction.atomic():
         locked = _lock_active(prescription, (PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED))
         _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, MedicationAudit.PRESCRIPTION_DISCONTINUED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.DISCONTINUED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.DISCONTINUED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription discontinued", now=now)
     return locked

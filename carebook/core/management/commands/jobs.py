@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from carebook.core import clock
+from carebook.core.events import RETRY_JOB, pending_deliveries
 from carebook.core.jobs import RUNNER, Job, registered_jobs, schedules_table_exists, sync_schedules
 from carebook.core.models import JobStatus
 
@@ -71,6 +72,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {job.description}")
             self.stdout.write(f"  next run: {next_run}")
             self.stdout.write(f"  last run: {last_run(statuses.get(job.name))}")
+        waiting, oldest = pending_deliveries()
+        if waiting:
+            self.stdout.write("")
+            self.stdout.write(
+                f"Event deliveries waiting to be tried again by {RETRY_JOB}: {waiting}, the oldest since "
+                f"{when(oldest)} (table core_eventdelivery, last_error says why)"
+            )
         undeclared = sorted(set(schedules) - {job.name for job in jobs})
         if undeclared:
             self.stdout.write("")
