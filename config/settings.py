@@ -160,6 +160,9 @@ Q_CLUSTER = {
     "orm": "default",
     "catch_up": False,
     "sync": env.bool("CAREBOOK_Q_SYNC", default=False),
+    # Keep each job's last 250 results (a schedule's group is its job's name), so the every-minute
+    # job does not prune the others' history. When each job last ran is in core.JobStatus (ADR 0008).
+    "save_limit_per": "group",
 }
 
 # --- Carebook -----------------------------------------------------------------

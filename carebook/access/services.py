@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 
+from carebook.access.audit import AccessAudit
 from carebook.access.models import ApiToken, User
 from carebook.audit_log.services import record_event
 from carebook.core import clock
@@ -25,7 +26,7 @@ def api_token_create(*, user: User, by: User | None = None) -> tuple[ApiToken, s
         token = ApiToken.objects.create(user=user, prefix=raw[:10], token_hash=hash_token(raw), created_at=clock.now())
         record_event(
             actor=by or user,
-            action="api_token.created",
+            action=AccessAudit.API_TOKEN_CREATED,
             entity=token,
             after={"user": user.username, "prefix": token.prefix},
         )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from carebook.access.audit import AccessAudit
 from carebook.access.models import User, WitnessFailure
 from carebook.audit_log.services import record_event
 from carebook.core import clock
@@ -78,7 +79,7 @@ def _record_failure(*, username: str, witness: User | None, recorder: User, now:
         failure = WitnessFailure.objects.create(username=username[:150], witness=witness, recorder=recorder, at=now)
         record_event(
             actor=recorder,
-            action="witness.password_failed",
+            action=AccessAudit.WITNESS_PASSWORD_FAILED,
             entity=failure,
             after={"username": failure.username, "witness": witness.pk if witness else None},
             at=now,
@@ -86,7 +87,7 @@ def _record_failure(*, username: str, witness: User | None, recorder: User, now:
         if witness_locked(username, now=now):
             record_event(
                 actor=recorder,
-                action="witness.locked",
+                action=AccessAudit.WITNESS_LOCKED,
                 entity=failure,
                 after={"username": failure.username, "until": (now + WITNESS_COOL_OFF).isoformat()},
                 at=now,

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 
+from carebook.audit_log.audit import AuditLogAudit
 from carebook.audit_log.services import record_event
 from carebook.core import append_only, clock
 
-UNLOCKED_ACTION = "maintenance.append_only_unlocked"
+UNLOCKED_ACTION = AuditLogAudit.APPEND_ONLY_UNLOCKED
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from carebook.audit_log.models import AuditEvent
 from carebook.audit_log.services import record_event
 from carebook.core.append_only import AppendOnlyViolation
 from carebook.core.errors import ValidationFailed
+from carebook.medication.audit import MedicationAudit
 from carebook.medication.models import Prescription
 from carebook.medication.services.prescriptions import PrescriptionInput, prescription_create
 from carebook.testing.factories import MedicineFactory
@@ -42,7 +43,7 @@ def test_a_refused_write_leaves_no_record_and_no_audit(world):
 
 def test_an_audit_event_rolls_back_with_its_change(world):
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_event(actor=world.sam, action="test.thing", entity=world.ada)
+        record_event(actor=world.sam, action=MedicationAudit.PRESCRIPTION_CREATED, entity=world.ada)
         raise RuntimeError("the change failed after auditing")
     assert not AuditEvent.objects.exists()
 
@@ -50,13 +51,15 @@ def test_an_audit_event_rolls_back_with_its_change(world):
 @pytest.mark.django_db(transaction=True)
 def test_audit_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError):
-        record_event(actor=None, action="test.loose", entity="x")
+        record_event(actor=None, action=MedicationAudit.PRESCRIPTION_CREATED, entity="x")
 
 
 def test_audit_rows_cannot_be_edited_or_deleted_through_the_orm(world):
     with transaction.atomic():
-        event = record_event(actor=world.sam, action="test.thing", entity=world.ada, after={"a": 1})
-    event.action = "test.changed"
+        event = record_event(
+            actor=world.sam, action=MedicationAudit.PRESCRIPTION_CREATED, entity=world.ada, after={"a": 1}
+        )
+    event.action = "prescription.changed"
     with pytest.raises(AppendOnlyViolation):
         event.save()
     with pytest.raises(AppendOnlyViolation):

@@ -11,7 +11,10 @@ from django.db.models import Max, Q
 
 from carebook.audit_log.services import record_event
 from carebook.core import clock
+from carebook.core.events import announce
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import DosesWithdrawn
 from carebook.medication.locks import lock_people_skip_locked
 from carebook.medication.models import DueDose, Prescription, PrescriptionEvent, PrescriptionStatus, ScheduleKind
 
@@ -97,13 +100,14 @@ def due_doses_withdraw_future(*, prescription: Prescription, by: object, reason:
     )
     record_event(
         actor=by,
-        action="due_doses.withdrawn",
+        action=MedicationAudit.DUE_DOSES_WITHDRAWN,
         entity=prescription,
         location=prescription.person.location,
         before={"state": "pending", "due_doses": [str(i) for i in ids]},
         after={"state": "withdrawn", "reason": reason},
         at=now,
     )
+    announce(DosesWithdrawn.of(prescription, ids, by=by, reason=reason, at=now))
     return count
 
 

@@ -14,7 +14,10 @@ from carebook.access.policy import Action, require
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
+from carebook.core.events import announce
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import PrescriptionChange, PrescriptionChanged
 from carebook.medication.locks import lock_person, lock_person_for_prescription
 from carebook.medication.models import (
     Medicine,
@@ -191,7 +194,9 @@ def _event(prescription: Prescription, kind: str, by: User, at: dt.datetime, rea
     PrescriptionEvent.objects.create(prescription=prescription, kind=kind, by=by, at=at, reason=reason)
 
 
-def _set_status(prescription: Prescription, status: str, by: User, at: dt.datetime, action: str, reason: str) -> None:
+def _set_status(
+    prescription: Prescription, status: str, by: User, at: dt.datetime, action: MedicationAudit, reason: str
+) -> None:
     before = prescription.status
     prescription.status = status
     prescription.save(update_fields=["status"])
@@ -216,12 +221,13 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
         _event(prescription, PrescriptionEvent.Kind.CREATED, by, now)
         record_event(
             actor=by,
-            action="prescription.created",
+            action=MedicationAudit.PRESCRIPTION_CREATED,
             entity=prescription,
             location=person.location,
             after=snapshot(prescription),
             at=now,
         )
+        announce(PrescriptionChanged.of(prescription, PrescriptionChange.CREATED, by=by, at=now))
         due_doses_generate(prescription=prescription, end=horizon_end(now))
     return prescription
 
@@ -250,7 +256,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
     with transaction.atomic():
         old = _lock_active(prescription, "change")
         was_suspended = old.status == PrescriptionStatus.SUSPENDED
-        _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, "prescription.superseded", reason)
+        _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, MedicationAudit.PRESCRIPTION_SUPERSEDED, reason)
         _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)
         due_doses_withdraw_future(prescription=old, by=by, reason="Prescription changed", now=now)
         # A change does not lift a hold: a suspended prescription's new version stays suspended
@@ -264,13 +270,14 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
             _event(new, PrescriptionEvent.Kind.SUSPENDED, by, now, "Still suspended: changed while on hold")
         record_event(
             actor=by,
-            action="prescription.created",
+            action=MedicationAudit.PRESCRIPTION_CREATED,
             entity=new,
             location=old.person.location,
             before=snapshot(old),
             after=snapshot(new),
             at=now,
         )
+        announce(PrescriptionChanged.of(new, PrescriptionChange.NEW_VERSION, by=by, at=now))
         due_doses_generate(prescription=new, end=horizon_end(now))
     return new
 
@@ -291,12 +298,13 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
         _event(locked, PrescriptionEvent.Kind.TRANSCRIPTION_CHECKED, by, now, note.strip())
         record_event(
             actor=by,
-            action="prescription.transcription_checked",
+            action=MedicationAudit.PRESCRIPTION_TRANSCRIPTION_CHECKED,
             entity=locked,
             location=locked.person.location,
             after={"checked_by": by.username, "note": note.strip()},
             at=now,
         )
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.TRANSCRIPTION_CHECKED, by=by, at=now))
     return check
 
 
@@ -306,7 +314,8 @@ def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription, "suspend")
-        _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, "prescription.suspended", reason)
+        _set_status(locked, PrescriptionStatus.SUSPENDED, by, now, MedicationAudit.PRESCRIPTION_SUSPENDED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.SUSPENDED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.SUSPENDED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription suspended", now=now)
     return locked
@@ -318,7 +327,8 @@ def prescription_resume(*, prescription: Prescription, by: User, reason: str) ->
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription, "resume")
-        _set_status(locked, PrescriptionStatus.ACTIVE, by, now, "prescription.resumed", reason)
+        _set_status(locked, PrescriptionStatus.ACTIVE, by, now, MedicationAudit.PRESCRIPTION_RESUMED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.RESUMED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.RESUMED, by, now, reason)
         due_doses_generate(prescription=locked, end=horizon_end(now))
     return locked
@@ -330,7 +340,8 @@ def prescription_discontinue(*, prescription: Prescription, by: User, reason: st
     now = clock.now()
     with transaction.atomic():
         locked = _lock_active(prescription, "discontinue")
-        _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, "prescription.discontinued", reason)
+        _set_status(locked, PrescriptionStatus.DISCONTINUED, by, now, MedicationAudit.PRESCRIPTION_DISCONTINUED, reason)
+        announce(PrescriptionChanged.of(locked, PrescriptionChange.DISCONTINUED, by=by, at=now))
         _event(locked, PrescriptionEvent.Kind.DISCONTINUED, by, now, reason)
         due_doses_withdraw_future(prescription=locked, by=by, reason="Prescription discontinued", now=now)
     return locked

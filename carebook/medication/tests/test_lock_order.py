@@ -224,7 +224,12 @@ def test_the_due_dose_job_never_brings_back_the_slots_of_a_prescription_changed_
 
 def test_every_row_lock_is_taken_through_the_locks_module():
     """One module, one documented order: a ``select_for_update`` anywhere else is a lock outside the order."""
-    allowed = {ROOT / "carebook" / "medication" / "locks.py"}
+    allowed = {
+        ROOT / "carebook" / "medication" / "locks.py",
+        # The worker's own schedule rows (django-q2), locked by the jobs registry's sync in a transaction of its
+        # own: never a clinical row, never held with a person's lock.
+        ROOT / "carebook" / "core" / "jobs.py",
+    }
     offenders = []
     for path in (ROOT / "carebook").rglob("*.py"):
         if "tests" in path.parts or path in allowed:

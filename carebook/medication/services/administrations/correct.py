@@ -9,7 +9,10 @@ from carebook.access.scopes import scope_for
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
+from carebook.core.events import announce
 from carebook.medication.access import may_correct
+from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import RecordEnteredInError
 from carebook.medication.locks import lock_person_for_administration
 from carebook.medication.models import Administration, AdministrationCorrection, DueDose
 
@@ -40,11 +43,12 @@ def administration_mark_entered_in_error(*, administration: Administration, by: 
             )
         record_event(
             actor=by,
-            action="administration.entered_in_error",
+            action=MedicationAudit.ADMINISTRATION_ENTERED_IN_ERROR,
             entity=locked,
             location=locked.location,
             before=before,
             after={"status": locked.status, "reason": reason},
             at=now,
         )
+        announce(RecordEnteredInError.of(locked, by=by, at=now))
     return locked

@@ -10,6 +10,9 @@ from carebook.access.scopes import scope_for
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.core.errors import Conflict, ValidationFailed
+from carebook.core.events import announce
+from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import PrnFollowUpRecorded
 from carebook.medication.locks import lock_person_for_administration
 from carebook.medication.models import Administration, PrnFollowUp
 from carebook.medication.vocab import TAKEN, FollowUpEffect
@@ -33,10 +36,11 @@ def prn_follow_up_record(*, administration: Administration, by: User, effect: st
         )
         record_event(
             actor=by,
-            action="prn_follow_up.recorded",
+            action=MedicationAudit.PRN_FOLLOW_UP_RECORDED,
             entity=locked,
             location=locked.location,
             after={"effect": effect, "note": note.strip()},
             at=now,
         )
+        announce(PrnFollowUpRecorded.of(follow_up))
     return follow_up

@@ -22,7 +22,10 @@ from carebook.access.witness import WitnessCredentials, witness_verify
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import DomainError, ValidationFailed
+from carebook.core.events import announce
 from carebook.medication import rules
+from carebook.medication.audit import MedicationAudit
+from carebook.medication.events import DoseRecorded
 from carebook.medication.facts import prescription_facts, prn_doses, recorded_by, slot_facts
 from carebook.medication.locks import lock_person_for_due_dose, lock_person_for_prescription
 from carebook.medication.models import Administration, DueDose, Prescription, PromptAnswer
@@ -256,7 +259,7 @@ def _record(
         slot.save(update_fields=["state"])
     record_event(
         actor=by,
-        action="administration.recorded",
+        action=MedicationAudit.ADMINISTRATION_RECORDED,
         entity=administration,
         location=person.location,
         after={
@@ -265,6 +268,7 @@ def _record(
         },
         at=now,
     )
+    announce(DoseRecorded.of(administration))
     return _as_written(administration, answers)
 
 

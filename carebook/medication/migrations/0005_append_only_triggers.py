@@ -13,7 +13,7 @@ from carebook.core.append_only import ProtectAppendOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("medication", "0003_dose_windows_and_vocabulary_constraints"),
+        ("medication", "0004_hand_due_dose_schedule_to_jobs_registry"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from carebook.core.append_only import ProtectAppendOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit_log", "0001_initial"),
+        ("audit_log", "0002_audit_event_canonical_content"),
     ]
 
     operations = [

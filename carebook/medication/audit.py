@@ -1,0 +1,25 @@
+"""What the medication app writes to the audit log (ADR 0006). The texts are stored: never rename one."""
+
+from __future__ import annotations
+
+from carebook.audit_log.actions import AuditAction, register_actions
+
+
+@register_actions
+class MedicationAudit(AuditAction):
+    PRESCRIPTION_CREATED = "prescription.created", "A prescription was entered, or a new version replaced one"
+    PRESCRIPTION_SUPERSEDED = "prescription.superseded", "A prescription was replaced by a new version"
+    PRESCRIPTION_TRANSCRIPTION_CHECKED = (
+        "prescription.transcription_checked",
+        "A second member of staff checked a prescription against its source",
+    )
+    PRESCRIPTION_SUSPENDED = "prescription.suspended", "A prescription was put on hold"
+    PRESCRIPTION_RESUMED = "prescription.resumed", "A prescription on hold was started again"
+    PRESCRIPTION_DISCONTINUED = "prescription.discontinued", "A prescription was stopped"
+    DUE_DOSES_WITHDRAWN = (
+        "due_doses.withdrawn",
+        "Doses not yet given were withdrawn: their prescription was stopped, changed or put on hold",
+    )
+    ADMINISTRATION_RECORDED = "administration.recorded", "A dose was recorded, given or not given"
+    ADMINISTRATION_ENTERED_IN_ERROR = "administration.entered_in_error", "A dose record was marked entered in error"
+    PRN_FOLLOW_UP_RECORDED = "prn_follow_up.recorded", "The effect of a when-required dose was recorded"

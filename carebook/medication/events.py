@@ -1,0 +1,199 @@
+"""What the medication app announces after a write commits (ADR 0007).
+
+Each event carries ids and the few facts a subscriber needs to decide whether to act, never an
+ORM instance: a subscriber that needs more reads it (through a selector) in its own time. The
+``of(...)`` constructors read only columns already loaded by the service, so building an event
+costs no query. Field names and event names are stored for retries: add fields, never rename.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from carebook.core.events import Event, event
+
+if TYPE_CHECKING:
+    from carebook.medication.models import Administration, Prescription, PrnFollowUp
+
+
+@event("medication.dose_recorded")
+@dataclass(frozen=True, kw_only=True)
+class DoseRecorded(Event):
+    """A dose was recorded: given, or not given with a reason (refused, asleep, withheld, ...)."""
+
+    administration_id: uuid.UUID
+    due_dose_id: uuid.UUID | None  # None for a when-required dose
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    outcome: str  # Outcome
+    taken: bool
+    administered_at: dt.datetime
+    recorded_at: dt.datetime
+    recorded_by_id: int
+    late_entry: bool
+    corrects_id: uuid.UUID | None  # the entered-in-error record this one replaces
+
+    @classmethod
+    def of(cls, administration: Administration) -> DoseRecorded:
+        a = administration
+        return cls(
+            administration_id=a.pk,
+            due_dose_id=a.due_dose_id,
+            prescription_id=a.prescription_id,
+            person_id=a.person_id,
+            location_id=a.location_id,
+            outcome=str(a.outcome),
+            taken=a.taken,
+            administered_at=a.administered_at,
+            recorded_at=a.recorded_at,
+            recorded_by_id=a.recorded_by_id,
+            late_entry=a.late_entry,
+            corrects_id=a.corrects_id,
+        )
+
+
+@event("medication.record_entered_in_error")
+@dataclass(frozen=True, kw_only=True)
+class RecordEnteredInError(Event):
+    """A dose record was marked entered in error; its slot (if any) is due again."""
+
+    administration_id: uuid.UUID
+    due_dose_id: uuid.UUID | None
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    by_id: int
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, administration: Administration, *, by: Any, at: dt.datetime) -> RecordEnteredInError:
+        a = administration
+        return cls(
+            administration_id=a.pk,
+            due_dose_id=a.due_dose_id,
+            prescription_id=a.prescription_id,
+            person_id=a.person_id,
+            location_id=a.location_id,
+            by_id=by.pk,
+            at=at,
+        )
+
+
+@event("medication.doses_withdrawn")
+@dataclass(frozen=True, kw_only=True)
+class DosesWithdrawn(Event):
+    """Due doses not yet given were withdrawn: their prescription was stopped, changed or put on hold."""
+
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    due_dose_ids: tuple[uuid.UUID, ...]
+    reason: str
+    by_id: int | None
+    at: dt.datetime
+
+    @classmethod
+    def of(
+        cls, prescription: Prescription, due_dose_ids: list[Any], *, by: Any, reason: str, at: dt.datetime
+    ) -> DosesWithdrawn:
+        return cls(
+            prescription_id=prescription.pk,
+            person_id=prescription.person_id,
+            location_id=prescription.person.location_id,
+            due_dose_ids=tuple(due_dose_ids),
+            reason=reason,
+            by_id=getattr(by, "pk", None),
+            at=at,
+        )
+
+
+class PrescriptionChange(StrEnum):
+    CREATED = "created"
+    NEW_VERSION = "new_version"  # prescription_id is the new version; previous_id the one it replaced
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    DISCONTINUED = "discontinued"
+    TRANSCRIPTION_CHECKED = "transcription_checked"
+
+
+@event("medication.prescription_changed")
+@dataclass(frozen=True, kw_only=True)
+class PrescriptionChanged(Event):
+    """A prescription was entered, replaced by a new version, put on hold, resumed, stopped or checked."""
+
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    change: PrescriptionChange
+    status: str  # PrescriptionStatus after the change
+    previous_id: uuid.UUID | None
+    by_id: int
+    at: dt.datetime
+
+    @classmethod
+    def of(
+        cls, prescription: Prescription, change: PrescriptionChange, *, by: Any, at: dt.datetime
+    ) -> PrescriptionChanged:
+        return cls(
+            prescription_id=prescription.pk,
+            person_id=prescription.person_id,
+            location_id=prescription.person.location_id,
+            change=change,
+            status=str(prescription.status),
+            previous_id=prescription.supersedes_id,
+            by_id=by.pk,
+            at=at,
+        )
+
+
+@event("medication.prn_follow_up_recorded")
+@dataclass(frozen=True, kw_only=True)
+class PrnFollowUpRecorded(Event):
+    """The effect of a when-required dose was recorded (worked, partly, did not work)."""
+
+    follow_up_id: int
+    administration_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    effect: str  # PrnFollowUp.Effect
+    recorded_by_id: int
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, follow_up: PrnFollowUp) -> PrnFollowUpRecorded:
+        a = follow_up.administration
+        return cls(
+            follow_up_id=follow_up.pk,
+            administration_id=a.pk,
+            person_id=a.person_id,
+            location_id=a.location_id,
+            effect=str(follow_up.effect),
+            recorded_by_id=follow_up.recorded_by_id,
+            at=follow_up.recorded_at,
+        )
+
+
+@event("medication.reading_outside_rule")
+@dataclass(frozen=True, kw_only=True)
+class ReadingOutsideRule(Event):
+    """A reading taken before a dose (pulse, blood glucose, blood pressure) fell outside its rule.
+
+    Declared, not yet announced: readings have no rules yet. Whoever adds them announces this
+    where the rule is checked (e.g. pulse below 60 before digoxin), after the audit event.
+    """
+
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    prescription_id: uuid.UUID
+    administration_id: uuid.UUID | None  # None when the dose was not recorded
+    reading: str  # Prompt: pulse, blood_glucose, blood_pressure
+    value: Decimal
+    rule: str  # the rule in words, e.g. "Pulse below 60: withhold and tell the GP"
+    taken_at: dt.datetime
+    recorded_by_id: int
