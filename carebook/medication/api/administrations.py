@@ -125,7 +125,7 @@ def administrations_list(
         records = records.filter(location=access_location_for_user(user, location))
     records = records.filter(location_id__in=location_ids_for_user(user))
     if not include_entered_in_error:
-        records = records.filter(status=Administration.Status.COMPLETED)
+        records = records.effective()
     records = records.select_related(*present.ADMINISTRATION_RELATED).order_by("administered_at", "recorded_at")
     return [present.administration(a) for a in records]
 

@@ -68,9 +68,7 @@ def due_doses_list(
     if person is not None:
         doses = doses.filter(person=access_person_for_user(caller(request), person))
     doses = doses.filter(state=state) if state is not None else doses.exclude(state=DueDose.State.WITHDRAWN)
-    effective = Administration.objects.filter(status=Administration.Status.COMPLETED).select_related(
-        *present.ADMINISTRATION_RELATED
-    )
+    effective = Administration.objects.effective().select_related(*present.ADMINISTRATION_RELATED)
     doses = doses.select_related("person", "prescription__medicine").prefetch_related(
         Prefetch("administrations", queryset=effective, to_attr="effective")
     )

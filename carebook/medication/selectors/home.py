@@ -128,8 +128,8 @@ def round_progress(user: Any, *, now: dt.datetime, today: dt.date) -> list[Locat
         .order_by()
     )
     outcome_counts = (
-        Administration.objects.filter(
-            status=Administration.Status.COMPLETED,
+        Administration.objects.effective()
+        .filter(
             due_dose__isnull=False,
             due_dose__local_date=today,
             due_dose__location_id__in=location_ids,
