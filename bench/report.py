@@ -245,7 +245,12 @@ def statement_rows(breakdown: dict[str, Any]) -> list[tuple[str, ...]]:
 
     listing = breakdown.get("statements", {}).get("statements", [])
     return [
-        (str(i), f"`{short_sql(s['sql'], 110)}`", s["origin"].replace("carebook/", ""))
+        (
+            str(i),
+            f"`{short_sql(s['sql'], 110)}`",
+            s["origin"].replace("carebook/", ""),
+            f"{s['planning_ms']:.3f}" if s.get("planning_ms") is not None else "",
+        )
         for i, s in enumerate(listing, 1)
     ]
 
@@ -333,7 +338,7 @@ def render_console(
     if breakdown.get("statements"):
         lines.append("")
         lines.append(f"One POST /api/v1/administrations sends {breakdown['statements']['wire_count']} statements:")
-        for i, sql, origin in statement_rows(breakdown):
+        for i, sql, origin, _planning in statement_rows(breakdown):
             lines.append(f"  {i:>2}. {sql.strip('`')[:70]:<70}  {origin}")
     if load:
         lines.append("")
@@ -448,7 +453,11 @@ def render_markdown(
             f"{st['orm_count']} of them from the ORM. Analysis and recommendations: "
             "[docs/perf/record-dose-2026-12.md](perf/record-dose-2026-12.md).",
             "",
-            *_table(("#", "Statement", "Sent by"), ("---:", "---", "---"), srows),
+            "*Planning ms* is PostgreSQL's planning time of the statement (`EXPLAIN` without `ANALYZE`, the median "
+            "of 9): CPU the backend spends on every execution, since Django sends each statement as new text and "
+            "prepares none.",
+            "",
+            *_table(("#", "Statement", "Sent by", "Planning ms"), ("---:", "---", "---", "---:"), srows),
         ]
     wrows = window_statement_rows(load)
     if wrows:
