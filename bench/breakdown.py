@@ -227,6 +227,10 @@ def _any(*tests: Callable[[Stack], bool]) -> Callable[[Stack], bool]:
     return lambda stack: any(test(stack) for test in tests)
 
 
+def _any(*tests: Callable[[Stack], bool]) -> Callable[[Stack], bool]:
+    return lambda stack: any(test(stack) for test in tests)
+
+
 def _outside(inner: Callable[[Stack], bool], outer: Callable[[Stack], bool]) -> Callable[[Stack], bool]:
     return lambda stack: outer(stack) and not inner(stack)
 
@@ -283,11 +287,12 @@ PROFILE_POINTS: tuple[tuple[str, Callable[[Stack], bool]], ...] = (
         "Django ORM: execute (CursorWrapper.execute, psycopg and libpq included)",
         on_stack("django/db/backends/utils.py", "execute|executemany|_execute*"),
     ),
-    ("  of which psycopg (adapting parameters, sending, reading rows)", on_stack("/psycopg/")),
+    ("psycopg, wherever called (adapting parameters, sending, reading rows; COMMIT)", on_stack("/psycopg/")),
     (
-        "Django ORM: rows to model instances (results_iter, from_db, converters)",
-        on_stack(
-            "django/db/models/", "results_iter|apply_converters|from_db|__init__|_prepare_related_fields_for_save"
+        "Django ORM: rows to model instances (results_iter, converters, Model.__init__)",
+        _any(
+            on_stack("django/db/models/sql/compiler.py", "results_iter|apply_converters|get_converters"),
+            on_stack("django/db/models/base.py", "from_db|__init__"),
         ),
     ),
     ("asgiref Local (connections[...] and other context-local look-ups)", on_stack("asgiref/local.py")),

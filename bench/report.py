@@ -262,14 +262,17 @@ def window_statement_rows(load: dict[str, Any], limit: int = 25) -> list[tuple[s
     if not stats or not load.get("created"):
         return []
     merged: dict[str, list[float]] = {}
+    checks: set[str] = set()
     for row in stats["by_statement"]:
         key = short_sql(row["query"], 110)
         if row.get("foreign_key_check"):
             key = "(foreign-key check at COMMIT) " + key
+            checks.add(key)
         agg = merged.setdefault(key, [0, 0.0])
         agg[0] += row["calls"]
         agg[1] += row["exec_ms"]
-    ordered = sorted(merged.items(), key=lambda kv: -kv[1][0])[:limit]
+    # What the server sent first, by the time it took; PostgreSQL's own foreign-key checks last.
+    ordered = sorted(merged.items(), key=lambda kv: (kv[0] in checks, -kv[1][1]))[:limit]
     created = load["created"]
     return [
         (f"{calls / created:.2f}", f"{ms / calls:.3f}" if calls else "-", f"`{text}`") for text, (calls, ms) in ordered
@@ -463,7 +466,7 @@ def render_markdown(
     if wrows:
         lines += [
             "Over the load window, from pg_stat_statements (normalised statements; calls per dose and the "
-            "server's mean execution time per call):",
+            "server's mean execution time per call, which leaves out parsing and planning):",
             "",
             *_table(("Calls per dose", "Mean ms", "Statement"), ("---:", "---:", "---"), wrows),
         ]

@@ -303,7 +303,7 @@ def main() -> int:
     parser.add_argument("--round-only", action="store_true")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--cpu-repeats", type=int, default=150, help="in-process recordings for CPU per dose")
-    parser.add_argument("--profile-requests", type=int, default=150, help="requests profiled in the breakdown")
+    parser.add_argument("--profile-requests", type=int, default=300, help="requests profiled in the breakdown")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true", help="a small smoke run; docs/benchmarks.md is not written")
