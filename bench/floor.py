@@ -170,6 +170,8 @@ def main() -> int:
             str(args.n),
             "--skip",
             str(args.skip + args.n + 10),
+            "--location",
+            location,
             "--child",
         ],
         env={**os.environ, "BENCH_PREPARED": "1", "PYTHONPATH": str(ROOT)},
