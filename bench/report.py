@@ -209,7 +209,7 @@ def conditions(load: dict[str, Any]) -> list[str]:
     lines = [
         f"Over the {load['seconds']:.1f} s window the machine's {cpu['machine_busy_cores']:.2f} busy cores (of "
         f"{cpu.get('cpus', 2)}) were: gunicorn {cpu['gunicorn_s']:.1f} s, PostgreSQL backends "
-        f"{(cpu['postgres_s'] or 0):.1f} s, the load generator (8 client threads, this process) "
+        f"{(cpu['postgres_s'] or 0):.1f} s, the load generator ({load['clients']} client threads, this process) "
         f"{cpu['load_generator_s']:.1f} s ({cpu['load_generator_ms_per_dose']:.1f} ms per dose), everything "
         f"else {max(others, 0):.1f} s (PostgreSQL's WAL writer and checkpointer, other work on the machine).",
         f"Processes followed: gunicorn {g['processes']} ({g['started_inside']} started and {g['ended_inside']} "
