@@ -1,7 +1,12 @@
 """Months of medication rounds written straight into the tables, for the benchmark.
 
 Recording 400,000 doses through the services would take an hour, so the benchmark writes its history in
-bulk (executemany on SQLite, COPY on PostgreSQL). The rows keep every rule the services keep:
+bulk (executemany on SQLite, COPY on PostgreSQL). The rule sets come from the rules layer
+(``rules.WITNESSED_OUTCOMES``, ``TAKEN_OUTCOMES``, ``rules.prompts_for``, the late-entry setting), and every
+record is put through the rules' own checks (``rules.check_witness``, ``check_reason``,
+``check_prompt_answers``, ``check_dose_quantity``) before it is written, so a rule that moves makes the seed
+fail rather than write rows the services would refuse. tests/bench/test_bulk_history.py compares the rows
+with rows the services write for the same doses. The rows keep every rule the services keep:
 
 - a due dose for every slot the schedule gives (``rules.scheduled_slots``, as the services generate them),
   from the moment the prescription was entered up to the due-dose horizon;
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 
@@ -42,6 +48,7 @@ from carebook.medication.models import (
     PrnFollowUp,
     PromptAnswer,
 )
+from carebook.medication.models.administrations import TAKEN_OUTCOMES
 
 DUE_FIELDS = (
     "id",
@@ -88,7 +95,6 @@ FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded
 
 PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
 INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
-WITNESSED = frozenset({Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED})
 PRN_CHANCE = 0.25  # of a PRN dose on a given day
 
 
@@ -150,6 +156,21 @@ class TableWriter:
                         copy.write_row(row)
 
 
+@dataclass(frozen=True)
+class DoseRecord:
+    """What a carer records for one dose: what the services would be given for it."""
+
+    outcome: str
+    at: dt.datetime  # when it was given, as the carer says (administered_at)
+    recorded: dt.datetime  # the server's clock when it was recorded
+    reading: Decimal | None = None  # the pulse or glucose reading, where the prescription asks for one
+    failed: str = ""  # the prompt that failed and stopped the dose
+    reason: str = ""
+    dose_given: Decimal | None = None  # None: what the service records when none is sent
+    site: str = ""
+    prn_reason: str = ""
+
+
 @dataclass
 class LocationStaff:
     carers: list[int]  # user ids who record doses
@@ -196,6 +217,8 @@ class HistoryWriter:
         self._schedules: dict[Any, rules.Schedule] = {}
         self._site_turn: dict[Any, int] = {}
         self._prn_history: dict[Any, list[rules.PrnDose]] = {}
+        self._reasons_checked: set[tuple[str, str]] = set()
+        self.late_entry = dt.timedelta(minutes=settings.CAREBOOK["LATE_ENTRY_MINUTES"])
 
     # --- the prompts a carer answers ---
     def _prompt_plan(self, check: str, outcome: str, failed: str) -> list[tuple[str, str, str, bool]]:
@@ -212,33 +235,53 @@ class HistoryWriter:
                         plan.append((prompt, "failed", "Declined." if prompt == "consent" else "Below limit.", reading))
                         break
                     plan.append((prompt, "confirmed", "", reading))
+            rules.check_prompt_answers(
+                required=rules.prompts_for(check),
+                answers=[rules.Answer(p, r, Decimal("70") if reading else None, note) for p, r, note, reading in plan],
+                outcome=outcome,
+                taken=outcome in TAKEN_OUTCOMES,
+            )
             self._prompt_cache[key] = plan
         return plan
+
+    def prompt_answers(self, check: str, outcome: str, failed: str, reading: Decimal | None) -> list[rules.Answer]:
+        """The answers this writer records, as the services would be sent them."""
+        return [
+            rules.Answer(p, r, reading if is_reading else None, note)
+            for p, r, note, is_reading in self._prompt_plan(check, outcome, failed)
+        ]
 
     def _add_admin(
         self,
         *,
         rx: Prescription,
         due_id: uuid.UUID | None,
-        outcome: str,
-        at: dt.datetime,
-        reading: Decimal | None = None,
-        failed: str = "",
-        reason: str = "",
-        dose_given: Decimal | None = None,
-        site: str = "",
-        prn_reason: str = "",
+        dose: DoseRecord,
         status: str = Administration.Status.COMPLETED,
         corrects: uuid.UUID | None = None,
     ) -> tuple[uuid.UUID, int]:
         w, b = self.w, self.batch
         staff = self.staff[rx.person.location_id]
         recorder = self.rng.choice(staff.carers)
+        outcome = dose.outcome
+        taken = outcome in TAKEN_OUTCOMES
         witness = None
-        taken = outcome in (Outcome.GIVEN, Outcome.GIVEN_PARTIAL)
-        if rx.medicine.needs_witness and outcome in WITNESSED:
+        if rx.medicine.needs_witness and outcome in rules.WITNESSED_OUTCOMES:
             witness = next(s for s in staff.seniors if s != recorder)
-        recorded = at + dt.timedelta(seconds=self.rng.randrange(5, 90))
+        dose_given = dose.dose_given if taken else None
+        if dose_given is None and outcome == Outcome.GIVEN and not rx.is_variable_dose:
+            dose_given = rx.dose_min  # the service's default for a fixed dose
+        # The rules' own checks: a record the services would refuse is never written.
+        rules.check_witness(needs_witness=rx.medicine.needs_witness, outcome=outcome, has_witness=witness is not None)
+        reason_key = (outcome, dose.reason)
+        if reason_key not in self._reasons_checked:
+            rules.check_reason(outcome=outcome, taken=taken, reason=dose.reason)
+            self._reasons_checked.add(reason_key)
+        if taken:
+            rules.check_dose_quantity(
+                outcome=outcome, dose_given=dose_given, dose_min=rx.dose_min, dose_max=rx.dose_max
+            )
+        late_entry = dose.recorded - dose.at > self.late_entry
         admin_id = uuid.uuid4()
         b.admins.append(
             (
@@ -248,34 +291,41 @@ class HistoryWriter:
                 w.uuid(rx.person_id),
                 w.uuid(rx.person.location_id),
                 outcome,
-                reason,
-                w.decimal(dose_given if taken else None),
-                rx.dose_unit if taken else "",
-                w.moment(at),
-                w.moment(recorded),
+                dose.reason,
+                w.decimal(dose_given),
+                rx.dose_unit if dose_given is not None else "",
+                w.moment(dose.at),
+                w.moment(dose.recorded),
                 recorder,
-                False,
+                late_entry,
                 witness,
-                w.moment(recorded) if witness else None,
-                site,
+                w.moment(dose.recorded) if witness else None,
+                dose.site,
                 "",
-                prn_reason,
+                dose.prn_reason if taken else "",
                 None,
                 status,
                 w.uuid(corrects),
                 0,  # minutes late: every offset above stays inside the dose window
             )
         )
-        stamp = w.moment(recorded)
+        stamp = w.moment(dose.recorded)
         admin_ref = w.uuid(admin_id)
         for position, (prompt, result, note, reading_prompt) in enumerate(
-            self._prompt_plan(rx.effective_check, outcome, failed)
+            self._prompt_plan(rx.effective_check, outcome, dose.failed)
         ):
             b.prompts.append(
-                (admin_ref, position, prompt, result, w.decimal(reading) if reading_prompt else None, note, stamp)
+                (admin_ref, position, prompt, result, w.decimal(dose.reading) if reading_prompt else None, note, stamp)
             )
         self.counts.administrations += 1
         return admin_id, recorder
+
+    def record_due(self, rx: Prescription, due_id: uuid.UUID, dose: DoseRecord) -> uuid.UUID:
+        """Record an existing pending due dose (one the services generated): the record, and the dose
+        marked recorded."""
+        admin_id, _ = self._add_admin(rx=rx, due_id=due_id, dose=dose)
+        self.batch.now_recorded.append(due_id)
+        return admin_id
 
     # --- one day of one prescription ---
     def add_day(
@@ -309,6 +359,7 @@ class HistoryWriter:
         offset = rng.gauss(6, 10)
         offset = min(max(offset, -10), 25) if critical else min(max(offset, -25), 50)
         at = slot.scheduled_at + dt.timedelta(minutes=offset)
+        rules.check_not_too_early(slot.scheduled_at, at, critical)
         found = existing.get((slot.local_date, slot.local_time))
         due_id = found[0] if found else uuid.uuid4()
         recorded = at < cutoff
@@ -359,44 +410,41 @@ class HistoryWriter:
             turn = self._site_turn.get(rx.pk, rng.randrange(len(sites)))
             self._site_turn[rx.pk] = turn + 1
             site = sites[turn % len(sites)]
-        if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
-            # A mistake, corrected: the first record entered in error, the refusal recorded after it.
-            wrong, _ = self._add_admin(
-                rx=rx,
-                due_id=due_id,
-                outcome=outcome,
-                at=at,
-                reading=reading,
-                dose_given=dose,
-                site=site,
-                status=Administration.Status.ENTERED_IN_ERROR,
-            )
-            senior = self.staff[rx.person.location_id].seniors[0]
-            b.corrections.append(
-                (w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5)))
-            )
-            self.counts.corrections += 1
-            self._add_admin(
-                rx=rx,
-                due_id=due_id,
-                outcome=Outcome.REFUSED,
-                at=at + dt.timedelta(minutes=6),
-                failed="consent",
-                reason="Refused (corrected record).",
-                corrects=wrong,
-            )
-            return
-        self._add_admin(
-            rx=rx,
-            due_id=due_id,
+        recorded_at = at + dt.timedelta(seconds=rng.randrange(5, 90))
+        record = DoseRecord(
             outcome=outcome,
             at=at,
+            recorded=recorded_at,
             reading=reading,
             failed=failed,
             reason=reason,
             dose_given=dose,
             site=site,
         )
+        if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
+            # A mistake, corrected: the first record entered in error, the refusal recorded after it.
+            wrong, _ = self._add_admin(rx=rx, due_id=due_id, dose=record, status=Administration.Status.ENTERED_IN_ERROR)
+            senior = self.staff[rx.person.location_id].seniors[0]
+            b.corrections.append(
+                (w.uuid(wrong), "Recorded on the wrong row.", senior, w.moment(at + dt.timedelta(minutes=5)))
+            )
+            self.counts.corrections += 1
+            again = at + dt.timedelta(minutes=6)
+            self._add_admin(
+                rx=rx,
+                due_id=due_id,
+                dose=DoseRecord(
+                    outcome=Outcome.REFUSED,
+                    at=again,
+                    recorded=again + dt.timedelta(seconds=rng.randrange(5, 90)),
+                    reading=reading,
+                    failed="consent",
+                    reason="Refused (corrected record).",
+                ),
+                corrects=wrong,
+            )
+            return
+        self._add_admin(rx=rx, due_id=due_id, dose=record)
 
     def _prn_day(self, rx: Prescription, day: dt.date) -> None:
         rng, w, b = self.rng, self.w, self.batch
@@ -423,11 +471,14 @@ class HistoryWriter:
         admin_id, recorder = self._add_admin(
             rx=rx,
             due_id=None,
-            outcome=Outcome.GIVEN,
-            at=at,
-            dose_given=dose,
-            prn_reason="Asked for it: in pain.",
-            reading=Decimal("70") if rx.effective_check else None,
+            dose=DoseRecord(
+                outcome=Outcome.GIVEN,
+                at=at,
+                recorded=at + dt.timedelta(seconds=rng.randrange(5, 90)),
+                dose_given=dose,
+                prn_reason="Asked for it: in pain.",
+                reading=Decimal("70") if rx.effective_check else None,
+            ),
         )
         follow = at + dt.timedelta(minutes=rng.randrange(30, 61))
         b.follow_ups.append((w.uuid(admin_id), "effective", "Comfortable.", recorder, w.moment(follow)))

@@ -15,3 +15,12 @@ STORAGES = {
 }
 # Django's test client, which the in-process phases use, sends Host: testserver.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
+
+# bench/floor.py: the same request with prepared statements (psycopg binds on the server and prepares a
+# statement the fifth time a connection runs it).
+if __import__("os").environ.get("BENCH_PREPARED"):
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
