@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 
 from carebook.core.errors import NotFound
 from carebook.medication.models import Administration, DueDose, Prescription
 from carebook.people.models import Person
+
+M = TypeVar("M", bound=Model)
 
 RX_JOINS = ("prescription__medicine", "prescription__transcription_check", "person__location")
 
@@ -44,15 +46,8 @@ def lock_person_for_due_dose(due_dose_id: Any, *, scope: Q) -> DueDose:
 
     ``scope`` limits the read to the caller's locations (``Scope.q("location")``): out of scope is missing.
     """
-    dose = (
-        DueDose.objects.filter(scope, pk=due_dose_id)
-        .select_related(*RX_JOINS)
-        .select_for_update(of=("person",))
-        .first()
-    )
-    if dose is None:
-        raise NotFound("No due dose with that id.")
-    return dose
+    rows = DueDose.objects.filter(scope, pk=due_dose_id).select_related(*RX_JOINS).select_for_update(of=("person",))
+    return _one(rows, "No due dose with that id.")
 
 
 def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None) -> Prescription:
@@ -60,27 +55,26 @@ def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None
     rows = Prescription.objects.filter(pk=prescription_id)
     if scope is not None:
         rows = rows.filter(scope)
-    prescription = (
-        rows.select_related("medicine", "transcription_check", "person__location")
-        .select_for_update(of=("person",))
-        .first()
-    )
-    if prescription is None:
-        raise NotFound("No prescription with that id.")
-    return prescription
+    rows = rows.select_related("medicine", "transcription_check", "person__location").select_for_update(of=("person",))
+    return _one(rows, "No prescription with that id.")
 
 
 def lock_person_for_administration(administration_id: Any, *, scope: Q) -> Administration:
     """Lock the person of an administration record; return the record with its prescription and person read."""
-    record = (
+    rows = (
         Administration.objects.filter(scope, pk=administration_id)
         .select_related("prescription__medicine", "person__location", "recorded_by")
         .select_for_update(of=("person",))
-        .first()
     )
-    if record is None:
-        raise NotFound("No administration with that id.")
-    return record
+    return _one(rows, "No administration with that id.")
+
+
+def _one(rows: QuerySet[M], missing: str) -> M:
+    """The one row of a primary-key read (no ORDER BY: ``first()`` would sort by the model's ordering)."""
+    found = list(rows.order_by())
+    if not found:
+        raise NotFound(missing)
+    return found[0]
 
 
 def lock_person(person_id: uuid.UUID) -> None:

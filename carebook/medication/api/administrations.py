@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
-from carebook.access.policy import Action, location_ids_for_user, require
+from carebook.access.policy import Action, can, location_ids_for_user, require
 from carebook.medication import rules
 from carebook.medication.access import (
     access_administration_for_user,
@@ -68,7 +68,10 @@ def administration_record(
     201 for a new record; 200 when an Idempotency-Key matched an earlier one (the same record is returned).
     """
     user = caller(request)
-    due_dose = access_due_dose_for_user(user, payload.due_dose_id) if payload.due_dose_id is not None else None
+    # A due dose is fetched by the service's own locked, scoped read (404 when missing or out of scope). A role that
+    # may not record is still told 404 for another location's dose, before the service's 403, as everywhere.
+    if payload.due_dose_id is not None and not can(user, Action.RECORD_ADMINISTRATION):
+        access_due_dose_for_user(user, payload.due_dose_id)
     prescription = (
         access_prescription_for_user(user, payload.prescription_id) if payload.prescription_id is not None else None
     )
@@ -79,7 +82,7 @@ def administration_record(
             rules.Answer(prompt=p.prompt.value, result=p.result.value, value=p.value, note=p.note)
             for p in payload.prompts
         ],
-        due_dose=due_dose,
+        due_dose=payload.due_dose_id,
         prescription=prescription,
         dose_given=payload.dose_given,
         administered_at=payload.administered_at,

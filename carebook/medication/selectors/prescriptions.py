@@ -53,7 +53,7 @@ class MedicineSearch:
 
 def medicine_search(query: str, *, keep_id: Any = None, limit: int = SEARCH_LIMIT) -> MedicineSearch:
     """Medicines whose name, strength or dm+d code match every word typed, the already chosen one first."""
-    query = (query or "").strip()[:100]
+    query = (query or "").replace("\x00", "").strip()[:100]  # a NUL cannot be searched for (nor stored)
     words = query.split()[:6]
     kept = _medicine(keep_id)
     medicines: list[Medicine] = [kept] if kept is not None else []

@@ -8,6 +8,7 @@ The service locks (``medication.locks``), loads the facts, asks the rules
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,7 +45,7 @@ def administration_record(
     by: User,
     outcome: str,
     prompts: Sequence[rules.Answer],
-    due_dose: DueDose | None = None,
+    due_dose: DueDose | uuid.UUID | None = None,
     prescription: Prescription | None = None,
     dose_given: Decimal | None = None,
     administered_at: dt.datetime | None = None,
@@ -64,7 +65,10 @@ def administration_record(
     first attempt costs nothing extra.
     """
     require(by, Action.RECORD_ADMINISTRATION)
-    if (due_dose is None) == (prescription is None):
+    # A due dose may come as its id: the locked read below is the scoped fetch (missing or out of scope: 404),
+    # so the API needs no read of its own before the write.
+    dose_id = due_dose.pk if isinstance(due_dose, DueDose) else due_dose
+    if (dose_id is None) == (prescription is None):
         raise ValidationFailed(
             "Record against a due dose, or a when-required prescription, not both.", field="due_dose"
         )
@@ -83,7 +87,7 @@ def administration_record(
                 by=by,
                 outcome=outcome,
                 prompts=prompts,
-                due_dose=due_dose,
+                dose_id=dose_id,
                 prescription=prescription,
                 dose_given=dose_given,
                 administered_at=administered_at,
@@ -96,11 +100,11 @@ def administration_record(
             )
     except IntegrityError:
         # A concurrent request won the race: the same Idempotency-Key, or the same due dose.
-        earlier = _replay(by, idempotency_key, due_dose=due_dose, prescription=prescription, outcome=outcome)
+        earlier = _replay(by, idempotency_key, dose_id=dose_id, prescription=prescription, outcome=outcome)
         if earlier is not None:
             return RecordResult(earlier, replayed=True)
-        if due_dose is not None:
-            existing = Administration.objects.effective().select_related("recorded_by").filter(due_dose=due_dose)
+        if dose_id is not None:
+            existing = Administration.objects.effective().select_related("recorded_by").filter(due_dose_id=dose_id)
             refusal = recorded_by(existing.first())
             if refusal is not None:
                 raise rules.recording.already_recorded(refusal) from None
@@ -108,7 +112,7 @@ def administration_record(
     except DomainError:
         # Refused (the dose is already recorded, a PRN interval): a retry of a request that succeeded
         # gets its record back.
-        earlier = _replay(by, idempotency_key, due_dose=due_dose, prescription=prescription, outcome=outcome)
+        earlier = _replay(by, idempotency_key, dose_id=dose_id, prescription=prescription, outcome=outcome)
         if earlier is not None:
             return RecordResult(earlier, replayed=True)
         raise
@@ -116,7 +120,7 @@ def administration_record(
 
 
 def _replay(
-    by: User, key: str | None, *, due_dose: DueDose | None, prescription: Prescription | None, outcome: str
+    by: User, key: str | None, *, dose_id: uuid.UUID | None, prescription: Prescription | None, outcome: str
 ) -> Administration | None:
     """The record an earlier request with this key made, if any (none without a key).
 
@@ -129,8 +133,8 @@ def _replay(
     if earlier is None:
         return None
     same_target = (
-        earlier.due_dose_id == due_dose.pk
-        if due_dose is not None
+        earlier.due_dose_id == dose_id
+        if dose_id is not None
         else (earlier.due_dose_id is None and prescription is not None and earlier.prescription_id == prescription.pk)
     )
     if not same_target or earlier.outcome != outcome:
@@ -148,7 +152,7 @@ def _record(
     by: User,
     outcome: str,
     prompts: Sequence[rules.Answer],
-    due_dose: DueDose | None,
+    dose_id: uuid.UUID | None,
     prescription: Prescription | None,
     dose_given: Decimal | None,
     administered_at: dt.datetime | None,
@@ -162,8 +166,8 @@ def _record(
     now = clock.now()
     scope = scope_for(by)
     slot: DueDose | None = None
-    if due_dose is not None:
-        slot = lock_person_for_due_dose(due_dose.pk, scope=scope.q("location"))
+    if dose_id is not None:
+        slot = lock_person_for_due_dose(dose_id, scope=scope.q("location"))
         rx, person = slot.prescription, slot.person  # both read with the lock (locks.RX_JOINS)
     else:
         assert prescription is not None
