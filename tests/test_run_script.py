@@ -10,6 +10,7 @@ fallback (CAREBOOK_STOP_SECONDS is set well above the time allowed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -122,17 +123,15 @@ def run_script(prepared: dict[str, Path], tmp_path: Path) -> Iterator[Running]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own session and process group, as `timeout` or a service manager gives
-            preexec_fn=default_signals,  # noqa: PLW1509 (single-threaded here; resets two signal dispositions)
+            preexec_fn=default_signals,  # resets two signal dispositions (single-threaded here)
         )
     running = Running(process, port, log)
     try:
         yield running
     finally:  # never leave a server behind, whatever the test found
         for pid in session_processes(process.pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         process.wait(timeout=30)
 
 
@@ -146,7 +145,7 @@ def wait_until_serving(running: Running) -> dict[int, str]:
         processes = session_processes(running.process.pid)
         workers = [cmd for cmd in processes.values() if "qcluster" in cmd]
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a local http URL)
+            with urllib.request.urlopen(url, timeout=5) as response:
                 answered = response.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             answered = False
