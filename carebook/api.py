@@ -12,6 +12,8 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -19,7 +21,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from carebook.access.models import User
 from carebook.access.services import user_for_token
+from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
+from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
 from carebook.medication.api import administrations, doses, mar, people, prescriptions
 
 logger = logging.getLogger("carebook.api")
@@ -53,7 +57,40 @@ class SignedInSession(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+# Any operation can answer these, before or outside its own logic: they are added to every operation of the
+# OpenAPI document rather than to each response list.
+EVERY_OPERATION_RESPONSES: dict[str, dict[str, Any]] = {
+    "413": {
+        "description": "The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE, "
+        "2.5 MB by default): code `too_large`, with `details.max_bytes`."
+    },
+    "503": {
+        "description": "The database cannot be reached: code `database_unavailable`. Nothing was read or saved; "
+        "try again after the number of seconds in the `Retry-After` header.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+            }
+        },
+    },
+}
+
+
+class CarebookAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in EVERY_OPERATION_RESPONSES.items():
+                    if status not in responses and int(status) not in responses:
+                        responses[status] = {**response, "content": error}
+        return schema
+
+
+api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
@@ -135,6 +172,21 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": "not_found", "message": "Not found."})
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large_response(request)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database is down (refused, missing, gone away): 503 with Retry-After. Any other database error: a bug."""
+    if database_unavailable(exc):
+        logger.error("Database unavailable for %s %s: %s", request.method, request.path, exc)
+        return database_unavailable_response(request)
+    return on_unexpected_error(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -43,7 +43,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files are answered here, before no-store
+    "carebook.core.web.NoStoreMiddleware",  # Cache-Control: no-store on everything else
+    "carebook.core.web.ServiceErrorMiddleware",  # 413 for a body over the limit, 503 when the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
