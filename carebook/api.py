@@ -2,7 +2,8 @@
 
 Authentication: the Django session of the pages (with CSRF for unsafe methods)
 or ``Authorization: Bearer <token>`` (a personal token made by
-``manage.py create_api_token``). Every error is JSON in one shape,
+``manage.py create_api_token`` or on the "Your API tokens" page; it expires,
+90 days by default). Every error is JSON in one shape,
 ``{"code", "message", "field"?, "details"?}``.
 """
 
@@ -19,8 +20,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from carebook.access import api as access_api
 from carebook.access.models import User
-from carebook.access.services import user_for_token
+from carebook.access.services import api_token_authenticate
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
@@ -30,10 +32,14 @@ logger = logging.getLogger("carebook.api")
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>``: a personal API token, stored hashed."""
+    """``Authorization: Bearer <token>``: a personal API token, stored hashed.
+
+    An expired or revoked token is answered 401 with a message saying which (``token_expired``,
+    ``token_revoked``); a token we never made, like no token, gets the generic 401.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return user_for_token(token.strip())
+        return api_token_authenticate(token.strip())
 
 
 class SignedInSession(APIKeyCookie):
@@ -95,8 +101,10 @@ api = CarebookAPI(
     version="1",
     description=(
         "The Carebook eMAR: people, prescriptions, due doses, administrations and MAR charts. "
-        "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`) "
-        "or the signed-in session. Ids are UUIDs; times are ISO 8601 with an offset. "
+        "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
+        "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
+        "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
+        "Ids are UUIDs; times are ISO 8601 with an offset. "
         'Errors are JSON: {"code", "message", "field"?, "details"?}.'
     ),
     urls_namespace="api",
@@ -111,7 +119,10 @@ def error_response(request: HttpRequest, status: int, body: dict[str, Any]) -> H
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.as_dict())
+    response = error_response(request, exc.status, exc.as_dict())
+    if exc.status == 401:  # an expired or revoked token (RFC 6750)
+        response["WWW-Authenticate"] = 'Bearer realm="carebook", error="invalid_token"'
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -198,6 +209,7 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+api.add_router("", access_api.router)
 api.add_router("", people.router)
 api.add_router("", prescriptions.router)
 api.add_router("", doses.router)

@@ -186,6 +186,8 @@ CAREBOOK = {
     "DUE_DOSE_HORIZON_HOURS": env.int("CAREBOOK_DUE_DOSE_HORIZON_HOURS", default=72),
     # A record made more than this many minutes after the time the carer says the dose was given is a late entry.
     "LATE_ENTRY_MINUTES": 15,
+    # Personal API tokens stop working this many days after they are made.
+    "API_TOKEN_DAYS": env.int("CAREBOOK_API_TOKEN_DAYS", default=90),
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="carebook-demo-2026")
 

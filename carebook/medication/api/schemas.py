@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from carebook.core.schemas import Error as _Error
 from carebook.medication.models import Outcome, PrnFollowUp, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
 
 # --- Shared input types ----------------------------------------------------------
@@ -61,13 +62,7 @@ class StrictIn(BaseModel):
 # --- Errors -----------------------------------------------------------------------
 
 
-class Error(BaseModel):
-    """Every error: a stable machine-readable code, a message in plain words, the field it concerns."""
-
-    code: str = Field(examples=["already_recorded"])
-    message: str
-    field: str | None = None
-    details: dict[str, Any] | None = None
+Error = _Error  # the shape every endpoint answers errors with (carebook/core/schemas.py)
 
 
 # --- Reads ------------------------------------------------------------------------
