@@ -209,3 +209,12 @@ def test_every_role_lists_and_revokes_its_own_token_and_only_a_provider_admin_an
     assert api.post(f"/tokens/{theirs.public_id}/revoke").status_code == expected
     assert api.post(f"/tokens/{mine.public_id}/revoke").status_code == 200
     assert api.get("/tokens").status_code == 401  # the token it revoked was its own
+
+
+def test_the_tokens_of_a_switched_off_member_of_staff_stop_working(world):
+    _, raw = make_token(world.sam)
+    world.sam.is_active = False
+    world.sam.save(update_fields=["is_active"])
+    with time_machine.travel(MADE + dt.timedelta(hours=1), tick=False):
+        response = api_as(None, raw).get("/locations")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
