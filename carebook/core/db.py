@@ -14,7 +14,7 @@ def database_unavailable(exc: BaseException) -> bool:
     - raised while opening a connection: refused, unknown host, a database that does not exist, a SQLite
       file that cannot be opened;
     - SQLite busy beyond its timeout ("database is locked"): try again later;
-    - the server went away under an open connection (PostgreSQL restarted): the connection no longer answers.
+    - the server went away under an open connection (PostgreSQL restarted): the driver marks it broken.
     Any other OperationalError (on SQLite a bad query is one) stays a 500: a bug to fix.
     """
     if not isinstance(exc, OperationalError | InterfaceError):
@@ -23,7 +23,18 @@ def database_unavailable(exc: BaseException) -> bool:
         return True
     if "database is locked" in str(exc):
         return True
-    return any(conn.connection is not None and not conn.is_usable() for conn in connections.all(initialized_only=True))
+    return any(_lost(conn.connection) for conn in connections.all(initialized_only=True))
+
+
+def _lost(driver_connection: object) -> bool:
+    """The driver says the connection was lost under us (psycopg: ``broken``, or closed without Django closing it).
+
+    Asked of the driver, not by a query: after a failed statement inside a transaction PostgreSQL refuses every query,
+    which would look like an outage.
+    """
+    if driver_connection is None:
+        return False
+    return bool(getattr(driver_connection, "broken", False) or getattr(driver_connection, "closed", False))
 
 
 def _raised_while_connecting(tb: TracebackType | None) -> bool:

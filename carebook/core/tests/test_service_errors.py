@@ -179,3 +179,24 @@ def test_every_api_operation_documents_413_and_503_with_the_error_shape(client):
             assert response is not None, (method, path, status)
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         assert "Retry-After" in operation["responses"]["503"]["headers"]
+
+
+@pytest.mark.postgres_only
+def test_a_server_that_goes_away_under_an_open_connection_is_an_outage(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: a server backend ended under an open connection")
+    original = connections["default"]
+    fresh = load_backend(original.settings_dict["ENGINE"]).DatabaseWrapper(dict(original.settings_dict), "default")
+    connections["default"] = fresh
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with original.cursor() as cursor:  # as an administrator restarting the server would
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(OperationalError) as raised, fresh.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        assert database_unavailable(raised.value)
+    finally:
+        fresh.close()
+        connections["default"] = original
