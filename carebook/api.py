@@ -2,7 +2,8 @@
 
 Authentication: the Django session of the pages (with CSRF for unsafe methods)
 or ``Authorization: Bearer <token>`` (a personal token made by
-``manage.py create_api_token``). Every error is JSON in one shape,
+``manage.py create_api_token`` or on the "Your API tokens" page; it expires,
+90 days by default). Every error is JSON in one shape,
 ``{"code", "message", "field"?, "details"?}``.
 """
 
@@ -12,14 +13,19 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from carebook.access import tokens_api as access_api
 from carebook.access.models import User
-from carebook.access.services import user_for_token
+from carebook.access.services import api_token_authenticate
+from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
+from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
 from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
 from carebook.people.api import endpoints as people
 
@@ -27,10 +33,14 @@ logger = logging.getLogger("carebook.api")
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>``: a personal API token, stored hashed."""
+    """``Authorization: Bearer <token>``: a personal API token, stored hashed.
+
+    An expired or revoked token is answered 401 with a message saying which (``token_expired``,
+    ``token_revoked``); a token we never made, like no token, gets the generic 401.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return user_for_token(token.strip())
+        return api_token_authenticate(token.strip())
 
 
 class SignedInSession(APIKeyCookie):
@@ -54,13 +64,48 @@ class SignedInSession(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+# Any operation can answer these, before or outside its own logic: they are added to every operation of the
+# OpenAPI document rather than to each response list.
+EVERY_OPERATION_RESPONSES: dict[str, dict[str, Any]] = {
+    "413": {
+        "description": "The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE, "
+        "2.5 MB by default): code `too_large`, with `details.max_bytes`."
+    },
+    "503": {
+        "description": "The database cannot be reached: code `database_unavailable`. Nothing was read or saved; "
+        "try again after the number of seconds in the `Retry-After` header.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+            }
+        },
+    },
+}
+
+
+class CarebookAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in EVERY_OPERATION_RESPONSES.items():
+                    if status not in responses and int(status) not in responses:
+                        responses[status] = {**response, "content": error}
+        return schema
+
+
+api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
         "The Carebook eMAR: people, prescriptions, due doses, administrations and MAR charts. "
-        "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`) "
-        "or the signed-in session. Ids are UUIDs; times are ISO 8601 with an offset. "
+        "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
+        "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
+        "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
+        "Ids are UUIDs; times are ISO 8601 with an offset. "
         'Errors are JSON: {"code", "message", "field"?, "details"?}.'
     ),
     urls_namespace="api",
@@ -75,7 +120,10 @@ def error_response(request: HttpRequest, status: int, body: dict[str, Any]) -> H
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.as_dict())
+    response = error_response(request, exc.status, exc.as_dict())
+    if exc.status == 401:  # an expired or revoked token (RFC 6750)
+        response["WWW-Authenticate"] = 'Bearer realm="carebook", error="invalid_token"'
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -138,6 +186,21 @@ def on_http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": "not_found", "message": "Not found."})
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large_response(request)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database is down (refused, missing, gone away): 503 with Retry-After. Any other database error: a bug."""
+    if database_unavailable(exc):
+        logger.error("Database unavailable for %s %s: %s", request.method, request.path, exc)
+        return database_unavailable_response(request)
+    return on_unexpected_error(request, exc)
+
+
 @api.exception_handler(Exception)
 def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A bug, not a bad request: logged with its traceback, answered in the same JSON shape (never HTML)."""
@@ -147,6 +210,7 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+api.add_router("", access_api.router)
 api.add_router("", people.router)
 api.add_router("", medicines.router)
 api.add_router("", prescriptions.router)

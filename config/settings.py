@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -15,10 +16,8 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("CAREBOOK_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "CAREBOOK_SECRET_KEY",
-    default="insecure-local-demo-key-change-me-in-production-0123456789",
-)
+DEMO_SECRET_KEY = "insecure-local-demo-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("CAREBOOK_SECRET_KEY", default=DEMO_SECRET_KEY)  # check --deploy warns while it is the demo's
 ALLOWED_HOSTS = env.list("CAREBOOK_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREBOOK_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -44,7 +43,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "carebook.core.append_only.RefuseUnlockInRequestMiddleware",  # no request can unlock clinical tables (ADR 0005)
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files are answered here, before no-store
+    "carebook.core.web.NoStoreMiddleware",  # Cache-Control: no-store on everything else
+    "carebook.core.web.ServiceErrorMiddleware",  # 413 for a body over the limit, 503 when the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,7 +105,8 @@ AUTH_USER_MODEL = "access.User"
 # --- Sign-in ----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, noting a switched-off account that typed its right password (carebook/access/backends.py).
+    "carebook.access.backends.SignInBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -122,6 +124,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("CAREBOOK_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- HTTPS (behind TLS: `manage.py check --deploy` then reports no warning; see README) ----------------
+# HSTS: browsers refuse plain HTTP to this host for this many seconds. Start small; preload is hard to undo.
+SECURE_HSTS_SECONDS = env.int("CAREBOOK_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("CAREBOOK_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("CAREBOOK_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("CAREBOOK_SSL_REDIRECT", default=False)
+# Behind a proxy that ends TLS: the header it sets on HTTPS requests, e.g. "X-Forwarded-Proto: https".
+# Set it only when the proxy always sets (or strips) that header, or clients could claim HTTPS.
+_proxy_ssl_header = env.str("CAREBOOK_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    _name, _sep, _value = _proxy_ssl_header.partition(":")
+    if not _sep or not _name.strip() or not _value.strip():
+        raise ImproperlyConfigured(
+            f"CAREBOOK_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', not {_proxy_ssl_header!r}."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+
 AXES_FAILURE_LIMIT = env.int("CAREBOOK_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -135,7 +154,7 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("CAREBOOK_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "carebook" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -179,6 +198,8 @@ CAREBOOK = {
     "LATE_ENTRY_MINUTES": 15,
     # Wrong passwords for one witness within 15 minutes before that name cannot confirm a witness for a while.
     "WITNESS_FAILURE_LIMIT": env.int("CAREBOOK_WITNESS_FAILURE_LIMIT", default=5),
+    # Personal API tokens stop working this many days after they are made.
+    "API_TOKEN_DAYS": env.int("CAREBOOK_API_TOKEN_DAYS", default=90),
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="carebook-demo-2026")
 

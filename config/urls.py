@@ -10,3 +10,5 @@ urlpatterns = [
     path("", include("carebook.people.urls")),
     path("", include("carebook.medication.urls")),
 ]
+
+handler500 = "carebook.core.web.server_error"  # a 503 (not a 500) when the database cannot be reached

@@ -8,18 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from pydantic import BaseModel, Field
 
 from carebook.access.models import User
+from carebook.core.schemas import Error
 
-
-class Error(BaseModel):
-    """Every error: a stable machine-readable code, a message in plain words, the field it concerns."""
-
-    code: str = Field(examples=["already_recorded"])
-    message: str
-    field: str | None = None
-    details: dict[str, Any] | None = None
+__all__ = ["READ_ERRORS", "WRITE_ERRORS", "Error", "caller"]
 
 
 # Any authenticated operation: not signed in (401), role may not (403), missing or out of scope (404),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -56,17 +59,47 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+    """A personal API token. Only its SHA-256 is stored; the token is shown once.
 
+    It expires (``CAREBOOK_API_TOKEN_DAYS``, 90 by default) and can be revoked by its owner or a provider admin.
+    A revoked token is never deleted: ``revoked_at`` and ``revoked_by`` say when and by whom. ``last_used_at``
+    is kept to within five minutes (``services.LAST_USED_EVERY``), so that using a token does not write on
+    every request.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a token in lists.")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="api_tokens_revoked"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_created"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_by__isnull=True) | models.Q(revoked_at__isnull=False),
+                name="api_token_revoked_by_needs_revoked_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prefix}… for {self.user}"
+
+    def state(self, now: dt.datetime) -> str:
+        """ "revoked", "expired" or "active" at ``now``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"
 
 
 class WitnessFailure(models.Model):

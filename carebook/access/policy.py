@@ -28,6 +28,8 @@ class Action(StrEnum):
     CHECK_TRANSCRIPTION = "check_transcription"
     CORRECT_ANY_ADMINISTRATION = "correct_any_administration"
     CORRECT_OWN_ADMINISTRATION = "correct_own_administration"
+    MANAGE_OWN_API_TOKENS = "manage_own_api_tokens"
+    MANAGE_STAFF_API_TOKENS = "manage_staff_api_tokens"
 
 
 # Staff who read the medicines records of their locations.
@@ -55,6 +57,19 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.CHECK_TRANSCRIPTION: _SENIOR,
     Action.CORRECT_ANY_ADMINISTRATION: _SENIOR,
     Action.CORRECT_OWN_ADMINISTRATION: _ADMINISTERING,
+    # Make, list and revoke one's own personal API tokens.
+    Action.MANAGE_OWN_API_TOKENS: frozenset(
+        {
+            Role.CARE_WORKER,
+            Role.SENIOR_CARER,
+            Role.TEAM_LEADER,
+            Role.COORDINATOR,
+            Role.REGISTERED_MANAGER,
+            Role.PROVIDER_ADMIN,
+        }
+    ),
+    # List and revoke the tokens of every member of staff of one's own provider.
+    Action.MANAGE_STAFF_API_TOKENS: frozenset({Role.PROVIDER_ADMIN}),
 }
 
 

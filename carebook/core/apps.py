@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
         autodiscover_modules("jobs", "events", "subscribers")
         # After every migrate (make run, a deploy), the schedules match the jobs declared.
         post_migrate.connect(_sync_jobs, sender=self, dispatch_uid="carebook.core.jobs.sync")
+        from carebook.core import checks  # noqa: F401 (registers the deployment checks)
 
 
 def _sync_jobs(sender: AppConfig, using: str = "default", verbosity: int = 1, **kwargs: object) -> None:

@@ -171,7 +171,7 @@ def sync_schedules(*, using: str = DEFAULT_DB_ALIAS) -> SyncReport:
     updated: list[str] = []
     removed: list[str] = []
     with transaction.atomic(using=using):
-        ours = Schedule.objects.using(using).select_for_update().filter(func=RUNNER).order_by("pk")
+        ours = Schedule.objects.using(using).select_for_update(of=("self",)).filter(func=RUNNER).order_by("pk")
         kept: dict[str, Schedule] = {}
         for schedule in ours:
             if schedule.name in _REGISTRY and schedule.name not in kept:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Status
 
 from carebook.access.policy import Action, can, location_ids_for_user, require
@@ -18,8 +18,9 @@ from carebook.medication.access import (
 )
 from carebook.medication.api import present
 from carebook.medication.api.common import READ_ERRORS, WRITE_ERRORS, caller
-from carebook.medication.api.doses import time_range
+from carebook.medication.api.doses import NEXT_WINDOW, link_to_rest, time_range
 from carebook.medication.api.schemas import (
+    NOT_BLANK_PATTERN,
     AdministrationDetail,
     AdministrationIn,
     AdministrationOut,
@@ -34,8 +35,16 @@ from carebook.people.access import access_location_for_user, access_person_for_u
 router = Router(tags=["administrations"])
 
 MAX_RANGE = dt.timedelta(days=31)
-FROM = Query(None, alias="from", description="ISO 8601 with offset (default: 24 hours ago, or 48 hours before 'to')")
-TO = Query(None, alias="to", description="ISO 8601 with offset; at most 31 days after 'from'")
+FROM = Query(
+    None, alias="from", description="ISO 8601 with offset. Default: 24 hours before now, or 48 hours before 'to'."
+)
+TO = Query(
+    None,
+    alias="to",
+    description="ISO 8601 with offset. Default: 48 hours after 'from'. Any pair is answered: if 'to' is before "
+    "'from' the two are swapped; the same instant is an empty window; a window longer than 31 days is answered "
+    'for its first 31 days, with a `Link: <…>; rel="next"` header for the rest.',
+)
 
 
 def _detail(administration_id: Any) -> dict:
@@ -58,8 +67,11 @@ def administration_record(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
-        description="A key made by the client (1 to 100 characters). A retry with the same key returns the first "
-        "record (status 200), never a second one.",
+        description="A key made by the client (1 to 100 characters, not blank). A retry with the same key returns "
+        "the first record (status 200), never a second one.",
+        min_length=1,
+        max_length=100,
+        pattern=NOT_BLANK_PATTERN,
     ),
 ) -> Status[dict]:
     """Record the outcome of a due dose (``due_dose_id``) or of a when-required dose (``prescription_id``).
@@ -104,10 +116,14 @@ def administration_record(
 
 
 @router.get(
-    "/administrations", response={200: list[AdministrationOut], **READ_ERRORS}, operation_id="administrations_list"
+    "/administrations",
+    response={200: list[AdministrationOut], **READ_ERRORS},
+    operation_id="administrations_list",
+    openapi_extra=NEXT_WINDOW,
 )
 def administrations_list(
     request: HttpRequest,
+    response: HttpResponse,
     person: Query[uuid.UUID | None] = None,
     location: Query[uuid.UUID | None] = None,
     start: Moment | None = FROM,
@@ -116,12 +132,14 @@ def administrations_list(
 ) -> list[dict]:
     """Administration records given (or not given) between ``from`` and ``to``, oldest first.
 
-    For one person, one location, or every location the caller works at.
+    For one person, one location, or every location the caller works at. 31 days at a time: a longer window is
+    answered for its first 31 days, with a ``Link: <…>; rel="next"`` header asking for the rest.
     """
     user = caller(request)
     require(user, Action.VIEW_PEOPLE)
-    start, end = time_range(start, end, default=dt.timedelta(hours=48), limit=MAX_RANGE)
-    records = Administration.objects.filter(administered_at__gte=start, administered_at__lt=end)
+    window = time_range(start, end, default=dt.timedelta(hours=48), limit=MAX_RANGE)
+    link_to_rest(request, response, window)
+    records = Administration.objects.filter(administered_at__gte=window.start, administered_at__lt=window.end)
     if person is not None:
         records = records.filter(person=access_person_for_user(user, person))
     if location is not None:

@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
@@ -33,11 +33,8 @@ def _no_nul(value: str) -> str:
 
 
 def _sane_moment(value: dt.datetime) -> dt.datetime:
-    try:
-        utc = value.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ValueError(f"Give a time between {EARLIEST_YEAR} and {LATEST_YEAR}.") from None
-    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+    # The year as written (what the schema's pattern says); within it, converting to UTC cannot overflow.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise ValueError(f"Give a time between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     return value
 
@@ -48,12 +45,74 @@ def _sane_day(value: dt.date) -> dt.date:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX), AfterValidator(_no_nul)]
-LongText = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_no_nul)]
+def _not_blank(value: str) -> str:
+    if not value.strip():  # the services' own test (str.strip): spaces, tabs, line breaks and the like are blank
+        raise ValueError("This cannot be blank: write it in words.")
+    return value
+
+
+# What the validators above accept, said in the schema, so that a request valid by the schema is never refused
+# for its shape. Each pattern means the same in JSON Schema (ECMA-262), Python's re and pydantic's Rust engine:
+# "blank" is every character str.strip() removes (\s, plus \x1c-\x1f and \x85, which ECMA's \s leaves out).
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
+_NO_NUL = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+_NOT_BLANK = Field(min_length=1, json_schema_extra={"pattern": NOT_BLANK_PATTERN})
+
+
+def _decimal_schema(*, minimum: str, maximum: str, places: int) -> dict[str, Any]:
+    """A decimal as a JSON number or a string, with the bounds and decimal places its validator keeps."""
+    step = 10**-places
+    digits = len(maximum) - 1
+    number: dict[str, Any] = {"type": "number", "exclusiveMaximum": int(maximum), "multipleOf": step}
+    # "0.5", "12", "99999.999": digits, then at most `places` decimals (a string is read exactly).
+    string: dict[str, Any] = {"type": "string", "pattern": rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"}
+    if minimum == "above 0":
+        number["exclusiveMinimum"] = 0
+        string["pattern"] = rf"^(?=[0-9.]*[1-9])[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+    else:
+        number["minimum"] = int(minimum)
+    return {"anyOf": [number, string]}
+
+
+# A quantity of medicine: more than 0, under 100,000, at most 3 decimal places (as the services require).
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, lt=100_000, decimal_places=3),
+    WithJsonSchema(_decimal_schema(minimum="above 0", maximum="100000", places=3)),
+]
+# A clinical reading (a pulse, a blood glucose): 0 or more, under 1,000,000, at most 1 decimal place.
+Reading = Annotated[
+    Decimal,
+    Field(ge=0, lt=1_000_000, decimal_places=1),
+    WithJsonSchema(_decimal_schema(minimum="0", maximum="1000000", places=1)),
+]
+
+
+def _each_once(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("Give each time once.")
+    return values
+
+
+# "HH:MM" on the 24-hour clock, as the services read it (rules.parse_times).
+TimeOfDay = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+Text = Annotated[str, _NO_NUL, AfterValidator(_no_nul)]
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX), _NO_NUL, AfterValidator(_no_nul)]
+LongText = Annotated[str, Field(max_length=TEXT_MAX), _NO_NUL, AfterValidator(_no_nul)]
+# Free text a service refuses when blank (a reason, the prescriber's directions, the prescriber's name).
+RequiredShortText = Annotated[
+    str, Field(max_length=SHORT_TEXT_MAX), _NOT_BLANK, AfterValidator(_no_nul), AfterValidator(_not_blank)
+]
+RequiredLongText = Annotated[
+    str, Field(max_length=TEXT_MAX), _NOT_BLANK, AfterValidator(_no_nul), AfterValidator(_not_blank)
+]
+# The years the validators accept (2000 to 2100), as a pattern beside the date or date-time format.
+YEAR_PATTERN = r"^(20[0-9]{2}|2100)-"
 # An instant with its offset (ISO 8601, e.g. 2026-06-10T08:00:00+01:00). A naive time is refused.
-Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
-Day = Annotated[dt.date, AfterValidator(_sane_day)]
+Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(json_schema_extra={"pattern": YEAR_PATTERN})]
+Day = Annotated[dt.date, AfterValidator(_sane_day), Field(json_schema_extra={"pattern": YEAR_PATTERN})]
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
@@ -206,24 +265,38 @@ class DueDoseOut(BaseModel):
 class PrescriptionIn(StrictIn):
     """A prescriber's directions, as entered (the same fields as the prescription form)."""
 
-    medicine_id: int = Field(ge=1, le=2**62)
-    dose_min: Decimal = Field(gt=0, max_digits=9, decimal_places=3)
-    dose_max: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
+    medicine_id: int = Field(ge=1, le=99_999_999_999, description="A medicine of the list (GET /medicines).")
+    dose_min: Quantity
+    dose_max: Quantity | None = None
     route: ShortText = ""
-    directions: LongText
+    directions: RequiredLongText = Field(description="The prescriber's directions, exactly as written.")
     schedule_kind: ScheduleKind = ScheduleKind.FIXED_TIMES
-    times: list[Annotated[str, Field(max_length=5)]] = Field(default_factory=list, max_length=24)
-    days_of_week: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
-    interval_days: int | None = Field(default=None, ge=1, le=366)
-    start_date: Day | None = None
-    end_date: Day | None = None
-    course_days: int | None = Field(default=None, ge=1, le=366)
-    prn_min_interval_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
-    prn_max_quantity_24h: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
-    indication: ShortText = ""
+    times: Annotated[list[TimeOfDay], AfterValidator(_each_once)] = Field(
+        default_factory=list,
+        max_length=12,
+        json_schema_extra={"uniqueItems": True},
+        description='Europe/London times of day, "HH:MM", each once: at least one, unless schedule_kind is "prn" '
+        "(which has none).",
+    )
+    days_of_week: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=list, max_length=7, description='0 = Monday … 6 = Sunday; needed for "days_of_week".'
+    )
+    interval_days: int | None = Field(default=None, ge=1, le=366, description='Needed for "every_n_days".')
+    start_date: Day | None = Field(default=None, description="Default today; within a year of today.")
+    end_date: Day | None = Field(
+        default=None, description="Not before the start date, at most ten years after it; not with course_days."
+    )
+    course_days: int | None = Field(default=None, ge=1, le=366, description="Not with end_date.")
+    prn_min_interval_minutes: int | None = Field(
+        default=None, ge=1, le=7 * 24 * 60, description='Needed for "prn": the shortest time between doses.'
+    )
+    prn_max_quantity_24h: Quantity | None = Field(
+        default=None, description='Needed for "prn": the most in any 24 hours, at least dose_min.'
+    )
+    indication: ShortText = Field(default="", description='Needed (not blank) for "prn": what it is for.')
     instructions: LongText = ""
     required_check: RequiredCheck = RequiredCheck.NONE
-    prescriber: ShortText
+    prescriber: RequiredShortText = Field(description="Who prescribed it (or the GP who authorised a homely remedy).")
     source: Source = Source.GP
 
 
@@ -232,21 +305,21 @@ class NoteIn(StrictIn):
 
 
 class ReasonIn(StrictIn):
-    reason: LongText
+    reason: RequiredLongText
 
 
 class PromptAnswerIn(StrictIn):
     prompt: Prompt
     result: PromptResult
-    value: Decimal | None = Field(default=None, ge=0, max_digits=7, decimal_places=1)
+    value: Reading | None = None
     note: LongText = ""
 
 
 class WitnessIn(StrictIn):
     """A second member of staff confirms a controlled drug on the same device with their own password."""
 
-    username: Annotated[str, Field(max_length=150), AfterValidator(_no_nul)]
-    password: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+    username: Annotated[str, Field(max_length=150), _NO_NUL, AfterValidator(_no_nul)]
+    password: Annotated[str, Field(max_length=200), _NO_NUL, AfterValidator(_no_nul)]
 
 
 class AdministrationIn(StrictIn):
@@ -260,15 +333,21 @@ class AdministrationIn(StrictIn):
     prescription_id: uuid.UUID | None = None
     outcome: Outcome
     prompts: list[PromptAnswerIn] = Field(default_factory=list, max_length=20)
-    dose_given: Decimal | None = Field(default=None, gt=0, max_digits=9, decimal_places=3)
+    dose_given: Quantity | None = None
     administered_at: Moment | None = Field(
         default=None, description="When the dose was given (for a late entry), with its offset. Defaults to now."
     )
-    reason: LongText = ""
-    site: Annotated[str, Field(max_length=100), AfterValidator(_no_nul)] = ""
+    reason: LongText = Field(
+        default="", description="Needed (not blank) when the dose was not given, or a partial or different dose."
+    )
+    site: Annotated[str, Field(max_length=100), _NO_NUL, AfterValidator(_no_nul)] = Field(
+        default="", description="Needed where the medicine's form has a site (a patch, an injection)."
+    )
     observations: LongText = ""
-    prn_reason: LongText = ""
-    witness: WitnessIn | None = None
+    prn_reason: LongText = Field(default="", description="Needed (not blank) for a when-required dose given.")
+    witness: WitnessIn | None = Field(
+        default=None, description="Needed for a controlled drug (schedule 2 or 3) given, partly given or destroyed."
+    )
 
 
 class FollowUpIn(StrictIn):
@@ -279,7 +358,7 @@ class FollowUpIn(StrictIn):
 class PrescriptionChangeIn(PrescriptionIn):
     """The new version's directions, and why it changed."""
 
-    reason: LongText
+    reason: RequiredLongText
 
 
 class MarChartOut(BaseModel):

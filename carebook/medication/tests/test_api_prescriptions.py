@@ -95,7 +95,7 @@ def test_bad_directions_are_422_beside_the_field(world, ramipril, overrides, fie
     response = api_as(world.sam).post(f"/people/{world.ada.pk}/prescriptions", directions(ramipril, **overrides))
     assert response.status_code == 422, response.content
     body = response.json()
-    assert body["field"] == field and body["message"]
+    assert body["field"].split(".")[0] == field and body["message"]  # "times.0": the first time given
     assert Prescription.objects.count() == 0
 
 
