@@ -38,6 +38,9 @@ from carebook.people.models import Person
 
 M = TypeVar("M", bound=Model)
 
+# What a write never needs of the person: their picture (an image, kilobytes) and the words of their preferences.
+PERSON_UNREAD = ("person__picture_svg", "person__medicine_preferences", "person__communication_needs")
+
 RX_JOINS = ("prescription__medicine", "prescription__transcription_check", "person__location")
 
 
@@ -46,7 +49,12 @@ def lock_person_for_due_dose(due_dose_id: Any, *, scope: Q) -> DueDose:
 
     ``scope`` limits the read to the caller's locations (``Scope.q("location")``): out of scope is missing.
     """
-    rows = DueDose.objects.filter(scope, pk=due_dose_id).select_related(*RX_JOINS).select_for_update(of=("person",))
+    rows = (
+        DueDose.objects.filter(scope, pk=due_dose_id)
+        .select_related(*RX_JOINS)
+        .defer(*PERSON_UNREAD)
+        .select_for_update(of=("person",))
+    )
     return _one(rows, "No due dose with that id.")
 
 
@@ -55,7 +63,11 @@ def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None
     rows = Prescription.objects.filter(pk=prescription_id)
     if scope is not None:
         rows = rows.filter(scope)
-    rows = rows.select_related("medicine", "transcription_check", "person__location").select_for_update(of=("person",))
+    rows = (
+        rows.select_related("medicine", "transcription_check", "person__location")
+        .defer(*PERSON_UNREAD)
+        .select_for_update(of=("person",))
+    )
     return _one(rows, "No prescription with that id.")
 
 

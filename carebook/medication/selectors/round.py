@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q
 
@@ -89,7 +90,7 @@ class RoundPerson:
     allergies: list[Allergy] = field(default_factory=list)
     doses: list[RoundDose] = field(default_factory=list)
 
-    @property
+    @cached_property
     def allergy(self) -> AllergyStatement:
         return allergy_statement(self.person.allergy_status, self.allergies)
 
