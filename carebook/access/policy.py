@@ -28,6 +28,7 @@ class Action(StrEnum):
     CHECK_TRANSCRIPTION = "check_transcription"
     CORRECT_ANY_ADMINISTRATION = "correct_any_administration"
     CORRECT_OWN_ADMINISTRATION = "correct_own_administration"
+    CONFIRM_LATE_DOSE = "confirm_late_dose"  # a senior confirms a late time-critical dose's choice (ADR 0013)
 
 
 # Staff who read the medicines records of their locations.
@@ -55,6 +56,7 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.CHECK_TRANSCRIPTION: _SENIOR,
     Action.CORRECT_ANY_ADMINISTRATION: _SENIOR,
     Action.CORRECT_OWN_ADMINISTRATION: _ADMINISTERING,
+    Action.CONFIRM_LATE_DOSE: _SENIOR,
 }
 
 

@@ -36,6 +36,7 @@ from carebook.medication.rules.late import (
     check_late_choice,
     check_senior_eligible,
     min_gap,
+    shortest_interval,
     too_close,
     too_close_message,
 )
@@ -196,6 +197,7 @@ __all__ = [
     "round_for_time",
     "schedule_occurs_on",
     "scheduled_slots",
+    "shortest_interval",
     "slots_from",
     "statuses_allowing",
     "timing_of",

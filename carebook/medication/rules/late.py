@@ -24,11 +24,15 @@ Pure functions over plain values; no ORM, no clock.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
+from carebook.core.clock import local_wall_time
 from carebook.core.errors import DomainError, ValidationFailed
 from carebook.core.text import clock_time, duration, moment
+from carebook.medication.rules.schedules import Schedule, slots_from
 from carebook.medication.vocab import LateDoseChoice
 
 GIVING = (LateDoseChoice.MOVE_NEXT, LateDoseChoice.OMIT_NEXT)
@@ -88,6 +92,22 @@ def min_gap(
     return (next_prescribed_at - this_prescribed_at) / 2
 
 
+# A reference fortnight without a clock change, to measure a schedule's intervals on the wall clock.
+_REFERENCE_MONDAY = dt.date(2025, 1, 6)
+
+
+def shortest_interval(schedule: Schedule) -> dt.timedelta | None:
+    """The shortest time between two doses of the schedule, on the wall clock (None: no two doses)."""
+    if not schedule.times:
+        return None
+    reference = dataclasses.replace(schedule, start_date=_REFERENCE_MONDAY, end_date=None, first_at=None, last_at=None)
+    start = local_wall_time(_REFERENCE_MONDAY, dt.time(0))
+    span = dt.timedelta(days=2 * (schedule.interval_days or 1) + 14)
+    instants = [slot.scheduled_at for slot in slots_from(reference, start, within=span)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(instants)]
+    return min(gaps) if gaps else None
+
+
 def _ceil_minute(at: dt.datetime) -> dt.datetime:
     floor = at.replace(second=0, microsecond=0)
     return floor if floor == at else floor + MINUTE
@@ -124,7 +144,7 @@ def too_close(
 
 
 def _choice_words(conflict: TooClose) -> str:
-    words = {
+    words: dict[str, str] = {
         LateDoseChoice.MOVE_NEXT: f"give it now and move the next dose to {clock_time(conflict.earliest_move)} or later"
         if conflict.earliest_move is not None
         else "",
