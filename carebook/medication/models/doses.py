@@ -50,9 +50,7 @@ class DueDose(AppendOnlyModel, UUIDModel):
     )
     # A dose moved later because the one before was given late (ADR 0013): the slot it replaces, withdrawn.
     # It keeps that slot's local_date and local_time (its place on the MAR) with a later scheduled_at and window.
-    moved_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_to"
-    )
+    moved_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_to")
 
     class Meta:
         ordering = ["scheduled_at"]

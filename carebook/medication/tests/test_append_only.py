@@ -49,8 +49,8 @@ from carebook.medication.services.administrations import (
     prn_follow_up_record,
 )
 from carebook.medication.services.prescriptions import prescription_discontinue
-from carebook.testing import append_only as testing_append_only
 from carebook.medication.vocab import LateDoseChoice
+from carebook.testing import append_only as testing_append_only
 from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST

@@ -150,9 +150,7 @@ def test_every_day_at_k_times_for_n_days_is_n_times_k_doses_across_any_clock_cha
         course.first.local_time,
     )
     held = rules.bounded(daily, course)
-    slots = list(
-        rules.scheduled_slots(held, starts_at - dt.timedelta(days=2), starts_at + dt.timedelta(days=days + 3))
-    )
+    slots = list(rules.scheduled_slots(held, starts_at - dt.timedelta(days=2), starts_at + dt.timedelta(days=days + 3)))
     assert len(slots) == course.doses
     assert len({(s.local_date, s.local_time) for s in slots}) == course.doses  # one per wall time per day
 
