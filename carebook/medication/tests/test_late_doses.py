@@ -312,3 +312,65 @@ def test_a_controlled_drug_given_late_needs_its_witness_as_well(world):
         witness=WitnessCredentials("sam", PASSWORD),
     )
     assert admin.witness == world.sam and admin.late_decision.choice == "omit_next"
+
+
+# --- The same through the JSON API ----------------------------------------------------------------------------
+
+
+def _api_given(dose, **extra) -> dict:
+    prompts = [{"prompt": p, "result": "confirmed"} for p in rules.prompts_for("")]
+    return {"due_dose_id": str(dose.pk), "outcome": "given", "prompts": prompts, **extra}
+
+
+def test_the_api_refuses_a_late_dose_too_close_without_a_choice_and_names_the_choices(world):
+    from carebook.medication.api.testing import api_as
+
+    rx = twice_daily(world)
+    with time_machine.travel(AFTERNOON, tick=False):
+        response = api_as(world.carla).post("/administrations", _api_given(slot(rx, 8)))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "too_close_to_next_dose" and body["field"] == "late_choice"
+    assert body["details"]["choices"] == ["move_next", "omit_next", "omit_this"]
+    assert dt.datetime.fromisoformat(body["details"]["earliest_move"]) == local(DAY, 22, 10)
+    assert not Administration.objects.exists()
+
+
+def test_the_api_accepts_a_choice_and_shows_what_was_decided(world):
+    from carebook.medication.api.testing import api_as
+
+    rx = twice_daily(world)
+    late_dose = {
+        "choice": "move_next",
+        "reason": "Pharmacist advised",
+        "move_next_to": local(DAY, 22, 30).isoformat(),
+    }
+    with time_machine.travel(AFTERNOON, tick=False):
+        response = api_as(world.carla).post("/administrations", _api_given(slot(rx, 8), late_dose=late_dose))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["minutes_late"] == 430
+    decision = body["late_decision"]
+    assert decision["choice"] == "move_next" and decision["decided_by"]["username"] == "carla"
+    assert dt.datetime.fromisoformat(decision["moved_to"]["scheduled_at"]) == local(DAY, 22, 30)
+    moved_id = decision["moved_to"]["due_dose_id"]
+    with time_machine.travel(AFTERNOON, tick=False):
+        detail = api_as(world.carla).get(f"/administrations/{body['id']}").json()
+        window = {"location": str(world.home.pk), "from": local(DAY, 19).isoformat(), "to": local(DAY, 23).isoformat()}
+        doses = api_as(world.carla).get("/due-doses", window)
+    assert detail["late_decision"]["moved_to"]["due_dose_id"] == moved_id
+    moved = next(d for d in doses.json() if d["id"] == moved_id)
+    assert moved["local_time"] == "20:00" and moved["moved_from"] == str(slot(rx, 20).pk)
+
+
+def test_the_openapi_documents_the_late_dose_choice(world):
+    from carebook.medication.api.testing import api_as
+
+    schema = api_as(world.carla).get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert set(components["LateDoseIn"]["properties"]) == {"choice", "reason", "move_next_to", "senior"}
+    assert "too_close_to_next_dose" in components["LateDoseIn"]["description"]
+    assert "late_dose" in components["AdministrationIn"]["properties"]
+    assert "late_decision" in components["AdministrationDetail"]["properties"]
+    schedule = components["ScheduleOut"]["properties"]
+    assert {"course_doses", "course_first_dose_at", "course_last_dose_at", "min_gap_minutes"} <= set(schedule)

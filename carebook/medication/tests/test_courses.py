@@ -1,0 +1,255 @@
+"""A course is counted in doses (ADR 0012): through the services, the background job and a change mid-course.
+
+Dr Khan prescribes Addie amoxicillin three times a day for 7 days. Sam enters it at 12:30 on Monday 1 June:
+the 08:00 dose has gone, so the first dose is 14:00 and the 21st and last is 08:00 the next Monday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from carebook.core.clock import LONDON
+from carebook.core.errors import ValidationFailed
+from carebook.medication import rules
+from carebook.medication.api.testing import api_as
+from carebook.medication.models import DueDose, Prescription
+from carebook.medication.services import prescriptions as services
+from carebook.medication.services.administrations import administration_record
+from carebook.medication.services.doses import due_doses_extend_horizon
+from carebook.testing.factories import MedicineFactory, prescribe
+
+MONDAY = dt.date(2026, 6, 1)
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=LONDON).astimezone(dt.UTC)
+
+
+ENTERED = local(MONDAY, 12, 30)
+TDS = ["08:00", "14:00", "20:00"]
+
+
+def amoxicillin(world, **overrides) -> Prescription:
+    with time_machine.travel(ENTERED, tick=False):
+        return prescribe(
+            world.ada,
+            MedicineFactory(name="Amoxicillin", strength="500 mg", form="capsule", dose_unit="capsule"),
+            by=world.sam,
+            checker=world.tia,
+            times=TDS,
+            course_days=7,
+            directions="ONE capsule three times a day for 7 days",
+            **overrides,
+        )
+
+
+def run_the_job_until(end: dt.datetime) -> None:
+    """The worker's horizon job, every 6 hours from entry until ``end``."""
+    at = ENTERED
+    while at <= end:
+        with time_machine.travel(at, tick=False):
+            due_doses_extend_horizon()
+        at += dt.timedelta(hours=6)
+
+
+def live_slots(*prescriptions: Prescription) -> list[DueDose]:
+    return list(
+        DueDose.objects.filter(prescription__in=prescriptions).exclude(state="withdrawn").order_by("scheduled_at")
+    )
+
+
+def test_a_course_begun_at_midday_ends_at_midday_a_week_later_with_21_doses(world):
+    rx = amoxicillin(world)
+    assert rx.course_doses == 21
+    assert rx.course_first_dose_at == local(MONDAY, 14)
+    assert rx.course_last_dose_at == local(MONDAY + dt.timedelta(days=7), 8)
+    assert rx.end_date == MONDAY + dt.timedelta(days=7)  # the day of the last dose
+
+
+def test_the_background_job_stops_after_the_last_dose(world):
+    rx = amoxicillin(world)
+    run_the_job_until(ENTERED + dt.timedelta(days=12))
+    slots = live_slots(rx)
+    assert len(slots) == 21
+    assert slots[0].scheduled_at == local(MONDAY, 14) and slots[-1].scheduled_at == local(
+        MONDAY + dt.timedelta(days=7), 8
+    )
+
+
+def test_the_last_dose_of_the_course_can_be_given_and_nothing_follows_it(world):
+    rx = amoxicillin(world)
+    run_the_job_until(ENTERED + dt.timedelta(days=8))
+    last = live_slots(rx)[-1]
+    with time_machine.travel(last.scheduled_at, tick=False):
+        administration_record(
+            by=world.carla,
+            due_dose=last,
+            outcome="given",
+            prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for("")],
+        )
+    assert not DueDose.objects.filter(prescription=rx, scheduled_at__gt=last.scheduled_at).exists()
+
+
+def test_a_change_mid_course_continues_the_count(world):
+    """On Wednesday at 10:00 the GP halves the dose: the new version gives the doses the course has left."""
+    rx = amoxicillin(world)
+    change_at = local(MONDAY + dt.timedelta(days=2), 10)
+    run_the_job_until(change_at)
+    with time_machine.travel(change_at, tick=False):
+        new = services.prescription_change(
+            prescription=rx,
+            by=world.sam,
+            data=services.PrescriptionInput(
+                medicine_id=rx.medicine_id,
+                dose_min="1",
+                route="oral",
+                directions="ONE capsule three times a day, to finish the 7-day course",
+                schedule_kind="fixed_times",
+                times=TDS,
+                course_days=7,
+                prescriber="Dr A Khan",
+                start_date=(MONDAY + dt.timedelta(days=2)),
+            ),
+            reason="Dose reviewed by the GP",
+        )
+    # Spent: Mon 14, 20; Tue 08, 14, 20; Wed 08 (its window closed at 09:00): 6 of 21.
+    assert new.course_doses == 15
+    assert new.course_first_dose_at == local(MONDAY + dt.timedelta(days=2), 14)
+    assert new.course_last_dose_at == rx.course_last_dose_at
+    services.prescription_check_transcription(prescription=new, by=world.tia)
+    run_the_job_until(ENTERED + dt.timedelta(days=12))
+    assert len(live_slots(rx, new)) == 21  # nothing gained, nothing lost
+
+
+def test_a_dose_recorded_in_its_window_just_before_a_change_is_not_offered_again(world):
+    rx = amoxicillin(world)
+    wednesday = MONDAY + dt.timedelta(days=2)
+    run_the_job_until(local(wednesday, 8))
+    dose = DueDose.objects.get(prescription=rx, local_date=wednesday, local_time=dt.time(8))
+    with time_machine.travel(local(wednesday, 8, 5), tick=False):
+        administration_record(
+            by=world.carla,
+            due_dose=dose,
+            outcome="given",
+            prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for("")],
+        )
+    with time_machine.travel(local(wednesday, 8, 30), tick=False):
+        new = services.prescription_change(
+            prescription=rx,
+            by=world.sam,
+            data=services.PrescriptionInput(
+                medicine_id=rx.medicine_id,
+                dose_min="2",
+                route="oral",
+                directions="TWO capsules three times a day to finish the course",
+                times=TDS,
+                course_days=7,
+                prescriber="Dr A Khan",
+            ),
+            reason="Dose increased by the GP",
+        )
+    assert new.course_doses == 15 and new.course_first_dose_at == local(wednesday, 14)
+    assert not DueDose.objects.filter(prescription=new, local_date=wednesday, local_time=dt.time(8)).exists()
+
+
+def test_a_new_course_length_starts_a_new_count_from_the_change(world):
+    rx = amoxicillin(world)
+    change_at = local(MONDAY + dt.timedelta(days=2), 10)
+    with time_machine.travel(change_at, tick=False):
+        new = services.prescription_change(
+            prescription=rx,
+            by=world.sam,
+            data=services.PrescriptionInput(
+                medicine_id=rx.medicine_id,
+                dose_min="1",
+                route="oral",
+                directions="ONE capsule three times a day for 5 days from today",
+                times=TDS,
+                course_days=5,
+                prescriber="Dr A Khan",
+            ),
+            reason="GP restarted the course",
+        )
+    assert new.course_doses == 15 and new.course_first_dose_at == local(MONDAY + dt.timedelta(days=2), 14)
+    assert new.course_last_dose_at == local(MONDAY + dt.timedelta(days=7), 8)
+
+
+def test_a_course_with_no_doses_left_cannot_be_continued(world):
+    rx = amoxicillin(world)
+    with (
+        time_machine.travel(local(MONDAY + dt.timedelta(days=7), 10), tick=False),
+        pytest.raises(ValidationFailed) as err,
+    ):
+        services.prescription_change(
+            prescription=rx,
+            by=world.sam,
+            data=services.PrescriptionInput(
+                medicine_id=rx.medicine_id,
+                dose_min="1",
+                route="oral",
+                directions="ONE capsule three times a day",
+                times=TDS,
+                course_days=7,
+                prescriber="Dr A Khan",
+            ),
+            reason="Asked to carry on",
+        )
+    assert err.value.field == "course_days" and "all its 21 doses" in err.value.message
+
+
+def test_an_end_date_keeps_its_calendar_meaning_for_other_prescriptions(world):
+    with time_machine.travel(ENTERED, tick=False):
+        rx = prescribe(
+            world.ada,
+            MedicineFactory(name="Ramipril"),
+            by=world.sam,
+            checker=world.tia,
+            times=TDS,
+            end_date=MONDAY + dt.timedelta(days=6),
+        )
+    run_the_job_until(ENTERED + dt.timedelta(days=10))
+    assert rx.course_doses is None and rx.course_first_dose_at is None
+    slots = live_slots(rx)
+    assert slots[-1].scheduled_at == local(MONDAY + dt.timedelta(days=6), 20)  # every dose to the end date
+    assert len(slots) == 20
+
+
+def test_a_when_required_course_is_days_on_the_calendar(world):
+    with time_machine.travel(ENTERED, tick=False):
+        rx = prescribe(
+            world.ada,
+            MedicineFactory(name="Paracetamol"),
+            by=world.sam,
+            schedule_kind="prn",
+            times=[],
+            indication="Pain",
+            prn_min_interval_minutes=240,
+            prn_max_quantity_24h="8",
+            course_days=3,
+        )
+    assert rx.end_date == MONDAY + dt.timedelta(days=2) and rx.course_doses is None
+
+
+@time_machine.travel(ENTERED, tick=False)
+def test_a_course_entered_through_the_api_is_counted_the_same_way(world):
+    medicine = MedicineFactory(name="Amoxicillin")
+    response = api_as(world.sam).post(
+        f"/people/{world.ada.pk}/prescriptions",
+        {
+            "medicine_id": medicine.pk,
+            "dose_min": "1",
+            "directions": "ONE three times a day for 7 days",
+            "times": TDS,
+            "course_days": 7,
+            "prescriber": "Dr A Khan",
+        },
+    )
+    assert response.status_code == 201, response.content
+    schedule = response.json()["schedule"]
+    assert schedule["course_days"] == 7 and schedule["course_doses"] == 21
+    assert dt.datetime.fromisoformat(schedule["course_first_dose_at"]) == local(MONDAY, 14)
+    assert dt.datetime.fromisoformat(schedule["course_last_dose_at"]) == local(MONDAY + dt.timedelta(days=7), 8)
+    assert schedule["end_date"] == "2026-06-08"
