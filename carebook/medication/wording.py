@@ -16,12 +16,14 @@ With ``until=True`` (the person's page, which shows no end date elsewhere) the t
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from carebook.core.text import and_list, format_quantity, minutes_text, quantity_with_unit
+from carebook.core.clock import to_local
+from carebook.core.text import and_list, format_quantity, minutes_text, plural, quantity_with_unit
 from carebook.medication.models import Prescription, ScheduleKind
 
-__all__ = ["DAY_NAMES", "and_list", "interval_text", "quantity_text", "schedule_text"]
+__all__ = ["DAY_NAMES", "and_list", "course_text", "interval_text", "quantity_text", "schedule_text"]
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -43,6 +45,20 @@ def schedule_text(prescription: Prescription, *, detailed: bool = False, until: 
     if until and prescription.end_date is not None:
         text += f", until {prescription.end_date:%d %B %Y}"
     return text
+
+
+def course_text(prescription: Prescription) -> str:
+    """A course counted in doses (ADR 0012): "Course of 21 doses: first 14:00 Mon 1 June, last 08:00 Mon 8 June"."""
+    first, last = prescription.course_first_dose_at, prescription.course_last_dose_at
+    if prescription.course_doses is None or first is None or last is None:
+        return ""
+    doses = plural(prescription.course_doses, "dose")
+    return f"Course of {doses}: first {_when(first)}, last {_when(last)}"
+
+
+def _when(at: dt.datetime) -> str:
+    local = to_local(at)
+    return f"{local:%H:%M} {local:%a} {local.day} {local:%B %Y}"
 
 
 def _set_times_text(rx: Prescription, *, detailed: bool) -> str:

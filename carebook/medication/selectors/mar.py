@@ -29,7 +29,7 @@ from django.db.models import Prefetch, Q
 from carebook.access.models import User
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
-from carebook.core.text import nhs_number_display
+from carebook.core.text import duration, nhs_number_display
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -44,7 +44,8 @@ from carebook.medication.models import (
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.wording import quantity_text, schedule_text
+from carebook.medication.selectors.late import LateDecisionRow, late_decisions
+from carebook.medication.wording import course_text, quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 
@@ -70,6 +71,8 @@ NOT_RECORDED_MARK = "—"
 WITHDRAWN_MARK = "X"
 LATE_MARK = "*"
 IN_ERROR_MARK = "EIE"
+LATE_DOSE_MARK = "+"  # "+45": given 45 minutes after its window closed
+MOVED_MARK = "→"  # "→22:10": the dose was moved later because the one before was given late
 
 
 # --- The chart's shape ---------------------------------------------------------------
@@ -135,6 +138,7 @@ class MarEntry:
     time_label: str  # HH:MM given (PRN) or due (scheduled)
     slot_date: dt.date
     late_entry: bool
+    minutes_late: int  # given after its window closed: by how many minutes (0: in its window)
     in_error: bool
     taken: bool
     quantity: str  # "2" (empty when not given)
@@ -158,6 +162,7 @@ class MarCell:
     scheduled_at: dt.datetime | None  # local
     due_dose_id: str | None
     description: str
+    moved_to: str = ""  # "22:10": the dose of this slot was moved to that time (ADR 0013)
 
 
 @dataclasses.dataclass
@@ -192,6 +197,10 @@ class MarPrescription:
     is_prn: bool
     rows: list[MarRow]  # scheduled: one per wall time
     prn_days: list[MarCell]  # PRN: one cell per day
+    course_doses: int | None = None  # a course counted in doses (ADR 0012): how many this version gives
+    course_first_dose: dt.datetime | None = None  # local
+    course_last_dose: dt.datetime | None = None  # local
+    course_text: str = ""  # "Course: 21 doses, first 14:00 Mon 1 Jun, last 08:00 Mon 8 Jun"
 
 
 @dataclasses.dataclass
@@ -240,6 +249,7 @@ class MarChart:
     key: list[MarKeyItem]
     staff: list[MarStaff]
     generated_at: dt.datetime  # local
+    late_decisions: list[LateDecisionRow] = dataclasses.field(default_factory=list)  # late doses and the next
 
     @property
     def slug(self) -> str:
@@ -266,6 +276,7 @@ _ADMIN_FIELDS = (
     "recorded_at",
     "recorded_by_id",
     "late_entry",
+    "minutes_late",
     "witness_id",
     "site",
     "observations",
@@ -332,7 +343,16 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
 
     doses = list(
         DueDose.objects.filter(person=person, local_date__gte=month, local_date__lt=next_month)
-        .only("id", "prescription_id", "scheduled_at", "local_date", "local_time", "state", "withdrawn_reason")
+        .only(
+            "id",
+            "prescription_id",
+            "scheduled_at",
+            "local_date",
+            "local_time",
+            "state",
+            "withdrawn_reason",
+            "moved_from_id",
+        )
         .order_by("scheduled_at")
     )
     administrations = list(
@@ -422,7 +442,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
                         time=time,
                         doses=slot_doses,
                         entries=[entry_for(a) for a in slot_admins],
-                        due_on_day=active[day.date] and rules.schedule_occurs_on(schedule, day.date),
+                        due_on_day=active[day.date] and rules.has_slot(schedule, day.date, time),
                         time_critical=rx.medicine.time_critical,
                         now=now,
                     )
@@ -441,6 +461,9 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
     ]
     corrections.sort(key=lambda c: (c.slot, c.marked_at))
     cells = [c for rx in scheduled for row in rx.rows for c in row.cells] + [c for rx in prn for c in rx.prn_days]
+    decisions = late_decisions(
+        person=person, condition=Q(due_dose__local_date__gte=month, due_dose__local_date__lt=next_month)
+    )
 
     return MarChart(
         person=_person(person, allergies, month),
@@ -457,6 +480,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         key=_key(cells, all_entries, scheduled + prn),
         staff=_staff(administrations, users),
         generated_at=clock.to_local(now),
+        late_decisions=decisions,
     )
 
 
@@ -576,6 +600,10 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
         is_prn=rx.is_prn,
         rows=[],
         prn_days=[],
+        course_doses=rx.course_doses,
+        course_first_dose=clock.to_local(rx.course_first_dose_at) if rx.course_first_dose_at else None,
+        course_last_dose=clock.to_local(rx.course_last_dose_at) if rx.course_last_dose_at else None,
+        course_text=course_text(rx),
     )
 
 
@@ -610,6 +638,8 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
     words = [outcome_label + (f" ({dose_text})" if dose_text else "")]
     words.append(f"recorded by {by}" + (f", witnessed by {witness}" if witness else ""))
     words.append(f"at {administered:%H:%M} on {administered:%d %B}")
+    if a.minutes_late:
+        words.append(f"given late, {duration(dt.timedelta(minutes=a.minutes_late))} after its window closed")
     if a.late_entry:
         words.append(f"late entry, recorded at {recorded:%H:%M on %d %B}")
     if a.reason:
@@ -637,6 +667,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         time_label=time_label,
         slot_date=slot_date,
         late_entry=a.late_entry,
+        minutes_late=a.minutes_late,
         in_error=in_error,
         taken=a.outcome in TAKEN_OUTCOMES,
         quantity=quantity,
@@ -694,6 +725,10 @@ def _scheduled_cell(
         state, description = CellState.NO_DOSE, "No dose due."
     if any(e.in_error for e in entries):
         description = f"Corrected: {sum(e.in_error for e in entries)} record(s) entered in error. {description}"
+    moved_to = ""
+    if primary is not None and primary.moved_from_id is not None and primary.state != DueDose.State.WITHDRAWN:
+        moved_to = f"{clock.to_local(primary.scheduled_at):%H:%M}"
+        description = f"Moved to {moved_to}: the dose before was given late. {description}"
     return MarCell(
         day=day.day,
         date=day.date,
@@ -703,6 +738,7 @@ def _scheduled_cell(
         scheduled_at=clock.to_local(scheduled) if primary is not None or state == CellState.FUTURE else None,
         due_dose_id=str(primary.pk) if primary is not None else None,
         description=description,
+        moved_to=moved_to,
     )
 
 
@@ -784,6 +820,8 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("initials", "CC", "Given: the initials of who gave it"),
     ("witnessed", "CC/SS", "Controlled drug given: who gave it / who witnessed it"),
     ("late", LATE_MARK, "Late entry: recorded more than {late} minutes after the time it was given"),
+    ("late_dose", f"{LATE_DOSE_MARK}45", "Given late: 45 minutes (say) after the dose's window closed"),
+    ("moved", f"{MOVED_MARK}22:10", "Moved later (to 22:10, say): the dose before was given late; see Late doses"),
     ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
     ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
     ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),
@@ -801,6 +839,10 @@ def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarP
         used_symbols.add("witnessed")
     if any(e.late_entry for e in entries):
         used_symbols.add("late")
+    if any(e.minutes_late for e in entries):
+        used_symbols.add("late_dose")
+    if any(c.moved_to for c in cells):
+        used_symbols.add("moved")
     if any(e.in_error for e in entries):
         used_symbols.add("in_error")
     for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE, CellState.DUE):

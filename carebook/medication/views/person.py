@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can
 from carebook.core import clock
-from carebook.medication.selectors.person import person_page
+from carebook.medication.selectors.late import recent_late_decisions
+from carebook.medication.selectors.person import RECENT_DAYS, person_page
 from carebook.people.access import access_person_for_user
 
 
@@ -19,7 +20,8 @@ from carebook.people.access import access_person_for_user
 @require_GET
 def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     person = access_person_for_user(request.user, person_id)
-    page = person_page(person=person, user=request.user, now=clock.now())
+    now = clock.now()
+    page = person_page(person=person, user=request.user, now=now)
     return render(
         request,
         "medication/person.html",
@@ -29,6 +31,8 @@ def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse
             "can_record": can(request.user, Action.RECORD_ADMINISTRATION),
             "can_manage_prescriptions": can(request.user, Action.MANAGE_PRESCRIPTIONS),
             "record_query": "?back=person",
+            # Late doses and the next dose (ADR 0013): one self-contained block of the page.
+            "late_decisions": recent_late_decisions(person=person, now=now, days=RECENT_DAYS),
         },
     )
 
