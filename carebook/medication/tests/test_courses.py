@@ -253,3 +253,97 @@ def test_a_course_entered_through_the_api_is_counted_the_same_way(world):
     assert dt.datetime.fromisoformat(schedule["course_first_dose_at"]) == local(MONDAY, 14)
     assert dt.datetime.fromisoformat(schedule["course_last_dose_at"]) == local(MONDAY + dt.timedelta(days=7), 8)
     assert schedule["end_date"] == "2026-06-08"
+
+
+# --- The pages --------------------------------------------------------------------------------------------
+
+
+COURSE_TEXT = "Course of 21 doses: first 14:00 Mon 1 June 2026, last 08:00 Mon 8 June 2026"
+
+
+def _form(medicine, **overrides) -> dict[str, object]:
+    data: dict[str, object] = {
+        "medicine_id": str(medicine.pk),
+        "dose_min": "1",
+        "route": "oral",
+        "directions": "ONE capsule three times a day for 7 days",
+        "schedule_kind": "fixed_times",
+        "time_1": "08:00",
+        "time_2": "14:00",
+        "time_3": "20:00",
+        "start_date": "2026-06-01",
+        "course_days": "7",
+        "prescriber": "Dr A Khan",
+        "source": "gp",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_form_confirms_the_first_and_last_dose_and_the_prescription_page_shows_them(client, world):
+    from django.urls import reverse
+
+    medicine = MedicineFactory(name="Amoxicillin")
+    client.force_login(world.sam)
+    with time_machine.travel(ENTERED, tick=False):
+        response = client.post(
+            reverse("medication:prescription_new", args=[world.ada.pk]), _form(medicine), follow=True
+        )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count(COURSE_TEXT) == 2  # the confirmation, and the details of what was entered
+    rx = Prescription.objects.get()
+    assert rx.course_doses == 21
+
+
+def test_the_persons_page_and_the_mar_show_the_course(client, world):
+    from django.urls import reverse
+
+    from carebook.medication.pdf import render_mar_pdf_html
+    from carebook.medication.selectors.mar import mar_chart
+
+    amoxicillin(world)
+    client.force_login(world.carla)
+    with time_machine.travel(ENTERED + dt.timedelta(hours=1), tick=False):
+        person = client.get(reverse("medication:person", args=[world.ada.pk])).content.decode()
+        mar = client.get(reverse("medication:mar", args=[world.ada.pk]) + "?month=2026-06").content.decode()
+        chart = mar_chart(world.ada, MONDAY)
+    assert COURSE_TEXT in person and COURSE_TEXT in mar
+    assert COURSE_TEXT in render_mar_pdf_html(chart)
+    rx = chart.prescriptions[0]
+    assert rx.course_doses == 21 and rx.course_last_dose == local(MONDAY + dt.timedelta(days=7), 8).astimezone(LONDON)
+    # The cells after the last dose on its day are not due: no dose there.
+    last_day = [row.cells[7] for row in rx.rows]
+    assert [c.state for c in last_day] == ["future", "no_dose", "no_dose"]
+
+
+def test_changing_a_course_on_the_page_keeps_its_length_and_continues_it(client, world):
+    from django.urls import reverse
+
+    rx = amoxicillin(world)
+    client.force_login(world.sam)
+    change = reverse("medication:prescription_change", args=[rx.pk])
+    with time_machine.travel(local(MONDAY + dt.timedelta(days=2), 10), tick=False):
+        form = client.get(change).content.decode()
+        assert 'id="course_days" name="course_days" type="text" value="7"' in form
+        assert 'id="end_date" name="end_date" type="date" value=""' in form
+        assert "To continue this course, keep its length (7 days)" in form
+        response = client.post(
+            change, _form(rx.medicine, dose_min="2", start_date="2026-06-03", reason="GP doubled the dose"), follow=True
+        )
+    assert "Course of 15 doses: first 14:00 Wed 3 June 2026, last 08:00 Mon 8 June 2026" in response.content.decode()
+
+
+def test_the_least_gap_is_set_on_the_form_and_shown_and_a_gap_longer_than_the_interval_is_refused(client, world):
+    from django.urls import reverse
+
+    medicine = MedicineFactory(name="Co-amoxiclav")
+    client.force_login(world.sam)
+    new = reverse("medication:prescription_new", args=[world.ada.pk])
+    with time_machine.travel(ENTERED, tick=False):
+        refused = client.post(new, _form(medicine, course_days="", gap_hours="6", gap_minutes="30"))
+        assert refused.status_code == 422
+        assert "shorter than the time between doses (6 hours)" in refused.content.decode()
+        done = client.post(new, _form(medicine, course_days="", gap_hours="4"), follow=True)
+    assert Prescription.objects.get().min_gap_minutes == 240
+    assert "At least 4 hours before the next dose" in done.content.decode()
