@@ -8,10 +8,14 @@ the 12 hours between them). She cannot simply give it: she moves the evening dos
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection, connections
 
 from carebook.access.models import WitnessFailure
 from carebook.audit_log.models import AuditEvent
@@ -374,3 +378,70 @@ def test_the_openapi_documents_the_late_dose_choice(world):
     assert "late_decision" in components["AdministrationDetail"]["properties"]
     schedule = components["ScheduleOut"]["properties"]
     assert {"course_doses", "course_first_dose_at", "course_last_dose_at", "min_gap_minutes"} <= set(schedule)
+
+
+# --- Two carers at once (PostgreSQL: real row locks) ----------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_persons_lock_covers_both_doses_so_the_next_is_never_given_beside_the_late_one(world):
+    """At 19:30 Carla gives the missed 08:00 dose and omits the 20:00 one; at the same moment Ben, on another
+    tablet, gives the 20:00 dose. Carla holds Addie's row, so Ben waits, then finds the 20:00 dose recorded."""
+    from carebook.access.models import Role
+    from carebook.testing.factories import UserFactory
+
+    rx = twice_daily(world)
+    ben = UserFactory(username="ben", full_name="Ben Carer", initials="BC", role=Role.CARE_WORKER, at=world.home)
+    morning, evening = slot(rx, 8), slot(rx, 20)
+    locked, release = threading.Event(), threading.Event()
+    results: dict[str, Any] = {}
+
+    def pause_after_lock(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "FOR UPDATE" in sql and not locked.is_set():
+            locked.set()
+            release.wait(timeout=20)
+        return result
+
+    def run(key: str, target) -> threading.Thread:
+        def body() -> None:
+            try:
+                results[key] = target()
+            except BaseException as exc:
+                results[key] = exc
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        return thread
+
+    def carla() -> Any:
+        with connection.execute_wrapper(pause_after_lock):
+            return administration_record(
+                by=world.carla,
+                due_dose=morning,
+                outcome="given",
+                prompts=confirmed(),
+                late=LateDoseRequest(LateDoseChoice.OMIT_NEXT, "Found late: skip the evening dose"),
+            )
+
+    def ben_gives() -> Any:
+        return administration_record(by=ben, due_dose=evening, outcome="given", prompts=confirmed())
+
+    with time_machine.travel(local(DAY, 19, 30), tick=True):
+        first = run("carla", carla)
+        assert locked.wait(10), "Carla's recording never locked Addie's row"
+        second = run("ben", ben_gives)
+        time.sleep(0.5)
+        waited = second.is_alive()
+        release.set()
+        first.join(20)
+        second.join(20)
+    assert waited, "Ben's dose did not wait for Addie's lock"
+    assert not isinstance(results["carla"], BaseException), results["carla"]
+    assert isinstance(results["ben"], rules.AlreadyRecorded)
+    taken = Administration.objects.filter(person=world.ada, outcome__in=["given"])
+    assert [a.due_dose_id for a in taken] == [morning.pk]
