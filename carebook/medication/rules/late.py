@@ -33,9 +33,9 @@ from carebook.core.clock import local_wall_time
 from carebook.core.errors import DomainError, ValidationFailed
 from carebook.core.text import clock_time, duration, moment
 from carebook.medication.rules.schedules import Schedule, slots_from
-from carebook.medication.vocab import LateDoseChoice
+from carebook.medication.vocab import LATE_CHOICES_GIVING, LateDoseChoice
 
-GIVING = (LateDoseChoice.MOVE_NEXT, LateDoseChoice.OMIT_NEXT)
+GIVING = LATE_CHOICES_GIVING
 MINUTE = dt.timedelta(minutes=1)
 
 

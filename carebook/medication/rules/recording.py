@@ -328,6 +328,10 @@ def check_record(
 
     reason = recording.reason
     late = None
+    if slot is None and recording.late is not None:
+        raise ValidationFailed(
+            "A late-dose choice is for a dose at a set time, not a when-required one.", field="late_choice"
+        )
     if slot is not None:
         late = _late_plan(rx, slot=slot, recording=recording, context=context)
         if late is not None and late.choice == LateDoseChoice.OMIT_THIS:

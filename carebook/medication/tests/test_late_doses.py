@@ -445,3 +445,21 @@ def test_the_persons_lock_covers_both_doses_so_the_next_is_never_given_beside_th
     assert isinstance(results["ben"], rules.AlreadyRecorded)
     taken = Administration.objects.filter(person=world.ada, outcome__in=["given"])
     assert [a.due_dose_id for a in taken] == [morning.pk]
+
+
+def test_a_late_dose_choice_for_a_when_required_dose_is_refused(world):
+    from carebook.testing.factories import prescribe_paracetamol_prn
+
+    with time_machine.travel(AFTERNOON - dt.timedelta(days=1), tick=False):
+        prn = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
+    with time_machine.travel(AFTERNOON, tick=False), pytest.raises(ValidationFailed) as err:
+        administration_record(
+            by=world.carla,
+            prescription=prn,
+            outcome="given",
+            prompts=confirmed(),
+            dose_given=Decimal("1"),
+            prn_reason="Headache",
+            late=LateDoseRequest(LateDoseChoice.OMIT_NEXT, "No"),
+        )
+    assert err.value.field == "late_choice"
