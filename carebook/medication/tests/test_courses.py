@@ -310,6 +310,11 @@ def test_the_persons_page_and_the_mar_show_the_course(client, world):
         chart = mar_chart(world.ada, MONDAY)
     assert COURSE_TEXT in person and COURSE_TEXT in mar
     assert COURSE_TEXT in render_mar_pdf_html(chart)
+    from carebook.medication.selectors.mar import mar_chart_as_json
+
+    as_json = mar_chart_as_json(chart)["prescriptions"][0]
+    assert as_json["course_doses"] == 21 and as_json["course_text"] == COURSE_TEXT
+    assert as_json["course_last_dose"] == local(MONDAY + dt.timedelta(days=7), 8).astimezone(LONDON).isoformat()
     rx = chart.prescriptions[0]
     assert rx.course_doses == 21 and rx.course_last_dose == local(MONDAY + dt.timedelta(days=7), 8).astimezone(LONDON)
     # The cells after the last dose on its day are not due: no dose there.
