@@ -30,6 +30,7 @@ class Action(StrEnum):
     CORRECT_OWN_ADMINISTRATION = "correct_own_administration"
     MANAGE_OWN_API_TOKENS = "manage_own_api_tokens"
     MANAGE_STAFF_API_TOKENS = "manage_staff_api_tokens"
+    CONFIRM_LATE_DOSE = "confirm_late_dose"  # a senior confirms a late time-critical dose's choice (ADR 0021)
 
 
 # Staff who read the medicines records of their locations.
@@ -70,6 +71,7 @@ POLICY: Mapping[Action, frozenset[str]] = {
     ),
     # List and revoke the tokens of every member of staff of one's own provider.
     Action.MANAGE_STAFF_API_TOKENS: frozenset({Role.PROVIDER_ADMIN}),
+    Action.CONFIRM_LATE_DOSE: _SENIOR,
 }
 
 

@@ -23,3 +23,8 @@ class MedicationAudit(AuditAction):
     ADMINISTRATION_RECORDED = "administration.recorded", "A dose was recorded, given or not given"
     ADMINISTRATION_ENTERED_IN_ERROR = "administration.entered_in_error", "A dose record was marked entered in error"
     PRN_FOLLOW_UP_RECORDED = "prn_follow_up.recorded", "The effect of a when-required dose was recorded"
+    LATE_DOSE_DECIDED = (
+        "late_dose.decided",
+        "A dose given late, too close to the next: what was decided for the next dose, by whom and why",
+    )
+    DUE_DOSE_MOVED = "due_dose.moved", "A due dose was moved later (a new slot in its place) after a late dose"

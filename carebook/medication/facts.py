@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from carebook.core.clock import local_wall_time
 from carebook.medication import rules
 from carebook.medication.models import Administration, DueDose, Prescription, TranscriptionCheck
+from carebook.medication.vocab import TAKEN
 
 
 def transcription_check_of(prescription: Prescription) -> TranscriptionCheck | None:
@@ -54,6 +56,7 @@ def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:
         site_recorded=medicine.site_recorded,
         form_label=medicine.get_form_display(),
         prn=prn,
+        min_gap=dt.timedelta(minutes=rx.min_gap_minutes) if rx.min_gap_minutes else None,
     )
 
 
@@ -64,6 +67,70 @@ def slot_facts(dose: DueDose) -> rules.SlotFacts:
         opens_at=dose.window_opens_at,
         closes_at=dose.window_closes_at,
         local_date=dose.local_date,
+        prescribed_at=prescribed_at(dose),
+    )
+
+
+def prescribed_at(dose: DueDose) -> dt.datetime:
+    """The instant of a slot's prescribed wall time (a moved dose keeps its place on the MAR, not its time)."""
+    if dose.moved_from_id is None:
+        return dose.scheduled_at
+    return local_wall_time(dose.local_date, dose.local_time)
+
+
+def next_dose_may_be_close(dose: DueDose, given_at: dt.datetime) -> bool:
+    """Whether the next dose needs reading for the late-dose rule (pure: the schedule alone, no query)."""
+    rx = dose.prescription
+    this = prescribed_at(dose)
+    following = rules.next_slot(rx.schedule, this)
+    return not rules.late.clearly_not_too_close(
+        given_at=given_at,
+        this_prescribed_at=this,
+        next_prescribed_at=following.scheduled_at if following is not None else None,
+        next_window=rules.dose_window(rx.medicine.time_critical),
+        setting=dt.timedelta(minutes=rx.min_gap_minutes) if rx.min_gap_minutes else None,
+    )
+
+
+def next_dose_of(dose: DueDose) -> tuple[DueDose | None, rules.NextDose | None]:
+    """The next dose of the same prescription after ``dose``: its row (None when not generated yet) and its facts.
+
+    Reads (two or three queries): the next slot that stands, else the schedule's next dose beyond the horizon;
+    the dose after it comes from the schedule. (None, None): there is no next dose (its course or end date).
+    ``dose.prescription`` and its medicine are read already.
+    """
+    rx = dose.prescription
+    schedule = rx.schedule
+    row = (
+        DueDose.objects.filter(prescription_id=rx.pk, scheduled_at__gt=dose.scheduled_at)
+        .exclude(state=DueDose.State.WITHDRAWN)
+        .exclude(pk=dose.pk)
+        .order_by("scheduled_at")
+        .first()
+    )
+    if row is not None:
+        scheduled, prescribed, pending = row.scheduled_at, prescribed_at(row), row.state == DueDose.State.PENDING
+    else:
+        slot = rules.next_slot(schedule, prescribed_at(dose))
+        if slot is None:
+            return None, None
+        scheduled, prescribed, pending = slot.scheduled_at, slot.scheduled_at, True
+    given_at = None
+    if row is not None and not pending:
+        record = Administration.objects.effective().filter(due_dose=row).values_list("outcome", "administered_at")
+        found = record.first()
+        if found is not None and found[0] in TAKEN:
+            given_at = found[1]
+    after = rules.next_slot(schedule, prescribed)
+    return row, rules.NextDose(
+        scheduled_at=scheduled,
+        prescribed_at=prescribed,
+        pending=pending,
+        given_at=given_at,
+        after_prescribed_at=after.scheduled_at if after is not None else None,
+        after_opens_at=rules.window_bounds(after.scheduled_at, rx.medicine.time_critical)[0]
+        if after is not None
+        else None,
     )
 
 

@@ -44,6 +44,8 @@ COMMON_ROUTES = [
 ERROR_KEY = {f"time_{i}": "times" for i in range(1, TIME_SLOTS + 1)} | {
     "prn_interval_hours": "prn_min_interval_minutes",
     "prn_interval_minutes": "prn_min_interval_minutes",
+    "gap_hours": "min_gap_minutes",
+    "gap_minutes": "min_gap_minutes",
 }
 
 # The order of the error summary, and the element each error links to.
@@ -62,6 +64,7 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("prn_min_interval_minutes", "prn_interval_hours"),
     ("prn_max_quantity_24h", "prn_max_quantity_24h"),
     ("times", "time_1"),
+    ("min_gap_minutes", "gap_hours"),
     ("start_date", "start_date"),
     ("end_date", "end_date"),
     ("course_days", "course_days"),
@@ -136,6 +139,8 @@ class PrescriptionForm(forms.Form):
     start_date = _date("The start date")
     end_date = _date("The end date")
     course_days = _whole_number("The course length", min_value=1, max_value=366)
+    gap_hours = _whole_number("Hours", max_value=168)
+    gap_minutes = _whole_number("Minutes", max_value=10_080)
     prescriber = _text("the prescriber", max_length=200)
     source = forms.ChoiceField(
         required=False,
@@ -175,6 +180,8 @@ class PrescriptionForm(forms.Form):
         times = [] if is_prn else [_hh_mm(data[f"time_{i}"]) for i in range(1, TIME_SLOTS + 1) if data[f"time_{i}"]]
         hours, minutes = data.get("prn_interval_hours"), data.get("prn_interval_minutes")
         interval = None if hours is None and minutes is None else (hours or 0) * 60 + (minutes or 0)
+        gap_h, gap_m = data.get("gap_hours"), data.get("gap_minutes")
+        gap = None if gap_h is None and gap_m is None else (gap_h or 0) * 60 + (gap_m or 0)
         return PrescriptionInput(
             medicine_id=data.get("medicine_id") or "",  # type: ignore[arg-type]  # the service checks it
             dose_min=data.get("dose_min", ""),
@@ -188,6 +195,7 @@ class PrescriptionForm(forms.Form):
             start_date=data.get("start_date"),
             end_date=data.get("end_date"),
             course_days=data.get("course_days"),
+            min_gap_minutes=gap if not is_prn else None,
             prn_min_interval_minutes=interval if is_prn else None,
             prn_max_quantity_24h=(data.get("prn_max_quantity_24h") or None) if is_prn else None,
             indication=data.get("indication", ""),
@@ -228,7 +236,14 @@ class PrescriptionForm(forms.Form):
             if prescription.prn_max_quantity_24h
             else "",
             "start_date": max(prescription.start_date, today).isoformat(),
-            "end_date": prescription.end_date.isoformat() if prescription.end_date else "",
+            # A course counted in doses is changed by its length (the same length continues it, ADR 0020);
+            # any other prescription keeps its end date.
+            "end_date": prescription.end_date.isoformat()
+            if prescription.end_date and not prescription.is_counted_course
+            else "",
+            "course_days": prescription.course_days if prescription.is_counted_course else "",
+            "gap_hours": prescription.min_gap_minutes // 60 if prescription.min_gap_minutes else "",
+            "gap_minutes": prescription.min_gap_minutes % 60 if prescription.min_gap_minutes else "",
             "prescriber": prescription.prescriber,
             "source": prescription.source,
         }

@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, can
 from carebook.core import clock
-from carebook.medication.selectors.person import person_page
+from carebook.medication.selectors.late import recent_late_decisions
+from carebook.medication.selectors.person import RECENT_DAYS, person_page
 from carebook.people.models import Person
 from carebook.people.panels import PanelContent, PersonPanel, register_person_panel
 
@@ -19,7 +20,8 @@ def medicines_panel(request: AuthenticatedRequest, person: Person) -> PanelConte
     user = request.user
     if not can(user, Action.VIEW_PRESCRIPTIONS):
         return None
-    page = person_page(person=person, user=user, now=clock.now())
+    now = clock.now()
+    page = person_page(person=person, user=user, now=now)
     html = render_to_string(
         "medication/person_panel.html",
         {
@@ -28,6 +30,8 @@ def medicines_panel(request: AuthenticatedRequest, person: Person) -> PanelConte
             "can_record": can(user, Action.RECORD_ADMINISTRATION),
             "can_manage_prescriptions": can(user, Action.MANAGE_PRESCRIPTIONS),
             "record_query": "?back=person",
+            # Late doses and the next dose (ADR 0021): one self-contained block of the panel.
+            "late_decisions": recent_late_decisions(person=person, now=now, days=RECENT_DAYS),
         },
         request=request,
     )

@@ -190,6 +190,18 @@ class AdministrationStatus(Vocabulary):
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
 
+class LateDoseChoice(Vocabulary):
+    """What is done when a late dose, given now, would fall too close to the next dose (``rules.late``)."""
+
+    MOVE_NEXT = "move_next", "Give it now, and move the next dose later"
+    OMIT_NEXT = "omit_next", "Give it now, and do not give the next dose"
+    OMIT_THIS = "omit_this", "Do not give this dose: omit it"
+
+
+# The choices that give the late dose (the person takes it now).
+LATE_CHOICES_GIVING: frozenset[str] = frozenset({LateDoseChoice.MOVE_NEXT, LateDoseChoice.OMIT_NEXT})
+
+
 class FollowUpEffect(Vocabulary):
     EFFECTIVE = "effective", "Worked"
     PARTLY = "partly", "Partly worked"

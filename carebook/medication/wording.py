@@ -16,10 +16,12 @@ With ``until=True`` (the person's page, which shows no end date elsewhere) the t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from carebook.core.text import and_list, format_quantity, minutes_text, quantity_with_unit
+from carebook.core.clock import to_local
+from carebook.core.text import and_list, format_quantity, minutes_text, plural, quantity_with_unit
 from carebook.medication import rules
 from carebook.medication.models import Medicine, Prescription, ScheduleKind
 from carebook.medication.vocab import RequiredCheck
@@ -28,6 +30,7 @@ __all__ = [
     "DAY_NAMES",
     "MedicineFlag",
     "and_list",
+    "course_text",
     "interval_text",
     "medicine_flags",
     "quantity_text",
@@ -54,6 +57,20 @@ def schedule_text(prescription: Prescription, *, detailed: bool = False, until: 
     if until and prescription.end_date is not None:
         text += f", until {prescription.end_date:%d %B %Y}"
     return text
+
+
+def course_text(prescription: Prescription) -> str:
+    """A course counted in doses (ADR 0020): "Course of 21 doses: first 14:00 Mon 1 June, last 08:00 Mon 8 June"."""
+    first, last = prescription.course_first_dose_at, prescription.course_last_dose_at
+    if prescription.course_doses is None or first is None or last is None:
+        return ""
+    doses = plural(prescription.course_doses, "dose")
+    return f"Course of {doses}: first {_when(first)}, last {_when(last)}"
+
+
+def _when(at: dt.datetime) -> str:
+    local = to_local(at)
+    return f"{local:%H:%M} {local:%a} {local.day} {local:%B %Y}"
 
 
 def _set_times_text(rx: Prescription, *, detailed: bool) -> str:

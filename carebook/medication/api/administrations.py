@@ -78,6 +78,10 @@ def administration_record(
 
     The safety prompts' answers come with it. Who recorded it is the signed-in user; when, the server clock.
     201 for a new record; 200 when an Idempotency-Key matched an earlier one (the same record is returned).
+
+    A dose given late that would fall closer to the next dose than the prescription's minimum gap is refused
+    (422 ``too_close_to_next_dose``, with ``details.choices``, ``earliest_move`` and ``latest_move``) until
+    ``late_dose`` names a choice: move the next dose later, omit the next dose, or omit this one.
     """
     user = caller(request)
     # A due dose is fetched by the service's own locked, scoped read (404 when missing or out of scope). A role that
@@ -107,12 +111,25 @@ def administration_record(
             if payload.witness is not None
             else None
         ),
+        late=_late(payload),
         idempotency_key=idempotency_key,
     )
     if result.replayed:
         return Status(200, _detail(result.administration.pk))
     # A new record is presented as written: the service hands back everything the detail shows.
     return Status(201, present.administration_detail(result.administration))
+
+
+def _late(payload: AdministrationIn) -> services.LateDoseRequest | None:
+    late = payload.late_dose
+    if late is None:
+        return None
+    return services.LateDoseRequest(
+        choice=late.choice.value,
+        reason=late.reason,
+        move_next_to=late.move_next_to,
+        senior=services.WitnessCredentials(late.senior.username, late.senior.password) if late.senior else None,
+    )
 
 
 @router.get(

@@ -83,6 +83,10 @@ def prescription(rx: Prescription) -> dict[str, Any]:
             "start_date": rx.start_date,
             "end_date": rx.end_date,
             "course_days": rx.course_days,
+            "course_doses": rx.course_doses,
+            "course_first_dose_at": rx.course_first_dose_at,
+            "course_last_dose_at": rx.course_last_dose_at,
+            "min_gap_minutes": rx.min_gap_minutes,
             "prn_min_interval_minutes": rx.prn_min_interval_minutes,
             "prn_max_quantity_24h": decimal_text(rx.prn_max_quantity_24h),
         },
@@ -99,7 +103,14 @@ def prescription(rx: Prescription) -> dict[str, Any]:
 
 
 ADMINISTRATION_RELATED = ("prescription__medicine", "recorded_by", "witness")
-ADMINISTRATION_DETAIL_RELATED = (*ADMINISTRATION_RELATED, "correction__by", "follow_up__recorded_by")
+ADMINISTRATION_DETAIL_RELATED = (
+    *ADMINISTRATION_RELATED,
+    "correction__by",
+    "follow_up__recorded_by",
+    "late_decision__decided_by",
+    "late_decision__confirmed_by",
+    "late_decision__moved_to",
+)
 
 
 def administration(a: Administration) -> dict[str, Any]:
@@ -128,6 +139,30 @@ def administration(a: Administration) -> dict[str, Any]:
         "prn_reason": a.prn_reason,
         "idempotency_key": a.idempotency_key,
         "corrects": a.corrects_id,
+    }
+
+
+def late_decision(decision: Any) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    moved = decision.moved_to
+    return {
+        "choice": decision.choice,
+        "reason": decision.reason,
+        "given_at": decision.given_at,
+        "gap_minutes": decision.gap_minutes,
+        "next_due_dose_id": decision.next_due_dose_id,
+        "next_scheduled_at": decision.next_scheduled_at,
+        "moved_to": (
+            {"due_dose_id": moved.pk, "scheduled_at": moved.scheduled_at, "window_opens_at": moved.window_opens_at}
+            if moved is not None
+            else None
+        ),
+        "next_omission_id": decision.next_omission_id,
+        "decided_by": staff(decision.decided_by),
+        "decided_at": decision.decided_at,
+        "confirmed_by": staff(decision.confirmed_by),
+        "confirmed_at": decision.confirmed_at,
     }
 
 
@@ -162,6 +197,7 @@ def administration_detail(a: Administration) -> dict[str, Any]:
             if follow_up is not None
             else None
         ),
+        "late_decision": late_decision(_related(a, "late_decision")),
     }
 
 
@@ -178,5 +214,6 @@ def due_dose(d: DueDose, effective: Administration | None) -> dict[str, Any]:
         "local_date": d.local_date,
         "local_time": d.local_time.strftime("%H:%M"),
         "state": d.state,
+        "moved_from": d.moved_from_id,
         "administration": administration(effective) if effective is not None else None,
     }

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
-from carebook.medication.vocab import FollowUpEffect
+from carebook.medication.vocab import FollowUpEffect, LateDoseChoice
 from carebook.people.api.schemas import (
     PersonRef,
 )
@@ -159,8 +159,22 @@ class ScheduleOut(BaseModel):
     days_of_week: list[int] = Field(description="0 = Monday … 6 = Sunday.")
     interval_days: int | None
     start_date: dt.date
-    end_date: dt.date | None
+    end_date: dt.date | None = Field(
+        description="The last day a dose is due. For a course counted in doses, the day of its last dose."
+    )
     course_days: int | None
+    course_doses: int | None = Field(
+        None,
+        description="A course is counted in doses (N days x the doses a day, from the first): how many doses "
+        "this version gives. A version that continues a course after a change gives the doses it had left.",
+    )
+    course_first_dose_at: dt.datetime | None = Field(None, description="The course's first dose (this version).")
+    course_last_dose_at: dt.datetime | None = Field(None, description="The course's last dose: none is due after it.")
+    min_gap_minutes: int | None = Field(
+        None,
+        description="The least time between a late dose and the next one; null: half the time between the two "
+        "prescribed doses.",
+    )
     prn_min_interval_minutes: int | None
     prn_max_quantity_24h: str | None
 
@@ -239,10 +253,36 @@ class AdministrationOut(BaseModel):
     corrects: uuid.UUID | None
 
 
+class MovedDoseOut(BaseModel):
+    due_dose_id: uuid.UUID
+    scheduled_at: dt.datetime
+    window_opens_at: dt.datetime
+
+
+class LateDecisionOut(BaseModel):
+    """What was decided for a late dose that, given, would have been too close to the next dose."""
+
+    choice: LateDoseChoice
+    reason: str
+    given_at: dt.datetime
+    gap_minutes: int = Field(description="The least time there had to be between this dose and the next.")
+    next_due_dose_id: uuid.UUID | None
+    next_scheduled_at: dt.datetime = Field(description="When the next dose was due before the decision.")
+    moved_to: MovedDoseOut | None = Field(description="move_next: the slot that replaces the next dose, later.")
+    next_omission_id: uuid.UUID | None = Field(description="omit_next: the 'not required' record of the next dose.")
+    decided_by: StaffRef
+    decided_at: dt.datetime
+    confirmed_by: StaffRef | None = Field(description="The senior who confirmed it (time-critical medicines).")
+    confirmed_at: dt.datetime | None
+
+
 class AdministrationDetail(AdministrationOut):
     prompts: list[PromptAnswerOut]
     correction: CorrectionOut | None
     follow_up: FollowUpOut | None
+    late_decision: LateDecisionOut | None = Field(
+        None, description="A late dose too close to the next: the choice made (see late_dose in the request)."
+    )
 
 
 class DueDoseOut(BaseModel):
@@ -254,8 +294,11 @@ class DueDoseOut(BaseModel):
     route: str
     scheduled_at: dt.datetime
     local_date: dt.date
-    local_time: str = Field(description='Europe/London wall-clock time, "HH:MM".')
+    local_time: str = Field(description='Europe/London wall-clock time, "HH:MM" (a moved dose keeps its own).')
     state: str
+    moved_from: uuid.UUID | None = Field(
+        None, description="A dose moved later because the one before was given late: the slot it replaces."
+    )
     administration: AdministrationOut | None = Field(description="The effective record of this dose, if any.")
 
 
@@ -286,7 +329,21 @@ class PrescriptionIn(StrictIn):
     end_date: Day | None = Field(
         default=None, description="Not before the start date, at most ten years after it; not with course_days."
     )
-    course_days: int | None = Field(default=None, ge=1, le=366, description="Not with end_date.")
+    course_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=366,
+        description="A course of N days, counted in doses from the first dose (the first slot still open when it "
+        "is entered): the last dose is the (N x doses a day)th. Not with end_date. On a change, the same course "
+        "length continues the count (the new version gives the doses left); a different one starts a new course.",
+    )
+    min_gap_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="The least time between a dose given late and the next (shorter than the time between doses). "
+        "Leave out for the default: half the time between the two prescribed doses.",
+    )
     prn_min_interval_minutes: int | None = Field(
         default=None, ge=1, le=7 * 24 * 60, description='Needed for "prn": the shortest time between doses.'
     )
@@ -322,6 +379,26 @@ class WitnessIn(StrictIn):
     password: Annotated[str, Field(max_length=200), _NO_NUL, AfterValidator(_no_nul)]
 
 
+class LateDoseIn(StrictIn):
+    """A late dose that, given now, would be closer to the next dose than the prescription's minimum gap.
+
+    Such a dose is refused (422, code ``too_close_to_next_dose``, ``details.choices``) until one of the choices
+    offered comes with it: ``move_next`` (give it, and move the next dose to ``move_next_to``, at least the gap
+    after this one; default the earliest), ``omit_next`` (give it, and record the next dose "not required" now)
+    or ``omit_this`` (record this dose "not required"). Each needs a ``reason``; a time-critical medicine needs
+    a ``senior``'s own username and password (the witness's check and cool-off).
+    """
+
+    choice: LateDoseChoice
+    reason: LongText
+    move_next_to: Moment | None = Field(
+        default=None, description="move_next: the next dose's new time (at least the gap after this one)."
+    )
+    senior: WitnessIn | None = Field(
+        default=None, description="A senior confirms on this device (time-critical medicines; not the recorder)."
+    )
+
+
 class AdministrationIn(StrictIn):
     """The outcome of a due dose, or of a when-required (PRN) dose.
 
@@ -347,6 +424,9 @@ class AdministrationIn(StrictIn):
     prn_reason: LongText = Field(default="", description="Needed (not blank) for a when-required dose given.")
     witness: WitnessIn | None = Field(
         default=None, description="Needed for a controlled drug (schedule 2 or 3) given, partly given or destroyed."
+    )
+    late_dose: LateDoseIn | None = Field(
+        default=None, description="Only for a late dose too close to the next one: what to do (see LateDoseIn)."
     )
 
 
@@ -381,4 +461,9 @@ class MarChartOut(BaseModel):
     corrections: list[dict[str, Any]]
     key: list[dict[str, Any]]
     staff: list[dict[str, Any]]
+    late_decisions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Late doses too close to the next one, and what was done: the next moved (to when) or "
+        "omitted, or this one omitted; the reason, who decided and who confirmed.",
+    )
     generated_at: dt.datetime

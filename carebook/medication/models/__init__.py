@@ -8,6 +8,7 @@ from carebook.medication.models.administrations import (
     PromptResult,
 )
 from carebook.medication.models.doses import DueDose
+from carebook.medication.models.late import LateDoseDecision
 from carebook.medication.models.medicines import Medicine, RequiredCheck
 from carebook.medication.models.prescriptions import (
     Prescription,
@@ -22,6 +23,7 @@ __all__ = [
     "Administration",
     "AdministrationCorrection",
     "DueDose",
+    "LateDoseDecision",
     "Medicine",
     "Outcome",
     "Prescription",

@@ -48,6 +48,9 @@ class DueDose(AppendOnlyModel, UUIDModel):
     reopened_at = models.DateTimeField(
         null=True, blank=True, help_text="When its record was last marked entered in error (the slot is due again)."
     )
+    # A dose moved later because the one before was given late (ADR 0021): the slot it replaces, withdrawn.
+    # It keeps that slot's local_date and local_time (its place on the MAR) with a later scheduled_at and window.
+    moved_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_to")
 
     class Meta:
         ordering = ["scheduled_at"]
@@ -63,6 +66,10 @@ class DueDose(AppendOnlyModel, UUIDModel):
                 & models.Q(window_closes_at__gte=models.F("scheduled_at")),
                 name="due_dose_window_around_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(moved_from__isnull=True) | ~models.Q(moved_from=models.F("id")),
+                name="due_dose_not_moved_from_itself",
+            ),
         ]
         indexes = [
             models.Index(fields=["location", "scheduled_at"], name="due_dose_location_time_idx"),
@@ -73,3 +80,7 @@ class DueDose(AppendOnlyModel, UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.prescription_id} at {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_moved(self) -> bool:
+        return self.moved_from_id is not None

@@ -74,6 +74,13 @@ class Prescription(AppendOnlyModel, UUIDModel):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Last day a dose is due (inclusive).")
     course_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A course is counted in doses (rules.course, ADR 0020): how many this version gives, its first and its last.
+    # The end date of a course is the day of its last dose.
+    course_doses = models.PositiveSmallIntegerField(null=True, blank=True)
+    course_first_dose_at = models.DateTimeField(null=True, blank=True)
+    course_last_dose_at = models.DateTimeField(null=True, blank=True)
+    # The least time between a dose given late and the next (rules.late, ADR 0021); blank: half the interval.
+    min_gap_minutes = models.PositiveIntegerField(null=True, blank=True)
     prn_min_interval_minutes = models.PositiveIntegerField(null=True, blank=True)
     prn_max_quantity_24h = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     prescriber = models.CharField(max_length=200)
@@ -115,6 +122,21 @@ class Prescription(AppendOnlyModel, UUIDModel):
                 condition=~models.Q(schedule_kind="every_n_days") | models.Q(interval_days__gte=1),
                 name="prescription_interval_required",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    course_doses__isnull=True, course_first_dose_at__isnull=True, course_last_dose_at__isnull=True
+                )
+                | models.Q(
+                    course_doses__gte=1,
+                    course_days__isnull=False,
+                    course_last_dose_at__gte=models.F("course_first_dose_at"),
+                ),
+                name="prescription_course_counted_in_doses",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_gap_minutes__isnull=True) | models.Q(min_gap_minutes__gte=1),
+                name="prescription_min_gap_positive",
+            ),
         ]
         indexes = [models.Index(fields=["person", "status"], name="prescription_person_status_idx")]
 
@@ -148,8 +170,13 @@ class Prescription(AppendOnlyModel, UUIDModel):
         return [dt.time.fromisoformat(t) for t in self.times]
 
     @property
+    def is_counted_course(self) -> bool:
+        """A course counted in doses (entered since ADR 0020; older courses keep their end date only)."""
+        return self.course_doses is not None
+
+    @property
     def schedule(self) -> Schedule:
-        """The schedule as the rules read it."""
+        """The schedule as the rules read it (a course: held to its first and last dose)."""
         return Schedule(
             kind=self.schedule_kind,
             times=tuple(self.wall_times),
@@ -157,6 +184,8 @@ class Prescription(AppendOnlyModel, UUIDModel):
             end_date=self.end_date,
             days_of_week=frozenset(int(d) for d in self.days_of_week),
             interval_days=self.interval_days,
+            first_at=self.course_first_dose_at,
+            last_at=self.course_last_dose_at,
         )
 
 

@@ -4,16 +4,42 @@ Each refusal is a DomainError with a stable code, a plain-English message and, w
 carer, the time the dose becomes allowed. The modules:
 
 - ``schedules``: which days and times a prescription's doses fall on;
+- ``course``: a course counted in doses (its first and last dose, and a change that continues it);
 - ``windows``: a dose's window, the rounds and the care day, a dose's status, the PRN follow-up;
 - ``prn``: the minimum interval and the 24-hour maximum of when-required medicines;
 - ``prompts``: the safety prompts and whether their answers allow the outcome;
 - ``witness``: controlled-drug witnessing;
+- ``late``: a late dose too close to the next one, and the choices (move the next, omit the next, omit this);
 - ``lifecycle``: which statuses of a prescription allow each change;
 - ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``).
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
+from carebook.medication.rules.course import (
+    Course,
+    bounded,
+    course_continued,
+    course_of_days,
+    doses_in_days,
+    doses_spent,
+    first_dose,
+)
+from carebook.medication.rules.late import (
+    LateChoice,
+    LatePlan,
+    NextDose,
+    SeniorConfirmationRequired,
+    SeniorFacts,
+    TooClose,
+    TooCloseToNextDose,
+    check_late_choice,
+    check_senior_eligible,
+    min_gap,
+    shortest_interval,
+    too_close,
+    too_close_message,
+)
 from carebook.medication.rules.lifecycle import OPEN_STATUSES, Change, lifecycle_allows, statuses_allowing
 from carebook.medication.rules.prn import (
     PRN_HISTORY,
@@ -46,7 +72,16 @@ from carebook.medication.rules.recording import (
     prn_next_allowed_for,
     when_given,
 )
-from carebook.medication.rules.schedules import Schedule, Slot, parse_times, schedule_occurs_on, scheduled_slots
+from carebook.medication.rules.schedules import (
+    Schedule,
+    Slot,
+    has_slot,
+    next_slot,
+    parse_times,
+    schedule_occurs_on,
+    scheduled_slots,
+    slots_from,
+)
 from carebook.medication.rules.windows import (
     DAY_STARTS,
     DEFAULT_WINDOW,
@@ -96,7 +131,11 @@ __all__ = [
     "AlreadyRecorded",
     "Answer",
     "Change",
+    "Course",
+    "LateChoice",
+    "LatePlan",
     "MaxDailyDoseReached",
+    "NextDose",
     "NotYetDue",
     "PrescriptionFacts",
     "PrescriptionNotActive",
@@ -108,29 +147,44 @@ __all__ = [
     "Recording",
     "RoundDefinition",
     "Schedule",
+    "SeniorConfirmationRequired",
+    "SeniorFacts",
     "Slot",
     "SlotFacts",
+    "TooClose",
+    "TooCloseToNextDose",
     "TooSoon",
     "TranscriptionCheckRequired",
     "WitnessFacts",
     "WitnessRequired",
+    "bounded",
     "care_day",
     "care_day_of_slot",
     "check_dose_quantity",
+    "check_late_choice",
     "check_not_too_early",
     "check_prn",
     "check_prompt_answers",
     "check_reason",
     "check_record",
+    "check_senior_eligible",
     "check_witness",
     "check_witness_eligible",
+    "course_continued",
+    "course_of_days",
     "current_round",
     "dose_status",
     "dose_status_label",
     "dose_window",
+    "doses_in_days",
+    "doses_spent",
+    "first_dose",
     "follow_up_state",
+    "has_slot",
     "lifecycle_allows",
+    "min_gap",
     "minutes_late",
+    "next_slot",
     "not_yet_due",
     "nothing_recordable",
     "offer_refusal",
@@ -143,8 +197,12 @@ __all__ = [
     "round_for_time",
     "schedule_occurs_on",
     "scheduled_slots",
+    "shortest_interval",
+    "slots_from",
     "statuses_allowing",
     "timing_of",
+    "too_close",
+    "too_close_message",
     "when_given",
     "window_bounds",
 ]

@@ -15,11 +15,19 @@ from decimal import Decimal
 from carebook.core.clock import to_local
 from carebook.core.errors import Conflict, DomainError, ValidationFailed
 from carebook.core.text import format_quantity, moment
+from carebook.medication.rules.late import LateChoice, LatePlan, NextDose, check_late_choice, omission_reason, too_close
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
-from carebook.medication.rules.windows import minutes_late, not_yet_due
+from carebook.medication.rules.windows import dose_window, minutes_late, not_yet_due
 from carebook.medication.rules.witness import check_witness
-from carebook.medication.vocab import HOME_CARE_ONLY, TAKEN, DoseState, Outcome, PrescriptionStatus
+from carebook.medication.vocab import (
+    HOME_CARE_ONLY,
+    TAKEN,
+    DoseState,
+    LateDoseChoice,
+    Outcome,
+    PrescriptionStatus,
+)
 
 # A carer's clock may run a little ahead of the server's.
 CLOCK_SKEW_ALLOWED = dt.timedelta(minutes=5)
@@ -62,6 +70,7 @@ class PrescriptionFacts:
     site_recorded: bool = False
     form_label: str = ""
     prn: PrnLimits | None = None
+    min_gap: dt.timedelta | None = None  # the least time before the next dose, if set (rules.late)
 
     @property
     def is_variable_dose(self) -> bool:
@@ -77,6 +86,11 @@ class SlotFacts:
     opens_at: dt.datetime
     closes_at: dt.datetime
     local_date: dt.date
+    prescribed_at: dt.datetime | None = None  # its prescribed wall time as an instant (a moved dose: not its time)
+
+    @property
+    def prescribed(self) -> dt.datetime:
+        return self.prescribed_at or self.scheduled_at
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,7 @@ class Recording:
     site: str = ""
     prn_reason: str = ""
     has_witness: bool = False
+    late: LateChoice | None = None  # what was chosen for a late dose too close to the next
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,7 @@ class RecordContext:
     late_entry_after: dt.timedelta = LATE_ENTRY_AFTER
     already: RecordedBy | None = None
     prn_history: Sequence[PrnDose] = field(default_factory=tuple)
+    next_dose: NextDose | None = None  # the next dose of the same prescription (a scheduled dose only)
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,9 @@ class RecordDecision:
     late_entry: bool
     dose_given: Decimal | None
     minutes_late: int
+    outcome: str = ""  # the outcome written ("omit this one" writes "not required")
+    reason: str = ""  # the reason written
+    late: LatePlan | None = None  # a late dose too close to the next: the choice made
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -306,7 +325,19 @@ def check_record(
 
     if outcome in HOME_CARE_ONLY and not context.home_care:
         raise ValidationFailed("'Given by family' is for people supported at home.", field="outcome")
-    check_reason(outcome=outcome, taken=taken, reason=recording.reason)
+
+    reason = recording.reason
+    late = None
+    if slot is None and recording.late is not None:
+        raise ValidationFailed(
+            "A late-dose choice is for a dose at a set time, not a when-required one.", field="late_choice"
+        )
+    if slot is not None:
+        late = _late_plan(rx, slot=slot, recording=recording, context=context)
+        if late is not None and late.choice == LateDoseChoice.OMIT_THIS:
+            outcome, taken = Outcome.NOT_REQUIRED, False
+            reason = omission_reason(late.conflict, this_due_at=slot.scheduled_at, omitted="this", reason=late.reason)
+    check_reason(outcome=outcome, taken=taken, reason=reason)
     check_prompt_answers(
         required=prompts_for(rx.required_check), answers=recording.prompts, outcome=outcome, taken=taken
     )
@@ -334,5 +365,39 @@ def check_record(
         administered_at=when,
         late_entry=context.now - when > context.late_entry_after,
         dose_given=dose_given,
-        minutes_late=minutes_late(slot.closes_at, when) if slot is not None else 0,
+        minutes_late=minutes_late(slot.closes_at, when) if slot is not None and taken else 0,
+        outcome=outcome,
+        reason=reason,
+        late=late,
+    )
+
+
+def _late_plan(
+    rx: PrescriptionFacts, *, slot: SlotFacts, recording: Recording, context: RecordContext
+) -> LatePlan | None:
+    """A dose taken too close to the next one needs a choice (``rules.late``); None when nothing is to decide."""
+    taken = recording.outcome in TAKEN
+    if recording.late is not None and recording.late.choice == LateDoseChoice.OMIT_THIS:
+        if not taken and recording.outcome != Outcome.NOT_REQUIRED:
+            raise ValidationFailed(
+                "Choose either a reason it was not given, or 'omit this one', not both.", field="late_choice"
+            )
+    elif not taken:
+        if recording.late is not None:
+            raise ValidationFailed(
+                "That choice gives this dose: choose a 'given' outcome, or choose 'omit this one'.", field="outcome"
+            )
+        return None
+    conflict = too_close(
+        given_at=recording.administered_at,
+        this_prescribed_at=slot.prescribed,
+        next_dose=context.next_dose,
+        setting=rx.min_gap,
+    )
+    return check_late_choice(
+        conflict,
+        taken=taken,
+        chosen=recording.late,
+        time_critical=rx.time_critical,
+        window=dose_window(rx.time_critical),
     )

@@ -1,4 +1,8 @@
-"""Schedules: which days and wall-clock times a prescription's doses fall on."""
+"""Schedules: which days and wall-clock times a prescription's doses fall on.
+
+A course (``rules.course``) adds two bounds to a schedule: the instants of its first and last dose. No
+slot falls before the first or after the last, whatever the days and times say.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,14 @@ class Schedule:
     end_date: dt.date | None = None
     days_of_week: frozenset[int] = frozenset()
     interval_days: int | None = None
+    # A course's first and last dose (UTC instants, inclusive); None for a prescription that is not a course.
+    first_at: dt.datetime | None = None
+    last_at: dt.datetime | None = None
+
+    def within_course(self, instant: dt.datetime) -> bool:
+        if self.first_at is not None and instant < self.first_at:
+            return False
+        return self.last_at is None or instant <= self.last_at
 
 
 def schedule_occurs_on(schedule: Schedule, day: dt.date) -> bool:
@@ -46,6 +58,12 @@ def scheduled_slots(schedule: Schedule, start: dt.datetime, end: dt.datetime) ->
     """Every scheduled dose whose instant falls in [start, end). Exactly one per wall time per day."""
     if schedule.kind == ScheduleKind.PRN or not schedule.times:
         return
+    if schedule.first_at is not None:
+        start = max(start, schedule.first_at)
+    if schedule.last_at is not None:
+        end = min(end, schedule.last_at + dt.timedelta(microseconds=1))
+    if start >= end:
+        return
     first_day = start.astimezone(LONDON).date() - dt.timedelta(days=1)
     last_day = end.astimezone(LONDON).date() + dt.timedelta(days=1)
     day = max(first_day, schedule.start_date)
@@ -56,6 +74,38 @@ def scheduled_slots(schedule: Schedule, start: dt.datetime, end: dt.datetime) ->
                 if start <= instant < end:
                     yield Slot(day, time, instant)
         day += dt.timedelta(days=1)
+
+
+# How far ahead to look for a schedule's next dose: the longest interval a schedule may have, and a week.
+LOOK_AHEAD = dt.timedelta(days=366 + 7)
+
+
+def slots_from(schedule: Schedule, start: dt.datetime, *, within: dt.timedelta = LOOK_AHEAD) -> Iterator[Slot]:
+    """The slots at or after ``start``, in the order of their instants, for at most ``within``.
+
+    (``scheduled_slots`` walks wall times day by day; on the spring-forward day a moved time can come out of
+    instant order, so each day's slots are sorted here.)
+    """
+    end = start + within
+    day_start = start
+    while day_start < end:
+        day_end = min(end, day_start + dt.timedelta(days=14))
+        yield from sorted(scheduled_slots(schedule, day_start, day_end), key=lambda slot: slot.scheduled_at)
+        day_start = day_end
+
+
+def next_slot(schedule: Schedule, after: dt.datetime) -> Slot | None:
+    """The schedule's first dose strictly after ``after`` (None: the schedule, or its course, has ended)."""
+    for slot in slots_from(schedule, after + dt.timedelta(microseconds=1)):
+        return slot
+    return None
+
+
+def has_slot(schedule: Schedule, day: dt.date, time: dt.time) -> bool:
+    """Whether the schedule gives a dose at this wall time on this day (inside its course, if it is one)."""
+    if not schedule_occurs_on(schedule, day) or time not in schedule.times:
+        return False
+    return schedule.within_course(local_wall_time(day, time))
 
 
 def parse_times(values: Iterable[str]) -> tuple[dt.time, ...]:

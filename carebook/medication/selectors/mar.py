@@ -29,7 +29,7 @@ from django.db.models import Prefetch, Q
 from carebook.access.models import User
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
-from carebook.core.text import nhs_number_display
+from carebook.core.text import duration, nhs_number_display
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -43,7 +43,8 @@ from carebook.medication.models import (
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.selectors.common import awaiting_transcription_check
-from carebook.medication.wording import DAY_NAMES, medicine_flags, quantity_text, schedule_text
+from carebook.medication.selectors.late import LateDecisionRow, late_decisions
+from carebook.medication.wording import DAY_NAMES, course_text, medicine_flags, quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 
@@ -68,6 +69,8 @@ NOT_RECORDED_MARK = "—"
 WITHDRAWN_MARK = "X"
 LATE_MARK = "*"
 IN_ERROR_MARK = "EIE"
+LATE_DOSE_MARK = "+"  # "+45": given 45 minutes after its window closed
+MOVED_MARK = "→"  # "→22:10": the dose was moved later because the one before was given late
 
 
 # --- The chart's shape ---------------------------------------------------------------
@@ -133,6 +136,7 @@ class MarEntry:
     time_label: str  # HH:MM given (PRN) or due (scheduled)
     slot_date: dt.date
     late_entry: bool
+    minutes_late: int  # given after its window closed: by how many minutes (0: in its window)
     in_error: bool
     taken: bool
     quantity: str  # "2" (empty when not given)
@@ -156,6 +160,7 @@ class MarCell:
     scheduled_at: dt.datetime | None  # local
     due_dose_id: str | None
     description: str
+    moved_to: str = ""  # "22:10": the dose of this slot was moved to that time (ADR 0021)
 
 
 @dataclasses.dataclass
@@ -190,6 +195,10 @@ class MarPrescription:
     is_prn: bool
     rows: list[MarRow]  # scheduled: one per wall time
     prn_days: list[MarCell]  # PRN: one cell per day
+    course_doses: int | None = None  # a course counted in doses (ADR 0020): how many this version gives
+    course_first_dose: dt.datetime | None = None  # local
+    course_last_dose: dt.datetime | None = None  # local
+    course_text: str = ""  # "Course: 21 doses, first 14:00 Mon 1 Jun, last 08:00 Mon 8 Jun"
 
 
 @dataclasses.dataclass
@@ -238,6 +247,7 @@ class MarChart:
     key: list[MarKeyItem]
     staff: list[MarStaff]
     generated_at: dt.datetime  # local
+    late_decisions: list[LateDecisionRow] = dataclasses.field(default_factory=list)  # late doses and the next
 
     @property
     def slug(self) -> str:
@@ -264,6 +274,7 @@ _ADMIN_FIELDS = (
     "recorded_at",
     "recorded_by_id",
     "late_entry",
+    "minutes_late",
     "witness_id",
     "site",
     "observations",
@@ -340,6 +351,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
             "withdrawn_reason",
             "window_opens_at",
             "window_closes_at",
+            "moved_from_id",
         )
         .order_by("scheduled_at")
     )
@@ -430,7 +442,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
                         time=time,
                         doses=slot_doses,
                         entries=[entry_for(a) for a in slot_admins],
-                        due_on_day=active[day.date] and rules.schedule_occurs_on(schedule, day.date),
+                        due_on_day=active[day.date] and rules.has_slot(schedule, day.date, time),
                         time_critical=rx.medicine.time_critical,
                         now=now,
                     )
@@ -449,6 +461,9 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
     ]
     corrections.sort(key=lambda c: (c.slot, c.marked_at))
     cells = [c for rx in scheduled for row in rx.rows for c in row.cells] + [c for rx in prn for c in rx.prn_days]
+    decisions = late_decisions(
+        person=person, condition=Q(due_dose__local_date__gte=month, due_dose__local_date__lt=next_month)
+    )
 
     return MarChart(
         person=_person(person, allergies, month),
@@ -465,6 +480,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         key=_key(cells, all_entries, scheduled + prn),
         staff=_staff(administrations, users),
         generated_at=clock.to_local(now),
+        late_decisions=decisions,
     )
 
 
@@ -568,6 +584,10 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
         is_prn=rx.is_prn,
         rows=[],
         prn_days=[],
+        course_doses=rx.course_doses,
+        course_first_dose=clock.to_local(rx.course_first_dose_at) if rx.course_first_dose_at else None,
+        course_last_dose=clock.to_local(rx.course_last_dose_at) if rx.course_last_dose_at else None,
+        course_text=course_text(rx),
     )
 
 
@@ -602,6 +622,8 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
     words = [outcome_label + (f" ({dose_text})" if dose_text else "")]
     words.append(f"recorded by {by}" + (f", witnessed by {witness}" if witness else ""))
     words.append(f"at {administered:%H:%M} on {administered:%d %B}")
+    if a.minutes_late:
+        words.append(f"given late, {duration(dt.timedelta(minutes=a.minutes_late))} after its window closed")
     if a.late_entry:
         words.append(f"late entry, recorded at {recorded:%H:%M on %d %B}")
     if a.reason:
@@ -629,6 +651,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         time_label=time_label,
         slot_date=slot_date,
         late_entry=a.late_entry,
+        minutes_late=a.minutes_late,
         in_error=in_error,
         taken=a.outcome in TAKEN_OUTCOMES,
         quantity=quantity,
@@ -685,6 +708,10 @@ def _scheduled_cell(
         state, description = CellState.NO_DOSE, "No dose due."
     if any(e.in_error for e in entries):
         description = f"Corrected: {sum(e.in_error for e in entries)} record(s) entered in error. {description}"
+    moved_to = ""
+    if primary is not None and primary.moved_from_id is not None and primary.state != DueDose.State.WITHDRAWN:
+        moved_to = f"{clock.to_local(primary.scheduled_at):%H:%M}"
+        description = f"Moved to {moved_to}: the dose before was given late. {description}"
     return MarCell(
         day=day.day,
         date=day.date,
@@ -694,6 +721,7 @@ def _scheduled_cell(
         scheduled_at=clock.to_local(scheduled) if primary is not None or state == CellState.FUTURE else None,
         due_dose_id=str(primary.pk) if primary is not None else None,
         description=description,
+        moved_to=moved_to,
     )
 
 
@@ -775,6 +803,8 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("initials", "CC", "Given: the initials of who gave it"),
     ("witnessed", "CC/SS", "Controlled drug given: who gave it / who witnessed it"),
     ("late", LATE_MARK, "Late entry: recorded more than {late} minutes after the time it was given"),
+    ("late_dose", f"{LATE_DOSE_MARK}45", "Given late: 45 minutes (say) after the dose's window closed"),
+    ("moved", f"{MOVED_MARK}22:10", "Moved later (to 22:10, say): the dose before was given late; see Late doses"),
     ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
     ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
     ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),
@@ -792,6 +822,10 @@ def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarP
         used_symbols.add("witnessed")
     if any(e.late_entry for e in entries):
         used_symbols.add("late")
+    if any(e.minutes_late for e in entries):
+        used_symbols.add("late_dose")
+    if any(c.moved_to for c in cells):
+        used_symbols.add("moved")
     if any(e.in_error for e in entries):
         used_symbols.add("in_error")
     for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE, CellState.DUE):

@@ -31,7 +31,7 @@ from carebook.medication.models import (
 )
 from carebook.medication.selectors.round import RoundDose, build_round_dose
 from carebook.medication.vocab import TAKEN
-from carebook.medication.wording import quantity_text, schedule_text
+from carebook.medication.wording import course_text, quantity_text, schedule_text
 from carebook.people.models import Person
 
 RECENT_DAYS = 7
@@ -50,6 +50,7 @@ class PrescriptionRow:
     prescription: Prescription
     schedule: str
     awaiting_check: bool
+    course: str = ""  # a course counted in doses: its first and last dose (ADR 0020)
 
 
 @dataclass
@@ -73,6 +74,12 @@ class RecordRow:
     corrected_by: Administration | None
     is_prn: bool
     follow_up_due: bool
+
+    @property
+    def late_text(self) -> str:
+        """How late a dose was given after its window closed ("4 hours 10 minutes"), or ""."""
+        minutes = self.administration.minutes_late
+        return duration(dt.timedelta(minutes=minutes)) if minutes else ""
 
     @property
     def dose_given(self) -> str:
@@ -122,7 +129,8 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         .order_by("status", "medicine__name", "entered_at")
     )
     rows = [
-        PrescriptionRow(rx, schedule_text(rx, until=True), awaiting_transcription_check(rx)) for rx in prescriptions
+        PrescriptionRow(rx, schedule_text(rx, until=True), awaiting_transcription_check(rx), course_text(rx))
+        for rx in prescriptions
     ]
 
     due = list(

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from carebook.access.models import Role
 from carebook.access.policy import POLICY, Action, can
+from carebook.core.text import minutes_text
 from carebook.medication import rules, wording
 from carebook.medication.access import may_check_transcription
 from carebook.medication.models import (
@@ -25,7 +26,7 @@ from carebook.medication.models import (
     TranscriptionCheck,
 )
 from carebook.medication.selectors.common import transcription_check_of
-from carebook.medication.wording import and_list, schedule_text
+from carebook.medication.wording import and_list, course_text, schedule_text
 from carebook.people.models import Person
 
 SEARCH_LIMIT = 25
@@ -105,6 +106,19 @@ def _end_text(prescription: Prescription) -> str:
     return text
 
 
+def _course_text(prescription: Prescription) -> str:
+    """The course counted in doses (ADR 0020): how many, the first and the last."""
+    return course_text(prescription) or "Not a course counted in doses"
+
+
+def _gap_text(prescription: Prescription) -> str:
+    if prescription.is_prn:
+        return "Not for a when-required medicine"
+    if prescription.min_gap_minutes:
+        return f"At least {minutes_text(prescription.min_gap_minutes)} before the next dose"
+    return "The usual rule: at least half the time between the two doses"
+
+
 @dataclass(frozen=True)
 class Detail:
     key: str
@@ -125,6 +139,8 @@ def prescription_details(prescription: Prescription) -> list[Detail]:
         ("schedule", "When", schedule_text(prescription, detailed=True)),
         ("start_date", "Start date", f"{prescription.start_date:%-d %B %Y}"),
         ("end_date", "End date", _end_text(prescription)),
+        *((("course", "Course", _course_text(prescription)),) if prescription.course_days else ()),
+        ("min_gap", "If a dose is given late", _gap_text(prescription)),
         ("prescriber", "Prescriber", prescription.prescriber),
         ("source", "Source", prescription.get_source_display()),
     ]

@@ -70,10 +70,22 @@ class RoundDose:
     administered_at: dt.datetime | None = None
     outcome_label: str = ""
     minutes_late: int = 0  # a dose given after its window closed: by how many minutes
+    moved_from_time: dt.time | None = None  # moved later because the dose before was given late: its prescribed time
 
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+    @property
+    def time_label(self) -> str:
+        """When it is due: its prescribed time, or a moved dose's new time."""
+        return clock_time(self.scheduled_at) if self.moved_from_time is not None else f"{self.local_time:%H:%M}"
+
+    @property
+    def moved_text(self) -> str:
+        if self.moved_from_time is None:
+            return ""
+        return f"Moved from {self.moved_from_time:%H:%M}: the dose before was given late"
 
     @property
     def late_text(self) -> str:
@@ -132,10 +144,16 @@ def _round_condition(round_name: str, day: dt.date, now: dt.datetime) -> Q:
         return Q(window_closes_at__gte=now, scheduled_at__lt=now + NEXT_WINDOW)
     definition = ROUNDS[round_name]
     if definition.starts < definition.ends:
-        return Q(local_date=day, local_time__gte=definition.starts, local_time__lt=definition.ends)
-    return Q(local_date=day, local_time__gte=definition.starts) | Q(
-        local_date=day + dt.timedelta(days=1), local_time__lt=definition.ends
-    )
+        by_prescribed_time = Q(local_date=day, local_time__gte=definition.starts, local_time__lt=definition.ends)
+    else:
+        by_prescribed_time = Q(local_date=day, local_time__gte=definition.starts) | Q(
+            local_date=day + dt.timedelta(days=1), local_time__lt=definition.ends
+        )
+    # A dose moved later (ADR 0021) belongs to the round of its new time, not of its place on the MAR.
+    start = clock.local_wall_time(day, definition.starts)
+    end = clock.local_wall_time(day + dt.timedelta(days=1) if definition.wraps_midnight else day, definition.ends)
+    moved = Q(moved_from__isnull=False, scheduled_at__gte=start, scheduled_at__lt=end)
+    return (Q(moved_from__isnull=True) & by_prescribed_time) | moved
 
 
 def _overdue_condition(now: dt.datetime) -> Q:
@@ -192,6 +210,7 @@ def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.dateti
         administered_at=admin.administered_at if admin else None,
         outcome_label=admin.get_outcome_display() if admin else "",
         minutes_late=admin.minutes_late if admin is not None and admin.outcome in TAKEN else 0,
+        moved_from_time=dose.local_time if dose.moved_from_id is not None else None,
     )
 
 

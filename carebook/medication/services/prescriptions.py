@@ -1,4 +1,10 @@
-"""Prescription workflows: enter, change (new version), check, suspend, resume, discontinue."""
+"""Prescription workflows: enter, change (new version), check, suspend, resume, discontinue.
+
+A course ("for 7 days") is counted in doses (``rules.course``, ADR 0020): entering one stores how many doses
+it gives and its first and last dose, and its end date is the day of the last dose. Changing a course keeps
+the count going: the new version gives the doses the course has left (a new course length starts a new
+count). A when-required course, and every other end date, keeps its calendar meaning.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +21,13 @@ from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, PermissionDenied, ValidationFailed
 from carebook.core.events import announce
+from carebook.core.text import minutes_text
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
 from carebook.medication.events import PrescriptionChange, PrescriptionChanged
 from carebook.medication.locks import lock_person, lock_person_for_prescription
 from carebook.medication.models import (
+    DueDose,
     Medicine,
     Prescription,
     PrescriptionEvent,
@@ -51,6 +59,7 @@ class PrescriptionInput:
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     course_days: int | None = None
+    min_gap_minutes: int | None = None
     prn_min_interval_minutes: int | None = None
     prn_max_quantity_24h: Any = None
     indication: str = ""
@@ -118,7 +127,9 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
     if course_days is not None:
         if not 1 <= course_days <= 366:
             raise ValidationFailed("A course is between 1 and 366 days.", field="course_days")
-        end = start + dt.timedelta(days=course_days - 1)
+        if data.schedule_kind == ScheduleKind.PRN:
+            # A when-required medicine has no doses to count: its course is days on the calendar.
+            end = start + dt.timedelta(days=course_days - 1)
     if end is not None and end < start:
         raise ValidationFailed("The end date is before the start date.", field="end_date")
 
@@ -166,6 +177,7 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
                 raise ValidationFailed(
                     "Say every how many days (1 to 366): 7 for weekly, 3 for a 72-hour patch.", field="interval_days"
                 )
+    min_gap = _min_gap(data, kind=kind, times=times, days=days, interval=interval, start=start)
     return {
         "medicine": medicine,
         "dose_min": dose_min,
@@ -183,10 +195,101 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
         "start_date": start,
         "end_date": end,
         "course_days": course_days,
+        "min_gap_minutes": min_gap,
         "prn_min_interval_minutes": prn_interval,
         "prn_max_quantity_24h": prn_max,
         "prescriber": prescriber,
         "source": data.source,
+    }
+
+
+def _min_gap(
+    data: PrescriptionInput,
+    *,
+    kind: str,
+    times: tuple[dt.time, ...],
+    days: list[int],
+    interval: int | None,
+    start: dt.date,
+) -> int | None:
+    """The least time between a late dose and the next, if the prescriber set one (blank: half the interval)."""
+    gap = _whole_number(data.min_gap_minutes, "min_gap_minutes", "The least time before the next dose (minutes)")
+    if gap is None:
+        return None
+    if kind == ScheduleKind.PRN:
+        raise ValidationFailed(
+            "A when-required medicine has its own time between doses: leave this blank.", field="min_gap_minutes"
+        )
+    if not 1 <= gap <= 7 * 24 * 60:
+        raise ValidationFailed(
+            "The least time before the next dose must be 1 minute to 7 days.", field="min_gap_minutes"
+        )
+    schedule = rules.Schedule(
+        kind=kind, times=times, start_date=start, days_of_week=frozenset(days), interval_days=interval
+    )
+    shortest = rules.shortest_interval(schedule)
+    if shortest is not None and dt.timedelta(minutes=gap) >= shortest:
+        raise ValidationFailed(
+            f"The least time before the next dose must be shorter than the time between doses "
+            f"({minutes_text(int(shortest.total_seconds() // 60))}): otherwise no dose could be given on time.",
+            field="min_gap_minutes",
+        )
+    return gap
+
+
+def _course(values: dict[str, Any], *, now: dt.datetime, old: Prescription | None = None) -> dict[str, Any]:
+    """Count a course in doses (ADR 0020): its doses, first and last, and the end date (the last dose's day).
+
+    A change that keeps the course length continues the count of ``old``: the new version gives the doses it
+    has left, from its first slot still open now (after any dose of the old one recorded in its window).
+    """
+    days = values["course_days"]
+    if days is None or values["schedule_kind"] == ScheduleKind.PRN:
+        return {}
+    medicine: Medicine = values["medicine"]
+    window = rules.dose_window(medicine.time_critical)
+    schedule = rules.Schedule(
+        kind=values["schedule_kind"],
+        times=tuple(dt.time.fromisoformat(t) for t in values["times"]),
+        start_date=values["start_date"],
+        days_of_week=frozenset(values["days_of_week"]),
+        interval_days=values["interval_days"],
+    )
+    if old is not None and old.is_counted_course and old.course_days == days:
+        assert old.course_doses is not None
+        recorded = list(
+            DueDose.objects.filter(
+                prescription=old, state=DueDose.State.RECORDED, window_closes_at__gte=now
+            ).values_list("scheduled_at", "local_date", "local_time")
+        )
+        spent = rules.doses_spent(
+            old.schedule,
+            at=now,
+            window=rules.dose_window(old.medicine.time_critical),
+            recorded_open=[clock.local_wall_time(day, time) for _at, day, time in recorded],
+        )
+        course = rules.course_continued(
+            schedule,
+            remaining=old.course_doses - spent,
+            starts_at=now,
+            window=window,
+            after=max((at for at, _day, _time in recorded), default=None),
+        )
+        if course is None:
+            raise ValidationFailed(
+                f"This course has had all its {old.course_doses} doses. To give more, enter a new course length "
+                "(a new course counts from now); to stop it, discontinue it.",
+                field="course_days",
+            )
+    else:
+        course = rules.course_of_days(schedule, days=days, starts_at=now, window=window)
+        if course is None:
+            raise ValidationFailed("This schedule gives no dose to count the course from.", field="course_days")
+    return {
+        "course_doses": course.doses,
+        "course_first_dose_at": course.first.scheduled_at,
+        "course_last_dose_at": course.last.scheduled_at,
+        "end_date": course.last.local_date,
     }
 
 
@@ -215,6 +318,7 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
     require(by, Action.MANAGE_PRESCRIPTIONS)
     now = clock.now()
     values = _clean(data, today=clock.to_local(now).date())
+    values.update(_course(values, now=now))
     with transaction.atomic():
         lock_person(person.pk)
         prescription = Prescription.objects.create(person=person, entered_by=by, entered_at=now, **values)
@@ -255,6 +359,7 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
     values = _clean(data, today=clock.to_local(now).date())
     with transaction.atomic():
         old = _lock_active(prescription, "change")
+        values.update(_course(values, now=now, old=old))
         was_suspended = old.status == PrescriptionStatus.SUSPENDED
         _set_status(old, PrescriptionStatus.SUPERSEDED, by, now, MedicationAudit.PRESCRIPTION_SUPERSEDED, reason)
         _event(old, PrescriptionEvent.Kind.CHANGED, by, now, reason)

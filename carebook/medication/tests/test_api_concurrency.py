@@ -62,7 +62,9 @@ def test_two_carers_recording_the_same_dose_at_once_get_one_record_and_one_409(w
     clients = [api_as(world.carla), api_as(world.sam)]
     prompts = [{"prompt": p, "result": "confirmed"} for p in rules.prompts_for("")]
     for dose in doses:  # five races, one per dose
-        body = {"due_dose_id": str(dose.pk), "outcome": "given", "prompts": prompts}
+        # Each given at its own time and recorded now (given now, the earlier ones would be too close to the next).
+        given_at = min(dose.scheduled_at, MORNING).isoformat()
+        body = {"due_dose_id": str(dose.pk), "outcome": "given", "prompts": prompts, "administered_at": given_at}
         responses = record_at_the_same_moment(clients, body)
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [201, 409], [r.content for r in responses]

@@ -35,6 +35,7 @@ from carebook.medication.models import (
     Administration,
     AdministrationCorrection,
     DueDose,
+    LateDoseDecision,
     PrescriptionEvent,
     PrescriptionStatus,
     PrnFollowUp,
@@ -42,11 +43,13 @@ from carebook.medication.models import (
     TranscriptionCheck,
 )
 from carebook.medication.services.administrations import (
+    LateDoseRequest,
     administration_mark_entered_in_error,
     administration_record,
     prn_follow_up_record,
 )
 from carebook.medication.services.prescriptions import prescription_discontinue
+from carebook.medication.vocab import LateDoseChoice
 from carebook.testing import append_only as testing_append_only
 from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
 
@@ -63,6 +66,7 @@ CLINICAL_RECORDS = {
     "medication.TranscriptionCheck": set(),
     "medication.PrescriptionEvent": set(),
     "medication.DueDose": {"state", "withdrawn_at", "withdrawn_reason", "reopened_at"},
+    "medication.LateDoseDecision": set(),
     "audit_log.AuditEvent": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
@@ -89,7 +93,19 @@ def records(world) -> Records:
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
         ramipril = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
         paracetamol = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
+        twice = prescribe(
+            world.bert, MedicineFactory(name="Co-amoxiclav"), by=world.sam, checker=world.tia, times=["08:00", "20:00"]
+        )
     with time_machine.travel(MORNING, tick=False):
+        # Last night's dose, found this morning: too close to this morning's, so it is omitted (ADR 0021).
+        missed = DueDose.objects.get(prescription=twice, local_date=dt.date(2026, 6, 9), local_time=dt.time(20))
+        administration_record(
+            by=world.carla,
+            due_dose=missed,
+            outcome="given",
+            prompts=answers(),
+            late=LateDoseRequest(LateDoseChoice.OMIT_THIS, "Found at the morning round: too late"),
+        )
         dose = DueDose.objects.get(prescription=ramipril, local_date=dt.date(2026, 6, 10))
         wrong = administration_record(by=world.carla, due_dose=dose, outcome="given", prompts=answers())
         administration_mark_entered_in_error(
@@ -116,6 +132,7 @@ def records(world) -> Records:
             "medication.TranscriptionCheck": TranscriptionCheck.objects.get(prescription=ramipril),
             "medication.PrescriptionEvent": PrescriptionEvent.objects.filter(prescription=ramipril).first(),
             "medication.DueDose": tomorrow,
+            "medication.LateDoseDecision": LateDoseDecision.objects.get(),
             "audit_log.AuditEvent": AuditEvent.objects.order_by("-id").first(),
         }
     )

@@ -71,6 +71,11 @@ RECORD_FIELDS = [
     "reason",
     "witness_username",
     "witness_password",
+    "late_choice",
+    "late_reason",
+    "move_next_to",
+    "late_senior_username",
+    "late_senior_password",
 ]
 PRESCRIPTION_FIELDS = [
     "medicine_id",
@@ -90,6 +95,8 @@ PRESCRIPTION_FIELDS = [
     "start_date",
     "end_date",
     "course_days",
+    "gap_hours",
+    "gap_minutes",
     "prn_min_interval_minutes",
     "prn_interval_hours",
     "prn_interval_minutes",

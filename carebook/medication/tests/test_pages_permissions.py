@@ -128,7 +128,14 @@ def _scene(world, location, person, by, checker) -> dict[str, Any]:
     with time_machine.travel(NOW, tick=False):
         doses = list(DueDose.objects.filter(prescription=rx).order_by("scheduled_at"))
         answers = [rules.Answer(p, "confirmed") for p in rules.prompts_for("")]
-        record = administration_record(by=recorder, due_dose=doses[0], outcome="given", prompts=answers).administration
+        # Yesterday's dose, given on time and recorded now (given now, it would be too close to today's).
+        record = administration_record(
+            by=recorder,
+            due_dose=doses[0],
+            outcome="given",
+            prompts=answers,
+            administered_at=doses[0].scheduled_at,
+        ).administration
         prn_record = administration_record(
             by=recorder, prescription=prn, outcome="given", prompts=answers, prn_reason="Pain"
         ).administration

@@ -164,10 +164,16 @@ def test_each_invalid_entry_names_its_field_and_writes_nothing(world, medicine, 
 
 
 @time_machine.travel(DAY_BEFORE, tick=False)
-def test_a_course_sets_the_end_date_and_patches_every_three_days(world, medicine):
+def test_a_course_is_counted_in_doses_and_patches_every_three_days(world, medicine):
+    # Entered at 10:00 on 9 June, three times a day for 3 days: the 10:00 dose is due now and is the first;
+    # 9 doses end with 08:00 on the 12th (counting calendar days would have stopped at 20:00 on the 11th).
     course = services.prescription_create(person=world.ada, by=world.sam, data=data(medicine, course_days=3))
-    assert course.end_date == dt.date(2026, 6, 11)
-    assert not DueDose.objects.filter(prescription=course, local_date__gt=dt.date(2026, 6, 11)).exists()
+    assert course.course_doses == 9
+    assert course.course_first_dose_at == dt.datetime(2026, 6, 9, 9, 0, tzinfo=dt.UTC)
+    assert course.course_last_dose_at == dt.datetime(2026, 6, 12, 7, 0, tzinfo=dt.UTC)
+    assert course.end_date == dt.date(2026, 6, 12)
+    slots = list(DueDose.objects.filter(prescription=course).order_by("scheduled_at"))
+    assert len(slots) == 9 and slots[-1].scheduled_at == course.course_last_dose_at
     patch = services.prescription_create(
         person=world.ada,
         by=world.sam,

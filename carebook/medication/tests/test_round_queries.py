@@ -37,6 +37,7 @@ def add_people(world, count: int) -> None:
                 due_dose=recorded,
                 outcome="given",
                 prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for("")],
+                administered_at=recorded.scheduled_at,  # given at 08:00, recorded now
             )
 
 

@@ -38,6 +38,7 @@ from carebook.medication.forms import (
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.selectors import prescriptions as selectors
 from carebook.medication.services import prescriptions as services
+from carebook.medication.wording import course_text
 from carebook.people.access import access_person_for_user
 from carebook.people.models import Person
 
@@ -127,10 +128,12 @@ def prescription_new(request: AuthenticatedRequest, person_id: str) -> HttpRespo
         prescription = services.prescription_create(person=person, by=request.user, data=form.to_input())  # type: ignore[arg-type]
     except DomainError as error:
         return _form_page(request, person=person, form=form, errors=_user_errors(error), status=error.status)
+    course = course_text(prescription)
     messages.success(
         request,
-        f"{prescription.medicine} added for {person.full_name}. A second trained member of staff must check it "
-        "against the prescriber's directions before the first dose.",
+        f"{prescription.medicine} added for {person.full_name}. "
+        + (f"{course}. " if course else "")
+        + "A second trained member of staff must check it against the prescriber's directions before the first dose.",
     )
     return redirect("medication:prescription", prescription_id=prescription.pk)
 
@@ -172,10 +175,12 @@ def prescription_change(request: AuthenticatedRequest, prescription_id: str) -> 
             reason=reason,
             status=error.status,
         )
+    course = course_text(new)
     messages.success(
         request,
         "The prescription was changed: this is the new version. The earlier version stays in the history. "
-        "A second trained member of staff must check the new version before its first dose.",
+        + (f"{course}. " if course else "")
+        + "A second trained member of staff must check the new version before its first dose.",
     )
     return redirect("medication:prescription", prescription_id=new.pk)
 

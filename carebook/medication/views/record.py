@@ -40,6 +40,7 @@ from carebook.medication.models import (
     Prompt,
     RequiredCheck,
 )
+from carebook.medication.selectors.late import LateOffer, late_offer_for
 from carebook.medication.selectors.person import (
     can_correct,
     effective_record_for,
@@ -169,6 +170,7 @@ def _render_record(
 ) -> HttpResponse:
     now = clock.now()
     offer = prn_offer_for(prescription=rx, now=now) if rx.is_prn else None
+    late_offer = late_offer_for(dose, now=now) if dose is not None and not existing and not blocked else None
     context = {
         "form": form,
         "rx": rx,
@@ -190,8 +192,19 @@ def _render_record(
         "back": back,
         "back_url": _back_url(back, person, prn=rx.is_prn),
         "reading_prompts": rules.READING_PROMPTS,
+        "late": late_offer,
+        "late_minutes": rules.minutes_late(dose.window_closes_at, now) if dose is not None else 0,
+        "late_default_move": _default_move(form, late_offer),
     }
     return render(request, "medication/record.html", context, status=status)
+
+
+def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
+    """The new time the page suggests for the next dose: what was typed, else the earliest allowed."""
+    typed = form["move_next_to"].value() if form.is_bound else None
+    if typed:
+        return str(typed)
+    return f"{offer.earliest_move:%H:%M}" if offer is not None and offer.earliest_move is not None else ""
 
 
 # --- When each prompt was answered ----------------------------------------------------------
@@ -250,6 +263,7 @@ def _record_from_form(
     data = form.cleaned_data
     now = clock.now()
     taps_key = _taps_key(dose, rx)
+    offer = late_offer_for(dose, now=now) if dose is not None else None
     try:
         result = administration_record(
             by=request.user,
@@ -264,6 +278,7 @@ def _record_from_form(
             observations=data.get("observations") or "",
             prn_reason=data.get("prn_reason") or "",
             witness=form.witness(),
+            late=form.late(offer.conflict.earliest_move if offer is not None else None),
         )
     except (NotFound, PermissionDenied):
         raise

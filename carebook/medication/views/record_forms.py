@@ -18,7 +18,8 @@ from carebook.access.witness import WitnessCredentials
 from carebook.core import clock
 from carebook.core.limits import TEXT_MAX
 from carebook.medication import rules
-from carebook.medication.vocab import FollowUpEffect, Outcome, PromptResult
+from carebook.medication.services.administrations import LateDoseRequest
+from carebook.medication.vocab import FollowUpEffect, LateDoseChoice, Outcome, PromptResult
 
 CONFIRMED, FAILED, SKIPPED = PromptResult.CONFIRMED, PromptResult.FAILED, PromptResult.SKIPPED
 
@@ -62,6 +63,20 @@ class RecordDoseForm(forms.Form):
     reason = forms.CharField(required=False, max_length=TEXT_MAX)
     witness_username = forms.CharField(required=False, max_length=150)
     witness_password = forms.CharField(required=False, max_length=200, strip=False)
+    # A late dose too close to the next one (ADR 0021): the choice, why, the next dose's new time, a senior.
+    late_choice = forms.ChoiceField(
+        required=False,
+        choices=LateDoseChoice.choices,
+        error_messages=_choice_messages("Choose what to do about the next dose."),
+    )
+    late_reason = forms.CharField(required=False, max_length=TEXT_MAX)
+    move_next_to = forms.TimeField(
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": "Enter the new time on the 24-hour clock, like 22:15."},
+    )
+    late_senior_username = forms.CharField(required=False, max_length=150)
+    late_senior_password = forms.CharField(required=False, max_length=200, strip=False)
 
     def __init__(self, *args: Any, prompts: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,6 +129,26 @@ class RecordDoseForm(forms.Form):
             instant = clock.local_wall_time(today - dt.timedelta(days=1), given_at)
         return instant
 
+    def late(self, earliest_move: dt.datetime | None) -> LateDoseRequest | None:
+        """The late-dose choice, if one was made. The new time of the next dose is the first such wall time
+        from 12 hours before the earliest allowed (so "00:30" after an evening earliest is the next night)."""
+        choice = self.cleaned_data.get("late_choice") or ""
+        if not choice:
+            return None
+        move_to = None
+        wall: dt.time | None = self.cleaned_data.get("move_next_to")
+        if choice == LateDoseChoice.MOVE_NEXT and wall is not None and earliest_move is not None:
+            day = clock.to_local(earliest_move).date()
+            move_to = clock.local_wall_time(day, wall)
+            if move_to < earliest_move - dt.timedelta(hours=12):
+                move_to = clock.local_wall_time(day + dt.timedelta(days=1), wall)
+        username = self.cleaned_data.get("late_senior_username") or ""
+        password = self.cleaned_data.get("late_senior_password") or ""
+        senior = WitnessCredentials(username=username, password=password) if username or password else None
+        return LateDoseRequest(
+            choice=choice, reason=self.cleaned_data.get("late_reason") or "", move_next_to=move_to, senior=senior
+        )
+
     def witness(self) -> WitnessCredentials | None:
         username = self.cleaned_data.get("witness_username") or ""
         password = self.cleaned_data.get("witness_password") or ""
@@ -148,6 +183,8 @@ def service_field(error_field: str | None, details: dict[str, Any], known: set[s
         candidate = "given_at"
     elif name == "witness":
         candidate = "witness_username"
+    elif name == "late_senior":
+        candidate = "late_senior_username"
     else:
         candidate = name
     return candidate if candidate in known else "__all__"

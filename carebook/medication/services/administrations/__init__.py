@@ -3,9 +3,10 @@
 from carebook.access.witness import WitnessCredentials
 from carebook.medication.services.administrations.correct import administration_mark_entered_in_error
 from carebook.medication.services.administrations.follow_up import prn_follow_up_record
-from carebook.medication.services.administrations.record import RecordResult, administration_record
+from carebook.medication.services.administrations.record import LateDoseRequest, RecordResult, administration_record
 
 __all__ = [
+    "LateDoseRequest",
     "RecordResult",
     "WitnessCredentials",
     "administration_mark_entered_in_error",

@@ -3,6 +3,11 @@
 One rule, one place: the pages, the JSON API and the demo seed all call ``administration_record``.
 The service locks (``medication.locks``), loads the facts, asks the rules
 (``rules.check_record``), writes, audits: one transaction. It never takes an HTTP request.
+
+A late dose too close to the next one (``rules.late``, ADR 0021) comes with a choice; the same transaction,
+under the same lock on the person, writes what it does to the next dose: moved (the next slot withdrawn,
+"moved", and a replacement slot that points at it) or omitted (a "not required" record made in advance), and
+the ``LateDoseDecision`` that says who decided, why, and who confirmed it.
 """
 
 from __future__ import annotations
@@ -24,13 +29,22 @@ from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import DomainError, ValidationFailed
 from carebook.core.events import announce
+from carebook.core.text import moment
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
 from carebook.medication.events import DoseRecorded
-from carebook.medication.facts import prescription_facts, prn_doses, recorded_by, slot_facts
+from carebook.medication.facts import (
+    next_dose_may_be_close,
+    next_dose_of,
+    prescription_facts,
+    prn_doses,
+    recorded_by,
+    slot_facts,
+)
 from carebook.medication.locks import lock_person_for_due_dose, lock_person_for_prescription
-from carebook.medication.models import Administration, DueDose, Prescription, PromptAnswer
-from carebook.medication.vocab import TAKEN, Outcome
+from carebook.medication.models import Administration, DueDose, LateDoseDecision, Prescription, PromptAnswer
+from carebook.medication.services.doses import due_doses_generate
+from carebook.medication.vocab import TAKEN, LateDoseChoice, Outcome
 from carebook.organisations.models import Location
 
 
@@ -38,6 +52,29 @@ from carebook.organisations.models import Location
 class RecordResult:
     administration: Administration
     replayed: bool = False  # True when an Idempotency-Key matched an earlier record
+
+
+@dataclass(frozen=True)
+class LateDoseRequest:
+    """What the carer chose for a late dose too close to the next (``rules.late``), with the reason."""
+
+    choice: str  # a LateDoseChoice
+    reason: str
+    move_next_to: dt.datetime | None = None  # MOVE_NEXT: the next dose's new time (None: the earliest allowed)
+    senior: WitnessCredentials | None = None  # a senior's own sign-in (time-critical medicines)
+
+
+SENIOR_INVALID = "The senior's username or password is not right."
+SENIOR_LOCKED_OUT = "Too many wrong passwords for this senior: try again in 15 minutes, or ask another senior."
+
+
+def _verify_senior(credentials: WitnessCredentials, *, recorder: User) -> User:
+    """The controlled-drug witness's check and cool-off (``access.witness``), in a senior's words."""
+    try:
+        return witness_verify(credentials, recorder=recorder)
+    except ValidationFailed as error:
+        message = SENIOR_LOCKED_OUT if error.code == "witness_locked_out" else SENIOR_INVALID
+        raise ValidationFailed(message, field="late_senior", code=error.code.replace("witness", "senior")) from None
 
 
 def administration_record(
@@ -54,6 +91,7 @@ def administration_record(
     observations: str = "",
     prn_reason: str = "",
     witness: WitnessCredentials | None = None,
+    late: LateDoseRequest | None = None,
     idempotency_key: str | None = None,
 ) -> RecordResult:
     """Record the outcome of a due dose, or a when-required (PRN) dose.
@@ -82,6 +120,8 @@ def administration_record(
         # The witness's password is checked first, outside the transaction: a wrong one is kept
         # (it counts towards the witness's cool-off) even though the recording is refused.
         witness_user = witness_verify(witness, recorder=by) if witness is not None and witness.given else None
+        senior = late.senior if late is not None else None
+        senior_user = _verify_senior(senior, recorder=by) if senior is not None and senior.given else None
         with transaction.atomic():
             administration = _record(
                 by=by,
@@ -96,6 +136,8 @@ def administration_record(
                 observations=observations,
                 prn_reason=prn_reason,
                 witness=witness_user,
+                late=late,
+                senior=senior_user,
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:
@@ -161,6 +203,8 @@ def _record(
     observations: str,
     prn_reason: str,
     witness: User | None,
+    late: LateDoseRequest | None,
+    senior: User | None,
     idempotency_key: str | None,
 ) -> Administration:
     now = clock.now()
@@ -188,6 +232,10 @@ def _record(
             ).values_list("administered_at", "dose_given"),
             rx,
         )
+    next_row: DueDose | None = None
+    next_dose: rules.NextDose | None = None
+    if slot is not None and (late is not None or (outcome in TAKEN and next_dose_may_be_close(slot, when))):
+        next_row, next_dose = next_dose_of(slot)
     decision = rules.check_record(
         prescription_facts(rx),
         slot=slot_facts(slot) if slot is not None else None,
@@ -200,6 +248,11 @@ def _record(
             site=site,
             prn_reason=prn_reason,
             has_witness=witness is not None,
+            late=rules.LateChoice(
+                choice=late.choice, reason=late.reason, move_to=late.move_next_to, has_senior=senior is not None
+            )
+            if late is not None
+            else None,
         ),
         context=rules.RecordContext(
             now=now,
@@ -207,6 +260,7 @@ def _record(
             late_entry_after=dt.timedelta(minutes=settings.CAREBOOK["LATE_ENTRY_MINUTES"]),
             already=already,
             prn_history=history,
+            next_dose=next_dose,
         ),
     )
     if witness is not None:
@@ -219,7 +273,18 @@ def _record(
                 works_here=scope_for(witness).allows(person.location_id),
             )
         )
+    if decision.late is not None and senior is not None:
+        rules.check_senior_eligible(
+            rules.SeniorFacts(
+                name=senior.display_name,
+                role_label=senior.get_role_display(),
+                is_recorder=senior.pk == by.pk,
+                may_confirm=can(senior, Action.CONFIRM_LATE_DOSE),
+                works_here=scope_for(senior).allows(person.location_id),
+            )
+        )
 
+    outcome = decision.outcome or outcome
     taken = outcome in TAKEN
     administration = Administration.objects.create(
         due_dose=slot,
@@ -227,7 +292,7 @@ def _record(
         person=person,
         location=person.location,
         outcome=outcome,
-        reason=reason.strip(),
+        reason=(decision.reason or reason).strip(),
         dose_given=decision.dose_given,
         dose_unit=rx.dose_unit if decision.dose_given is not None else "",
         administered_at=decision.administered_at,
@@ -272,16 +337,154 @@ def _record(
         },
         at=now,
     )
+    late_decision = None
+    if decision.late is not None:
+        assert slot is not None
+        late_decision = _decide_next_dose(
+            plan=decision.late,
+            administration=administration,
+            slot=slot,
+            next_row=next_row,
+            by=by,
+            senior=senior,
+            now=now,
+        )
     announce(DoseRecorded.of(administration))
-    return _as_written(administration, answers)
+    return _as_written(administration, answers, late_decision)
 
 
-def _as_written(administration: Administration, answers: list[PromptAnswer]) -> Administration:
+def _decide_next_dose(
+    *,
+    plan: rules.LatePlan,
+    administration: Administration,
+    slot: DueDose,
+    next_row: DueDose | None,
+    by: User,
+    senior: User | None,
+    now: dt.datetime,
+) -> LateDoseDecision:
+    """Do what was chosen to the next dose, and write the decision (the person's row is locked already)."""
+    rx = slot.prescription
+    location = slot.person.location
+    conflict = plan.conflict
+    if plan.choice != LateDoseChoice.OMIT_THIS and next_row is None:
+        # The next dose lies beyond the generated horizon (a weekly medicine): make its slot now.
+        due_doses_generate(prescription=rx, end=conflict.next.scheduled_at + dt.timedelta(minutes=1))
+        next_row, _facts = next_dose_of(slot)
+        assert next_row is not None and next_row.state == DueDose.State.PENDING
+    moved_to = None
+    omission = None
+    if plan.choice == LateDoseChoice.MOVE_NEXT:
+        assert next_row is not None and plan.move_to is not None and plan.move_opens_at is not None
+        moved_to = _move(next_row, to=plan.move_to, opens_at=plan.move_opens_at, by=by, now=now)
+    elif plan.choice == LateDoseChoice.OMIT_NEXT:
+        assert next_row is not None
+        omission = _omit_in_advance(next_row, plan=plan, this_due_at=slot.scheduled_at, by=by, now=now)
+    decision = LateDoseDecision.objects.create(
+        administration=administration,
+        due_dose=slot,
+        choice=plan.choice,
+        reason=plan.reason,
+        given_at=conflict.given_at,
+        gap_minutes=int(conflict.gap.total_seconds() // 60),
+        next_due_dose=next_row,
+        next_scheduled_at=conflict.next.scheduled_at,
+        moved_to=moved_to,
+        next_omission=omission,
+        decided_by=by,
+        decided_at=now,
+        confirmed_by=senior,
+        confirmed_at=now if senior is not None else None,
+    )
+    record_event(
+        actor=by,
+        action=MedicationAudit.LATE_DOSE_DECIDED,
+        entity=decision,
+        location=location,
+        after=snapshot(decision),
+        at=now,
+    )
+    return decision
+
+
+def _move(next_row: DueDose, *, to: dt.datetime, opens_at: dt.datetime, by: User, now: dt.datetime) -> DueDose:
+    """Withdraw the next slot ("moved") and make the slot that replaces it: same place on the MAR, a later time.
+
+    A due dose's time is fixed once written (ADR 0005): moving it is a new slot, never an edit.
+    """
+    time_critical = next_row.prescription.medicine.time_critical
+    before = {"due_dose": str(next_row.pk), "scheduled_at": next_row.scheduled_at.isoformat(), "state": "pending"}
+    next_row.state = DueDose.State.WITHDRAWN
+    next_row.withdrawn_at = now
+    next_row.withdrawn_reason = f"Moved to {moment(to)}: the dose before was given late"[:200]
+    next_row.save(update_fields=["state", "withdrawn_at", "withdrawn_reason"])
+    replacement = DueDose.objects.create(
+        prescription=next_row.prescription,
+        person_id=next_row.person_id,
+        location_id=next_row.location_id,
+        scheduled_at=to,
+        local_date=next_row.local_date,
+        local_time=next_row.local_time,
+        window_opens_at=opens_at,
+        window_closes_at=rules.window_bounds(to, time_critical)[1],
+        moved_from=next_row,
+    )
+    record_event(
+        actor=by,
+        action=MedicationAudit.DUE_DOSE_MOVED,
+        entity=replacement,
+        location=next_row.location,
+        before=before,
+        after={
+            "due_dose": str(replacement.pk),
+            "scheduled_at": to.isoformat(),
+            "window_opens_at": opens_at.isoformat(),
+            "moved_from": str(next_row.pk),
+        },
+        at=now,
+    )
+    return replacement
+
+
+def _omit_in_advance(
+    next_row: DueDose, *, plan: rules.LatePlan, this_due_at: dt.datetime, by: User, now: dt.datetime
+) -> Administration:
+    """Record the next dose "not required" now, with the reason: it is not to be given."""
+    omission = Administration.objects.create(
+        due_dose=next_row,
+        prescription=next_row.prescription,
+        person_id=next_row.person_id,
+        location_id=next_row.location_id,
+        outcome=Outcome.NOT_REQUIRED,
+        reason=rules.late.omission_reason(plan.conflict, this_due_at=this_due_at, omitted="next", reason=plan.reason),
+        administered_at=now,
+        recorded_at=now,
+        recorded_by=by,
+        corrects=_corrected_record(next_row),
+    )
+    next_row.state = DueDose.State.RECORDED
+    next_row.save(update_fields=["state"])
+    record_event(
+        actor=by,
+        action=MedicationAudit.ADMINISTRATION_RECORDED,
+        entity=omission,
+        location=next_row.location,
+        after={**snapshot(omission), "omitted_in_advance": True},
+        at=now,
+    )
+    announce(DoseRecorded.of(omission))
+    return omission
+
+
+def _as_written(
+    administration: Administration, answers: list[PromptAnswer], late_decision: LateDoseDecision | None = None
+) -> Administration:
     """The new record with what it is known to have, so that presenting it needs no query:
-    its prompt answers, no correction, no follow-up, nothing correcting it."""
+    its prompt answers, no correction, no follow-up, nothing correcting it, its late-dose decision if any."""
     administration._prefetched_objects_cache = {"prompt_answers": answers, "corrected_by": []}  # type: ignore[attr-defined]
     Administration.correction.related.set_cached_value(administration, None)  # type: ignore[attr-defined]
     Administration.follow_up.related.set_cached_value(administration, None)  # type: ignore[attr-defined]
+    Administration.late_decision.related.set_cached_value(administration, late_decision)  # type: ignore[attr-defined]
     return administration
 
 
