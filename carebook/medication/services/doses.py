@@ -59,6 +59,31 @@ def _earliest_slot(prescription: Prescription, since: dt.datetime | None) -> dt.
     return earliest - window_of(prescription)
 
 
+def dealt_with_by_earlier_versions(prescription: Prescription, since: dt.datetime) -> set[tuple[dt.date, dt.time]]:
+    """The MAR slots (day, wall time) from ``since`` that an earlier version of this prescription already recorded.
+
+    A change right after a dose was given (say 08:00 given, then the GP's new dose entered at 08:20) must not
+    put the new version's 08:00 on the round again: that dose was dealt with, and offering it would be a second
+    dose. Only versions entered after ``since`` can hold such a slot, so an old prescription costs no query.
+    """
+    slots: set[tuple[dt.date, dt.time]] = set()
+    version = prescription
+    while version.supersedes_id is not None and version.entered_at >= since:
+        earlier = DueDose.objects.filter(
+            prescription_id=version.supersedes_id, state=DueDose.State.RECORDED, scheduled_at__gte=since
+        ).values_list("local_date", "local_time")
+        slots.update(earlier)
+        version = Prescription.objects.only("id", "supersedes_id", "entered_at").get(pk=version.supersedes_id)
+    return slots
+
+
+def _not_dealt_with(prescription: Prescription, rows: list[DueDose]) -> list[DueDose]:
+    if not rows or prescription.supersedes_id is None:
+        return rows
+    done = dealt_with_by_earlier_versions(prescription, min(r.window_opens_at for r in rows))
+    return [r for r in rows if (r.local_date, r.local_time) not in done]
+
+
 def due_doses_generate(*, prescription: Prescription, end: dt.datetime, start: dt.datetime | None = None) -> None:
     """Create the missing slots of one prescription up to ``end``. Idempotent.
 
@@ -67,7 +92,9 @@ def due_doses_generate(*, prescription: Prescription, end: dt.datetime, start: d
     if prescription.schedule_kind == ScheduleKind.PRN or prescription.status != PrescriptionStatus.ACTIVE:
         return
     earliest = _earliest_slot(prescription, _last_resumed(prescription))
-    rows = _slots_for(prescription, earliest if start is None else max(start, earliest), end)
+    rows = _not_dealt_with(
+        prescription, _slots_for(prescription, earliest if start is None else max(start, earliest), end)
+    )
     if rows:
         DueDose.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -155,7 +182,9 @@ def _extend_for_people(person_ids: set[Any], *, start: dt.datetime, end: dt.date
     rows: list[DueDose] = []
     for prescription in prescriptions:
         since = getattr(prescription, "last_resumed", None)
-        rows += _slots_for(prescription, max(start, _earliest_slot(prescription, since)), end)
+        rows += _not_dealt_with(
+            prescription, _slots_for(prescription, max(start, _earliest_slot(prescription, since)), end)
+        )
     if not rows:
         return 0
     existing = set(

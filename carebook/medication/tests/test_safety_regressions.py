@@ -209,3 +209,23 @@ def test_the_last_dose_of_a_course_can_be_given_in_its_window_after_midnight(wor
     with time_machine.travel(last.scheduled_at + dt.timedelta(minutes=40), tick=False):
         administration_record(by=world.carla, due_dose=last, outcome="given", prompts=confirmed())
     assert Administration.objects.filter(due_dose=last).exists()
+
+
+@pytest.mark.parametrize("also_run_the_job", [False, True])
+def test_a_change_just_after_a_dose_was_given_does_not_put_that_dose_on_the_round_again(world, also_run_the_job):
+    """08:00 given at 08:05; at 08:20 the GP's new dose is entered: the new version's 08:00 is not due again today
+    (it would be a second dose), from the change itself or from the due-dose job catching up afterwards."""
+    with time_machine.travel(at(7, 0, DAY - dt.timedelta(days=1)), tick=False):
+        rx = prescribe(world.ada, MedicineFactory(name="Bisoprolol"), by=world.sam, checker=world.tia)
+    with time_machine.travel(at(8, 5), tick=False):
+        dose = DueDose.objects.get(prescription=rx, local_date=DAY)
+        administration_record(by=world.carla, outcome="given", prompts=confirmed(), due_dose=dose)
+    with time_machine.travel(at(8, 20), tick=False):
+        data = PrescriptionInput(
+            medicine_id=rx.medicine_id, dose_min="2", directions="TWO each morning", times=["08:00"], prescriber="Dr K"
+        )
+        new = prescription_change(prescription=rx, by=world.sam, data=data, reason="GP increased the dose")
+        if also_run_the_job:
+            due_doses_extend_horizon()
+    assert not DueDose.objects.filter(prescription=new, local_date=DAY).exists()
+    assert DueDose.objects.filter(prescription=new, local_date=DAY + dt.timedelta(days=1)).exists()
