@@ -28,6 +28,7 @@ class Action(StrEnum):
     CHECK_TRANSCRIPTION = "check_transcription"
     CORRECT_ANY_ADMINISTRATION = "correct_any_administration"
     CORRECT_OWN_ADMINISTRATION = "correct_own_administration"
+    EDIT_PERSON_DETAILS = "edit_person_details"
 
 
 # Staff who read the medicines records of their locations.
@@ -55,6 +56,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.CHECK_TRANSCRIPTION: _SENIOR,
     Action.CORRECT_ANY_ADMINISTRATION: _SENIOR,
     Action.CORRECT_OWN_ADMINISTRATION: _ADMINISTERING,
+    # Who the person is (today: their NHS number). Seniors only; audited with the value before and after.
+    Action.EDIT_PERSON_DETAILS: _SENIOR,
 }
 
 

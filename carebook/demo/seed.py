@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import nhs_number
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -68,6 +69,7 @@ from carebook.medication.services.prescriptions import (
 from carebook.medication.vocab import WITNESSED
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
+from carebook.people.nhs_numbers import clean_nhs_number
 
 PROVIDER_NAME = "Oakfield Care Group"
 HOME_NAME = "Oakfield House"
@@ -91,31 +93,19 @@ SMALL = SeedSize(residents_per_unit=3, home_care_people=3, history_days=2)
 # --- NHS numbers -----------------------------------------------------------------------------------
 
 
-def nhs_check_digit(nine_digits: str) -> int | None:
-    """The modulus 11 check digit of a 9-digit stem, or None when the stem cannot make a valid number."""
-    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
-
-
-def nhs_number_is_valid(number: str) -> bool:
-    if len(number) != 10 or not number.isdigit():
-        return False
-    return nhs_check_digit(number[:9]) == int(number[9])
-
-
 def synthetic_nhs_number(rng: random.Random, used: set[str]) -> str:
-    """A valid NHS number in the 999 range, which is never issued to a real patient."""
+    """A valid NHS number in the 999 range, which is never issued to a real patient.
+
+    The check digit comes from the pinned nhs-number library, and the result passes the same check as
+    every other way a number comes in (``people.nhs_numbers``); a stem whose check digit would be 10
+    cannot make a valid number and is skipped.
+    """
     while True:
         stem = "999" + f"{rng.randrange(1_000_000):06d}"
-        check = nhs_check_digit(stem)
-        if check is None:
+        check = nhs_number.calculate_checksum(stem)
+        if check is None or check > 9:
             continue
-        number = f"{stem}{check}"
+        number = clean_nhs_number(f"{stem}{check}")
         if number not in used:
             used.add(number)
             return number

@@ -17,7 +17,7 @@ from carebook.audit_log.models import AuditEvent
 from carebook.core import clock
 from carebook.demo.medicines import MEDICINES
 from carebook.demo.pictures import avatar_svg
-from carebook.demo.seed import SMALL, SeedSize, nhs_check_digit, nhs_number_is_valid, seed_demo
+from carebook.demo.seed import SMALL, SeedSize, seed_demo, synthetic_nhs_number
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -29,6 +29,7 @@ from carebook.medication.models import (
 )
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import AllergyStatus, Person
+from carebook.people.nhs_numbers import nhs_number_is_valid
 
 # A Monday morning just after the clocks went back (25 October 2026): the replayed days cross the change.
 MONDAY = dt.datetime(2026, 10, 26, 9, 30, tzinfo=dt.UTC)
@@ -42,12 +43,17 @@ def small_demo(db):
     return result
 
 
-def test_nhs_check_digit_matches_the_published_example():
-    # 943 476 5919 is the NHS's own worked example of a valid number.
-    assert nhs_check_digit("943476591") == 9
-    assert nhs_number_is_valid("9434765919")
-    assert not nhs_number_is_valid("9434765918")
-    assert nhs_check_digit("999000001") is None or nhs_number_is_valid("999000001" + str(nhs_check_digit("999000001")))
+def test_the_seeds_nhs_numbers_are_synthetic_and_pass_the_librarys_check():
+    import random
+
+    used: set[str] = set()
+    rng = random.Random(1)
+    numbers = [synthetic_nhs_number(rng, used) for _ in range(200)]
+    assert len(set(numbers)) == 200
+    for number in numbers:
+        assert number.startswith("999") and len(number) == 10
+        assert nhs_number.is_valid(number) and nhs_number_is_valid(number)
+        assert number[-1] == str(nhs_number.calculate_checksum(number[:9]))
 
 
 def test_pictures_are_deterministic_drawings_not_scripts():

@@ -47,6 +47,7 @@ from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.wording import quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
+from carebook.people.nhs_numbers import nhs_number_problem
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
@@ -758,6 +759,8 @@ def _correction(
 def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
     allergy = allergy_statement(person.allergy_status, allergies)
     nhs = nhs_number_display(person.nhs_number)
+    if nhs_number_problem(person.nhs_number):
+        nhs += " (not a valid NHS number: check it)"
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     return MarPerson(
         id=str(person.pk),
