@@ -54,6 +54,7 @@ def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:
         site_recorded=medicine.site_recorded,
         form_label=medicine.get_form_display(),
         prn=prn,
+        reading_rule=rx.reading_rule,
     )
 
 

@@ -30,14 +30,14 @@ def person_nhs_number_change(*, person: Person, by: User, nhs_number: str, reaso
         )
     now = clock.now()
     with transaction.atomic():
-        locked = Person.objects.select_for_update(of=("self",)).select_related("location").get(pk=person.pk)
-        before = locked.nhs_number
+        current = Person.objects.select_related("location").get(pk=person.pk)
+        before = current.nhs_number
         if digits == before:
             raise Conflict("That is already the NHS number recorded: nothing was changed.", field="nhs_number")
         if digits:
             taken = (
-                Person.objects.filter(nhs_number=digits, location__provider_id=locked.location.provider_id)
-                .exclude(pk=locked.pk)
+                Person.objects.filter(nhs_number=digits, location__provider_id=current.location.provider_id)
+                .exclude(pk=current.pk)
                 .exists()
             )
             if taken:
@@ -47,17 +47,18 @@ def person_nhs_number_change(*, person: Person, by: User, nhs_number: str, reaso
                     field="nhs_number",
                     code="nhs_number_in_use",
                 )
-        locked.nhs_number = digits
-        locked.save(update_fields=["nhs_number"])
+        # Compare and set, so the audit's "before" is the value replaced (no row lock outside medication.locks).
+        if not Person.objects.filter(pk=current.pk, nhs_number=before).update(nhs_number=digits):
+            raise Conflict("Someone changed this NHS number a moment ago: look at it again.", field="nhs_number")
         record_event(
             actor=by,
             action="person.nhs_number_changed",
-            entity=locked,
-            location=locked.location,
+            entity=current,
+            location=current.location,
             before={"nhs_number": before},
             after={"nhs_number": digits, "reason": reason},
             at=now,
         )
     person.nhs_number = digits
     person._stored_nhs_number = digits
-    return locked
+    return person

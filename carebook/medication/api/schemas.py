@@ -15,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
-from carebook.medication.vocab import FollowUpEffect
+from carebook.medication.vocab import FollowUpEffect, ReadingAction, ReadingDecision
 from carebook.people.api.schemas import (
     PersonRef,
 )
@@ -106,6 +106,19 @@ class ScheduleOut(BaseModel):
     prn_max_quantity_24h: str | None
 
 
+class ReadingLimitsOut(BaseModel):
+    """The prescriber's limits for the reading before each dose (limits are exclusive: "below 60" gives at 60)."""
+
+    check: str = Field(description="The reading the limits are for: pulse | blood_glucose | blood_pressure.")
+    unit: str = Field(examples=["beats per minute"])
+    below: str | None = Field(description="A decimal number, as a string; null when there is no lower limit.")
+    below_action: str = Field(description="withhold (do not give) | give_and_tell; empty without a lower limit.")
+    above: str | None
+    above_action: str
+    plan: str = Field(description="What to do outside the limits, as the prescriber wrote it.")
+    lines: list[str] = Field(examples=[["Do not give if pulse below 60 beats per minute"]])
+
+
 class PrescriptionOut(BaseModel):
     id: uuid.UUID
     person_id: uuid.UUID
@@ -117,6 +130,7 @@ class PrescriptionOut(BaseModel):
     indication: str
     instructions: str
     required_check: str
+    reading_limits: ReadingLimitsOut | None = Field(description="The prescriber's limits for the reading, if any.")
     schedule: ScheduleOut
     prescriber: str
     source: str
@@ -134,8 +148,17 @@ class PromptAnswerOut(BaseModel):
     prompt: str
     result: str
     value: str | None
+    unit: str = Field(description="The reading's unit (empty for a check that is not a reading).")
     note: str
     answered_at: dt.datetime
+    decision: ReadingDecision | None = Field(
+        description="What the reading meant under the prescription's limits when it was recorded: give | withhold "
+        "(do not give) | give_and_tell. Null when there were no limits, or for a check that is not a reading."
+    )
+    reading_text: str = Field(
+        description="The reading in words, with its unit and decision, as the pages say it (empty if none).",
+        examples=["Pulse 52 beats per minute: below 60, do not give"],
+    )
 
 
 class CorrectionOut(BaseModel):
@@ -223,6 +246,24 @@ class PrescriptionIn(StrictIn):
     indication: ShortText = ""
     instructions: LongText = ""
     required_check: RequiredCheck = RequiredCheck.NONE
+    reading_below: Decimal | None = Field(
+        default=None,
+        gt=0,
+        max_digits=5,
+        decimal_places=1,
+        description="The prescriber's lower limit for the reading (in its unit), e.g. 60 for 'do not give if pulse "
+        "below 60'. Needs reading_below_action and reading_plan.",
+    )
+    reading_below_action: ReadingAction | None = Field(default=None, description="withhold | give_and_tell")
+    reading_above: Decimal | None = Field(
+        default=None,
+        gt=0,
+        max_digits=5,
+        decimal_places=1,
+        description="The prescriber's upper limit, e.g. 20 for 'tell the GP if blood glucose above 20 mmol/L'.",
+    )
+    reading_above_action: ReadingAction | None = Field(default=None, description="withhold | give_and_tell")
+    reading_plan: LongText = Field(default="", description="What to do outside the limits, as the prescriber wrote it.")
     prescriber: ShortText
     source: Source = Source.GP
 

@@ -17,6 +17,7 @@ from carebook.core.errors import Conflict, DomainError, ValidationFailed
 from carebook.core.text import format_quantity, moment
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
+from carebook.medication.rules.readings import ReadingRule, check_readings
 from carebook.medication.rules.windows import minutes_late, not_yet_due
 from carebook.medication.rules.witness import check_witness
 from carebook.medication.vocab import HOME_CARE_ONLY, TAKEN, DoseState, Outcome, PrescriptionStatus
@@ -62,6 +63,7 @@ class PrescriptionFacts:
     site_recorded: bool = False
     form_label: str = ""
     prn: PrnLimits | None = None
+    reading_rule: ReadingRule | None = None  # the prescriber's limits for the reading (rules/readings.py)
 
     @property
     def is_variable_dose(self) -> bool:
@@ -120,6 +122,7 @@ class RecordDecision:
     late_entry: bool
     dose_given: Decimal | None
     minutes_late: int
+    readings: dict[str, str] = field(default_factory=dict)  # reading prompt → its ReadingDecision ("" no limits)
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -310,6 +313,8 @@ def check_record(
     check_prompt_answers(
         required=prompts_for(rx.required_check), answers=recording.prompts, outcome=outcome, taken=taken
     )
+    # A reading beyond a "do not give" limit refuses a taken outcome; every reading's decision is kept.
+    readings = check_readings(rx.reading_rule, recording.prompts, taken=taken)
 
     dose_given: Decimal | None = None
     if taken:
@@ -335,4 +340,5 @@ def check_record(
         late_entry=context.now - when > context.late_entry_after,
         dose_given=dose_given,
         minutes_late=minutes_late(slot.closes_at, when) if slot is not None else 0,
+        readings=readings,
     )

@@ -247,6 +247,7 @@ def _record(
                 value=a.value,
                 note=a.note.strip(),
                 answered_at=_answer_time(a, now),
+                decision=decision.readings.get(a.prompt, ""),  # what the reading meant (rules/readings.py)
             )
             for i, a in enumerate(sorted(prompts, key=lambda a: order.index(a.prompt)))
         ]
@@ -261,7 +262,10 @@ def _record(
         location=person.location,
         after={
             **snapshot(administration),
-            "prompts": [{"prompt": a.prompt, "result": a.result, "value": a.value, "note": a.note} for a in prompts],
+            "prompts": [
+                {"prompt": a.prompt, "result": a.result, "value": a.value, "note": a.note, "decision": a.decision}
+                for a in answers
+            ],
         },
         at=now,
     )
