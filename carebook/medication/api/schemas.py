@@ -344,3 +344,7 @@ class MarChartOut(BaseModel):
     key: list[dict[str, Any]]
     staff: list[dict[str, Any]]
     generated_at: dt.datetime
+    readings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The records with readings (each entry's ``readings``: name, value, unit, decision, text).",
+    )

@@ -39,11 +39,14 @@ from carebook.medication.models import (
     Prescription,
     PrescriptionEvent,
     PrescriptionStatus,
+    PromptAnswer,
     RequiredCheck,
 )
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
+from carebook.medication.reading_text import ReadingLine, readings_of
 from carebook.medication.selectors.common import awaiting_transcription_check
+from carebook.medication.vocab import READING_PROMPTS
 from carebook.medication.wording import quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
@@ -147,6 +150,8 @@ class MarEntry:
     follow_up: str
     corrects_id: str | None
     description: str
+    # The readings taken before the dose, with their unit and decision (ADR 0017).
+    readings: list[ReadingLine] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -193,6 +198,7 @@ class MarPrescription:
     is_prn: bool
     rows: list[MarRow]  # scheduled: one per wall time
     prn_days: list[MarCell]  # PRN: one cell per day
+    reading_limits: str = ""  # the prescriber's limits for the reading, in words (ADR 0017)
 
 
 @dataclasses.dataclass
@@ -241,6 +247,7 @@ class MarChart:
     key: list[MarKeyItem]
     staff: list[MarStaff]
     generated_at: dt.datetime  # local
+    readings: list[MarEntry] = dataclasses.field(default_factory=list)  # the records with readings, in order
 
     @property
     def slug(self) -> str:
@@ -255,6 +262,12 @@ class _StaffRef:
 
 
 _OUTCOME_LABELS: dict[str, str] = dict(Outcome.choices)
+# The readings of each record (ADR 0017): one query for the month.
+_READINGS = Prefetch(
+    "prompt_answers",
+    queryset=PromptAnswer.objects.filter(prompt__in=sorted(READING_PROMPTS)).order_by("position"),
+    to_attr="reading_answers",
+)
 _ADMIN_FIELDS = (
     "id",
     "due_dose_id",
@@ -343,6 +356,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
             | Q(due_dose__isnull=True, administered_at__gte=start_at, administered_at__lt=end_at)
         )
         .select_related("correction", "follow_up")
+        .prefetch_related(_READINGS)
         .only(*_ADMIN_FIELDS)
         .order_by("recorded_at")
     )
@@ -458,6 +472,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         key=_key(cells, all_entries, scheduled + prn),
         staff=_staff(administrations, users),
         generated_at=clock.to_local(now),
+        readings=[e for e in all_entries if e.readings],
     )
 
 
@@ -577,6 +592,7 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
         is_prn=rx.is_prn,
         rows=[],
         prn_days=[],
+        reading_limits=rx.reading_rule.text if rx.reading_rule is not None else "",
     )
 
 
@@ -617,6 +633,8 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         words.append(f"reason: {a.reason}")
     if a.prn_reason:
         words.append(f"given for: {a.prn_reason}")
+    readings = readings_of(getattr(a, "reading_answers", []), rx)
+    words += [reading.text for reading in readings]
     description = ", ".join(words) + "."
     if in_error:
         description = "Entered in error (struck through): " + description
@@ -649,6 +667,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         follow_up=follow_up,
         corrects_id=str(a.corrects_id) if a.corrects_id else None,
         description=description,
+        readings=readings,
     )
 
 
