@@ -66,7 +66,7 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
-from carebook.medication.vocab import WITNESSED
+from carebook.medication.vocab import WITNESSED, ReadingAction, ReadingDecision
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
 from carebook.people.nhs_numbers import clean_nhs_number
@@ -288,6 +288,12 @@ class Regimen:
     course_days: int | None = None
     source: str = Source.GP
     align_monday: bool = False  # weekly doses that fall on a Monday (methotrexate)
+    # The prescriber's limits for the reading before each dose (ADR 0017).
+    reading_below: str | None = None
+    reading_below_action: str = ""
+    reading_above: str | None = None
+    reading_above_action: str = ""
+    reading_plan: str = ""
 
 
 def _fixed(medicine: str, dose: str, times: tuple[str, ...], directions: str, **kw: Any) -> Regimen:
@@ -326,6 +332,12 @@ R: dict[str, Regimen] = {
         "Inject 16 units subcutaneously ONCE a day in the morning.",
         indication="Type 2 diabetes",
         instructions="Check blood glucose first. Below 4 mmol/L: do not give, treat the hypo and call the GP.",
+        reading_below="4",
+        reading_below_action=ReadingAction.WITHHOLD,
+        reading_above="20",
+        reading_above_action=ReadingAction.GIVE_AND_TELL,
+        reading_plan="Below 4 mmol/L: follow the hypoglycaemia plan in the care plan and call the GP. "
+        "Above 20 mmol/L: give it, and tell the GP the same day.",
     ),
     "metformin": _fixed(
         "metformin_500",
@@ -350,6 +362,9 @@ R: dict[str, Regimen] = {
         "Take ONE tablet each morning.",
         indication="Atrial fibrillation",
         instructions="Take the pulse first. Below 60 a minute: do not give, tell the GP.",
+        reading_below="60",
+        reading_below_action=ReadingAction.WITHHOLD,
+        reading_plan="Tell the senior on shift and the GP surgery the same day.",
     ),
     "apixaban": _fixed(
         "apixaban_5",
@@ -778,6 +793,11 @@ def prescription_input(
         instructions=regimen.instructions,
         prescriber=HOSPITAL_PRESCRIBER if regimen.source == Source.HOSPITAL_DISCHARGE else prescriber,
         source=regimen.source,
+        reading_below=regimen.reading_below,
+        reading_below_action=regimen.reading_below_action,
+        reading_above=regimen.reading_above,
+        reading_above_action=regimen.reading_above_action,
+        reading_plan=regimen.reading_plan,
     )
 
 
@@ -939,6 +959,7 @@ class Replay:
     prn_planned: dict[Any, list[rules.PrnDose]] = field(default_factory=dict)
     counter: int = 0
     recorded: int = 0
+    readings_shown: set[str] = field(default_factory=set)  # the week's first low and high readings, once each
 
     def next_site(self, rx: Prescription) -> str:
         if not rx.medicine.site_recorded:
@@ -965,6 +986,13 @@ class Replay:
         return result.administration
 
 
+def _first_time(replay: Replay, what: str) -> bool:
+    if what in replay.readings_shown:
+        return False
+    replay.readings_shown.add(what)
+    return True
+
+
 def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff: dt.datetime) -> Event | None:
     rng = replay.rng
     critical = rx.medicine.time_critical
@@ -979,14 +1007,22 @@ def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff
     roll = rng.random()
     outcome: str = Outcome.GIVEN
     reason = ""
+    # Readings: the first digoxin dose of the week meets a slow pulse, the first insulin doses a low and a
+    # high glucose, so the history shows a dose withheld on the prescriber's limit and one given and told.
     if check == "pulse":
-        pulse = rng.choice(range(56, 96))
+        pulse = 54 if _first_time(replay, "pulse low") else rng.choice(range(56, 96))
         reading = Decimal(pulse)
-        if pulse < 60:
-            outcome, failed = Outcome.NOT_REQUIRED, "pulse"
-            reason = f"Pulse {pulse}, below 60: withheld as the GP directs. GP surgery told."
     elif check == "blood_glucose":
-        reading = Decimal(str(round(rng.uniform(5.0, 13.5), 1)))
+        if _first_time(replay, "glucose low"):
+            reading = Decimal("3.4")
+        elif roll >= 0.05 and _first_time(replay, "glucose high"):  # a dose that will be given
+            reading = Decimal("21.6")
+        else:
+            reading = Decimal(str(round(rng.uniform(5.0, 13.5), 1)))
+    verdict = rules.decide(rx.reading_rule, check=check, value=reading) if reading is not None else None
+    if verdict is not None and verdict.decision == ReadingDecision.WITHHOLD:
+        outcome = Outcome.NOT_REQUIRED
+        reason = f"{verdict.message} Withheld as the prescriber directs. {rx.reading_plan}"
     if outcome == Outcome.GIVEN:
         if roll < 0.035:
             outcome, failed, reason = Outcome.REFUSED, "consent", rng.choice(REFUSALS)

@@ -189,3 +189,22 @@ def test_full_demo_command(db):
     assert Person.objects.filter(location__kind="home_care").count() == 15
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert SeedSize().residents_per_unit == 20
+
+
+def test_the_demo_has_digoxin_and_insulin_with_their_limits_and_a_dose_withheld_on_a_slow_pulse(small_demo):
+    from carebook.medication.vocab import ReadingDecision
+
+    digoxin = Prescription.objects.filter(medicine__name__startswith="Digoxin").first()
+    assert digoxin is not None and digoxin.reading_rule is not None
+    assert digoxin.reading_rule.lines() == ["Do not give if pulse below 60 beats per minute"]
+    insulin = Prescription.objects.filter(medicine__name__startswith="Insulin glargine").first()
+    assert insulin is not None and insulin.reading_rule is not None
+    assert insulin.reading_rule.lines() == [
+        "Do not give if blood glucose below 4 mmol/L",
+        "If blood glucose above 20 mmol/L, give it and tell someone",
+    ]
+    withheld = PromptAnswer.objects.filter(decision=ReadingDecision.WITHHOLD).select_related("administration")
+    assert {a.prompt for a in withheld} == {"pulse", "blood_glucose"}
+    assert all(a.administration.outcome == "not_required" and a.value is not None for a in withheld)
+    told = PromptAnswer.objects.filter(decision=ReadingDecision.GIVE_AND_TELL).select_related("administration")
+    assert [a.administration.outcome for a in told] == ["given"]
