@@ -506,3 +506,11 @@ def test_the_mar_shows_the_readings_in_the_cell_the_list_the_json_and_the_pdf(cl
     assert api["readings"][1]["readings"][0]["text"] == "Blood glucose 22.4 mmol/L: above 20, give and tell someone"
     pdf_html = render_mar_pdf_html(chart)
     assert "Readings before doses" in pdf_html and "Pulse 52 beats per minute: below 60, do not give" in pdf_html
+
+
+@time_machine.travel(MORNING + dt.timedelta(hours=1), tick=False)
+def test_the_correction_page_shows_the_reading_of_the_record_being_corrected(client, world, withheld_and_told):
+    record = Administration.objects.get(prescription__medicine__name="Digoxin")
+    client.force_login(world.sam)
+    html = client.get(reverse("medication:administration_entered_in_error", args=[record.pk])).content.decode()
+    assert "Pulse 52 beats per minute: below 60, do not give" in html

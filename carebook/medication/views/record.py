@@ -40,6 +40,7 @@ from carebook.medication.models import (
     Prompt,
     RequiredCheck,
 )
+from carebook.medication.reading_text import readings_of
 from carebook.medication.selectors.person import (
     can_correct,
     effective_record_for,
@@ -419,6 +420,7 @@ def administration_entered_in_error(request: AuthenticatedRequest, administratio
             "already": already,
             "person": admin.person,
             "dose_given_text": _dose_given_text(admin),
+            "readings": readings_of(admin.prompt_answers.all(), admin.prescription),
         },
         status=status,
     )
@@ -465,6 +467,7 @@ def prn_follow_up(request: AuthenticatedRequest, administration_id: str) -> Http
             "errors": _error_list(form),
             "person": admin.person,
             "dose_given_text": _dose_given_text(admin),
+            "readings": readings_of(admin.prompt_answers.all(), admin.prescription),
             "effects": form.fields["effect"].choices,  # type: ignore[attr-defined]
         },
         status=status,
