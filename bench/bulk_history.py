@@ -89,7 +89,7 @@ ADMIN_FIELDS = (
     "corrects",
     "minutes_late",
 )
-PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at")
+PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at", "decision")
 CORRECTION_FIELDS = ("administration", "reason", "by", "at")
 FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded_at")
 
@@ -311,12 +311,17 @@ class HistoryWriter:
         )
         stamp = w.moment(dose.recorded)
         admin_ref = w.uuid(admin_id)
+        # What each reading decided under the prescriber's limits: the rules' own function (rules/readings.py).
+        decisions = rules.check_readings(
+            rx.reading_rule,
+            self.prompt_answers(rx.effective_check, outcome, dose.failed, dose.reading),
+            taken=outcome in TAKEN_OUTCOMES,
+        )
         for position, (prompt, result, note, reading_prompt) in enumerate(
             self._prompt_plan(rx.effective_check, outcome, dose.failed)
         ):
-            b.prompts.append(
-                (admin_ref, position, prompt, result, w.decimal(dose.reading) if reading_prompt else None, note, stamp)
-            )
+            value = w.decimal(dose.reading) if reading_prompt else None
+            b.prompts.append((admin_ref, position, prompt, result, value, note, stamp, decisions.get(prompt, "")))
         self.counts.administrations += 1
         return admin_id, recorder
 

@@ -31,6 +31,7 @@ class Action(StrEnum):
     MANAGE_OWN_API_TOKENS = "manage_own_api_tokens"
     MANAGE_STAFF_API_TOKENS = "manage_staff_api_tokens"
     CONFIRM_LATE_DOSE = "confirm_late_dose"  # a senior confirms a late time-critical dose's choice (ADR 0021)
+    EDIT_PERSON_DETAILS = "edit_person_details"
 
 
 # Staff who read the medicines records of their locations.
@@ -72,6 +73,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # List and revoke the tokens of every member of staff of one's own provider.
     Action.MANAGE_STAFF_API_TOKENS: frozenset({Role.PROVIDER_ADMIN}),
     Action.CONFIRM_LATE_DOSE: _SENIOR,
+    # Who the person is (today: their NHS number). Seniors only; audited with the value before and after.
+    Action.EDIT_PERSON_DETAILS: _SENIOR,
 }
 
 

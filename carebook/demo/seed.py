@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import nhs_number
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -65,9 +66,10 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
-from carebook.medication.vocab import WITNESSED
+from carebook.medication.vocab import WITNESSED, ReadingAction, ReadingDecision
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
+from carebook.people.nhs_numbers import clean_nhs_number
 
 PROVIDER_NAME = "Oakfield Care Group"
 HOME_NAME = "Oakfield House"
@@ -91,31 +93,19 @@ SMALL = SeedSize(residents_per_unit=3, home_care_people=3, history_days=2)
 # --- NHS numbers -----------------------------------------------------------------------------------
 
 
-def nhs_check_digit(nine_digits: str) -> int | None:
-    """The modulus 11 check digit of a 9-digit stem, or None when the stem cannot make a valid number."""
-    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
-
-
-def nhs_number_is_valid(number: str) -> bool:
-    if len(number) != 10 or not number.isdigit():
-        return False
-    return nhs_check_digit(number[:9]) == int(number[9])
-
-
 def synthetic_nhs_number(rng: random.Random, used: set[str]) -> str:
-    """A valid NHS number in the 999 range, which is never issued to a real patient."""
+    """A valid NHS number in the 999 range, which is never issued to a real patient.
+
+    The check digit comes from the pinned nhs-number library, and the result passes the same check as
+    every other way a number comes in (``people.nhs_numbers``); a stem whose check digit would be 10
+    cannot make a valid number and is skipped.
+    """
     while True:
         stem = "999" + f"{rng.randrange(1_000_000):06d}"
-        check = nhs_check_digit(stem)
-        if check is None:
+        check = nhs_number.calculate_checksum(stem)
+        if check is None or check > 9:
             continue
-        number = f"{stem}{check}"
+        number = clean_nhs_number(f"{stem}{check}")
         if number not in used:
             used.add(number)
             return number
@@ -298,6 +288,12 @@ class Regimen:
     course_days: int | None = None
     source: str = Source.GP
     align_monday: bool = False  # weekly doses that fall on a Monday (methotrexate)
+    # The prescriber's limits for the reading before each dose (ADR 0017).
+    reading_below: str | None = None
+    reading_below_action: str = ""
+    reading_above: str | None = None
+    reading_above_action: str = ""
+    reading_plan: str = ""
 
 
 def _fixed(medicine: str, dose: str, times: tuple[str, ...], directions: str, **kw: Any) -> Regimen:
@@ -336,6 +332,12 @@ R: dict[str, Regimen] = {
         "Inject 16 units subcutaneously ONCE a day in the morning.",
         indication="Type 2 diabetes",
         instructions="Check blood glucose first. Below 4 mmol/L: do not give, treat the hypo and call the GP.",
+        reading_below="4",
+        reading_below_action=ReadingAction.WITHHOLD,
+        reading_above="20",
+        reading_above_action=ReadingAction.GIVE_AND_TELL,
+        reading_plan="Below 4 mmol/L: follow the hypoglycaemia plan in the care plan and call the GP. "
+        "Above 20 mmol/L: give it, and tell the GP the same day.",
     ),
     "metformin": _fixed(
         "metformin_500",
@@ -360,6 +362,9 @@ R: dict[str, Regimen] = {
         "Take ONE tablet each morning.",
         indication="Atrial fibrillation",
         instructions="Take the pulse first. Below 60 a minute: do not give, tell the GP.",
+        reading_below="60",
+        reading_below_action=ReadingAction.WITHHOLD,
+        reading_plan="Tell the senior on shift and the GP surgery the same day.",
     ),
     "apixaban": _fixed(
         "apixaban_5",
@@ -788,6 +793,11 @@ def prescription_input(
         instructions=regimen.instructions,
         prescriber=HOSPITAL_PRESCRIBER if regimen.source == Source.HOSPITAL_DISCHARGE else prescriber,
         source=regimen.source,
+        reading_below=regimen.reading_below,
+        reading_below_action=regimen.reading_below_action,
+        reading_above=regimen.reading_above,
+        reading_above_action=regimen.reading_above_action,
+        reading_plan=regimen.reading_plan,
     )
 
 
@@ -949,6 +959,7 @@ class Replay:
     prn_planned: dict[Any, list[rules.PrnDose]] = field(default_factory=dict)
     counter: int = 0
     recorded: int = 0
+    readings_shown: set[str] = field(default_factory=set)  # the week's first low and high readings, once each
 
     def next_site(self, rx: Prescription) -> str:
         if not rx.medicine.site_recorded:
@@ -975,6 +986,13 @@ class Replay:
         return result.administration
 
 
+def _first_time(replay: Replay, what: str) -> bool:
+    if what in replay.readings_shown:
+        return False
+    replay.readings_shown.add(what)
+    return True
+
+
 def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff: dt.datetime) -> Event | None:
     rng = replay.rng
     critical = rx.medicine.time_critical
@@ -989,14 +1007,22 @@ def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff
     roll = rng.random()
     outcome: str = Outcome.GIVEN
     reason = ""
+    # Readings: the first digoxin dose of the week meets a slow pulse, the first insulin doses a low and a
+    # high glucose, so the history shows a dose withheld on the prescriber's limit and one given and told.
     if check == "pulse":
-        pulse = rng.choice(range(56, 96))
+        pulse = 54 if _first_time(replay, "pulse low") else rng.choice(range(56, 96))
         reading = Decimal(pulse)
-        if pulse < 60:
-            outcome, failed = Outcome.NOT_REQUIRED, "pulse"
-            reason = f"Pulse {pulse}, below 60: withheld as the GP directs. GP surgery told."
     elif check == "blood_glucose":
-        reading = Decimal(str(round(rng.uniform(5.0, 13.5), 1)))
+        if _first_time(replay, "glucose low"):
+            reading = Decimal("3.4")
+        elif roll >= 0.05 and _first_time(replay, "glucose high"):  # a dose that will be given
+            reading = Decimal("21.6")
+        else:
+            reading = Decimal(str(round(rng.uniform(5.0, 13.5), 1)))
+    verdict = rules.decide(rx.reading_rule, check=check, value=reading) if reading is not None else None
+    if verdict is not None and verdict.decision == ReadingDecision.WITHHOLD:
+        outcome = Outcome.NOT_REQUIRED
+        reason = f"{verdict.message} Withheld as the prescriber directs. {rx.reading_plan}"
     if outcome == Outcome.GIVEN:
         if roll < 0.035:
             outcome, failed, reason = Outcome.REFUSED, "consent", rng.choice(REFUSALS)

@@ -184,8 +184,8 @@ class PrnFollowUpRecorded(Event):
 class ReadingOutsideRule(Event):
     """A reading taken before a dose (pulse, blood glucose, blood pressure) fell outside its rule.
 
-    Declared, not yet announced: readings have no rules yet. Whoever adds them announces this
-    where the rule is checked (e.g. pulse below 60 before digoxin), after the audit event.
+    Announced by the recording service, after the audit event, for every reading whose decision under the
+    prescriber's limits (rules/readings.py) was "do not give" or "give, and tell someone".
     """
 
     person_id: uuid.UUID

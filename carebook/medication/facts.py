@@ -57,6 +57,7 @@ def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:
         form_label=medicine.get_form_display(),
         prn=prn,
         min_gap=dt.timedelta(minutes=rx.min_gap_minutes) if rx.min_gap_minutes else None,
+        reading_rule=rx.reading_rule,
     )
 
 

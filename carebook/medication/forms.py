@@ -18,6 +18,7 @@ from carebook.core.limits import TEXT_MAX
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.services.prescriptions import PrescriptionInput
+from carebook.medication.vocab import ReadingAction
 from carebook.medication.wording import DAY_NAMES
 
 TIME_SLOTS = 6
@@ -58,6 +59,11 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("indication", "indication"),
     ("instructions", "instructions"),
     ("required_check", "required_check-0"),
+    ("reading_below", "reading_below"),
+    ("reading_below_action", "reading_below_action-0"),
+    ("reading_above", "reading_above"),
+    ("reading_above_action", "reading_above_action-0"),
+    ("reading_plan", "reading_plan"),
     ("schedule_kind", "schedule_kind-0"),
     ("days_of_week", "days_of_week-0"),
     ("interval_days", "interval_days"),
@@ -124,6 +130,20 @@ class PrescriptionForm(forms.Form):
         choices=RequiredCheck.choices,
         error_messages={"invalid_choice": "Choose a check from the list, or none."},
     )
+    # The prescriber's limits for the reading (ADR 0017); the service checks them whole.
+    reading_below = _text("the lower limit", max_length=10)
+    reading_below_action = forms.ChoiceField(
+        required=False,
+        choices=ReadingAction.choices,
+        error_messages={"invalid_choice": "Choose what to do below the limit."},
+    )
+    reading_above = _text("the upper limit", max_length=10)
+    reading_above_action = forms.ChoiceField(
+        required=False,
+        choices=ReadingAction.choices,
+        error_messages={"invalid_choice": "Choose what to do above the limit."},
+    )
+    reading_plan = _text("the plan", max_length=TEXT_MAX)
     schedule_kind = forms.ChoiceField(
         required=False,
         choices=ScheduleKind.choices,
@@ -203,6 +223,7 @@ class PrescriptionForm(forms.Form):
             required_check=data.get("required_check", ""),
             prescriber=data.get("prescriber", ""),
             source=data.get("source", ""),
+            **_reading_limits_input(data),
         )
 
     @staticmethod
@@ -246,10 +267,27 @@ class PrescriptionForm(forms.Form):
             "gap_minutes": prescription.min_gap_minutes % 60 if prescription.min_gap_minutes else "",
             "prescriber": prescription.prescriber,
             "source": prescription.source,
+            "reading_below": format_quantity(prescription.reading_below) if prescription.reading_below else "",
+            "reading_below_action": prescription.reading_below_action,
+            "reading_above": format_quantity(prescription.reading_above) if prescription.reading_above else "",
+            "reading_above_action": prescription.reading_above_action,
+            "reading_plan": prescription.reading_plan,
         }
         for i, value in enumerate(prescription.times[:TIME_SLOTS], start=1):
             initial[f"time_{i}"] = value
         return initial
+
+
+def _reading_limits_input(data: dict[str, Any]) -> dict[str, Any]:
+    """The limits as typed; an action chosen for a limit left empty is ignored, as the page says."""
+    below, above = data.get("reading_below") or None, data.get("reading_above") or None
+    return {
+        "reading_below": below,
+        "reading_below_action": (data.get("reading_below_action") or "") if below else "",
+        "reading_above": above,
+        "reading_above_action": (data.get("reading_above_action") or "") if above else "",
+        "reading_plan": data.get("reading_plan", ""),
+    }
 
 
 def _hh_mm(value: str) -> str:

@@ -206,3 +206,32 @@ class FollowUpEffect(Vocabulary):
     EFFECTIVE = "effective", "Worked"
     PARTLY = "partly", "Partly worked"
     NOT_EFFECTIVE = "not_effective", "Did not work"
+
+
+# --- Readings that can stop a dose (ADR 0017) --------------------------------------------------------
+
+
+class ReadingAction(Vocabulary):
+    """What the prescriber says to do when a reading is beyond one of their limits."""
+
+    WITHHOLD = "withhold", "Do not give"
+    GIVE_AND_TELL = "give_and_tell", "Give, and tell someone"
+
+
+class ReadingDecision(Vocabulary):
+    """What a reading meant for its dose, decided from the prescription's limits and kept with the answer.
+
+    Blank (no decision) for a prescription without limits, a reading not taken, or a check that is not a reading.
+    """
+
+    GIVE = "give", "Within the prescribed limits: give"
+    WITHHOLD = "withhold", "Outside the prescribed limits: do not give"
+    GIVE_AND_TELL = "give_and_tell", "Outside the prescribed limits: give, and tell someone"
+
+
+# The short name of each reading, for a sentence ("Do not give if pulse below 60 beats per minute").
+READING_NAMES: dict[str, str] = {
+    RequiredCheck.PULSE: "pulse",
+    RequiredCheck.BLOOD_GLUCOSE: "blood glucose",
+    RequiredCheck.BLOOD_PRESSURE: "systolic blood pressure",
+}

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Length, Replace
+from django.db.models.lookups import Exact
 
 from carebook.core.models import UUIDModel
+from carebook.people.nhs_numbers import validate_nhs_number
 
 
 class AllergyStatus(models.TextChoices):
     NOT_RECORDED = "not_recorded", "Not yet recorded"
     NO_KNOWN_ALLERGIES = "no_known_allergies", "No known allergies"
     HAS_ALLERGIES = "has_allergies", "Has allergies"
+
+
+def _digits_removed(expression: Any) -> Any:
+    for digit in "0123456789":
+        expression = Replace(expression, Value(digit), Value(""))
+    return expression
+
+
+# Blank, or exactly 10 characters of which none is left once the digits 0-9 are taken out. Written with
+# LENGTH and REPLACE, which SQLite and PostgreSQL both have (SQLite has no regular expressions of its own).
+NHS_NUMBER_SHAPE = models.Q(nhs_number="") | (
+    models.Q(Exact(Length("nhs_number"), 10)) & models.Q(Exact(_digits_removed(F("nhs_number")), Value("")))
+)
 
 
 class Person(UUIDModel):
@@ -24,7 +42,13 @@ class Person(UUIDModel):
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
-    nhs_number = models.CharField(max_length=10, blank=True, db_index=True)
+    nhs_number = models.CharField(
+        max_length=10,
+        blank=True,
+        db_index=True,
+        validators=[validate_nhs_number],
+        help_text="10 digits (modulus 11 checked), or blank when not known.",
+    )
     room = models.CharField(max_length=40, blank=True, help_text="Room, or address line for home care.")
     picture_svg = models.TextField(blank=True, help_text="An identifying picture, served only to staff in scope.")
     allergy_status = models.CharField(max_length=30, choices=AllergyStatus.choices, default=AllergyStatus.NOT_RECORDED)
@@ -42,11 +66,31 @@ class Person(UUIDModel):
                 condition=models.Q(allergy_status__in=AllergyStatus.values),
                 name="person_allergy_status_valid",
             ),
+            # The shape of an NHS number, held by the database (the check digit is the validator's):
+            # blank, or 10 characters each of them an ASCII digit.
+            models.CheckConstraint(condition=NHS_NUMBER_SHAPE, name="person_nhs_number_ten_digits"),
         ]
         indexes = [models.Index(fields=["location", "unit"], name="person_location_unit_idx")]
 
+    # The NHS number as loaded from the database (None: a new row), so that save() checks only a new value.
+    _stored_nhs_number: str | None = None
+
     def __str__(self) -> str:
         return self.full_name
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Person:
+        person = super().from_db(db, field_names, values)
+        person._stored_nhs_number = person.__dict__.get("nhs_number")
+        return person
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every code path that writes a new or changed NHS number (a form, the API, the seed, a factory,
+        # an import) gets the same check; a number already stored is not re-judged by an unrelated save.
+        if self.nhs_number != self._stored_nhs_number:
+            validate_nhs_number(self.nhs_number)
+        super().save(*args, **kwargs)
+        self._stored_nhs_number = self.nhs_number
 
     @property
     def full_name(self) -> str:

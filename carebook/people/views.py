@@ -9,10 +9,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from carebook.access.http import AuthenticatedRequest
+from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.core.text import nhs_number_display
 from carebook.people.access import access_person_for_user, people_for_user
 from carebook.people.allergies import allergy_statement
+from carebook.people.nhs_numbers import nhs_number_problem
 from carebook.people.panels import person_panels
 
 
@@ -41,6 +43,8 @@ def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse
             "person": person,
             "age": person.age_on(clock.today()),
             "nhs_number": nhs_number_display(person.nhs_number),
+            "nhs_number_problem": nhs_number_problem(person.nhs_number),
+            "can_edit_details": can(request.user, Action.EDIT_PERSON_DETAILS),
             "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
             "panels": panels,
             "links": [link for panel in panels for link in panel.links],

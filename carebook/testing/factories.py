@@ -75,7 +75,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     family_name = "Example"
     preferred_name = ""
     date_of_birth = dt.date(1938, 5, 17)
-    nhs_number = "9434765919"
+    nhs_number = "9434765919"  # the NHS's published example of a valid number (Person.save checks it)
     allergy_status = AllergyStatus.NO_KNOWN_ALLERGIES
     medicine_preferences = "Likes to take tablets one at a time with water."
 

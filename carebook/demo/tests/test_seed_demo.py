@@ -17,7 +17,7 @@ from carebook.audit_log.models import AuditEvent
 from carebook.core import clock
 from carebook.demo.medicines import MEDICINES
 from carebook.demo.pictures import avatar_svg
-from carebook.demo.seed import SMALL, SeedSize, nhs_check_digit, nhs_number_is_valid, seed_demo
+from carebook.demo.seed import SMALL, SeedSize, seed_demo, synthetic_nhs_number
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -29,6 +29,7 @@ from carebook.medication.models import (
 )
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import AllergyStatus, Person
+from carebook.people.nhs_numbers import nhs_number_is_valid
 
 # A Monday morning just after the clocks went back (25 October 2026): the replayed days cross the change.
 MONDAY = dt.datetime(2026, 10, 26, 9, 30, tzinfo=dt.UTC)
@@ -42,12 +43,17 @@ def small_demo(db):
     return result
 
 
-def test_nhs_check_digit_matches_the_published_example():
-    # 943 476 5919 is the NHS's own worked example of a valid number.
-    assert nhs_check_digit("943476591") == 9
-    assert nhs_number_is_valid("9434765919")
-    assert not nhs_number_is_valid("9434765918")
-    assert nhs_check_digit("999000001") is None or nhs_number_is_valid("999000001" + str(nhs_check_digit("999000001")))
+def test_the_seeds_nhs_numbers_are_synthetic_and_pass_the_librarys_check():
+    import random
+
+    used: set[str] = set()
+    rng = random.Random(1)
+    numbers = [synthetic_nhs_number(rng, used) for _ in range(200)]
+    assert len(set(numbers)) == 200
+    for number in numbers:
+        assert number.startswith("999") and len(number) == 10
+        assert nhs_number.is_valid(number) and nhs_number_is_valid(number)
+        assert number[-1] == str(nhs_number.calculate_checksum(number[:9]))
 
 
 def test_pictures_are_deterministic_drawings_not_scripts():
@@ -183,3 +189,22 @@ def test_full_demo_command(db):
     assert Person.objects.filter(location__kind="home_care").count() == 15
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert SeedSize().residents_per_unit == 20
+
+
+def test_the_demo_has_digoxin_and_insulin_with_their_limits_and_a_dose_withheld_on_a_slow_pulse(small_demo):
+    from carebook.medication.vocab import ReadingDecision
+
+    digoxin = Prescription.objects.filter(medicine__name__startswith="Digoxin").first()
+    assert digoxin is not None and digoxin.reading_rule is not None
+    assert digoxin.reading_rule.lines() == ["Do not give if pulse below 60 beats per minute"]
+    insulin = Prescription.objects.filter(medicine__name__startswith="Insulin glargine").first()
+    assert insulin is not None and insulin.reading_rule is not None
+    assert insulin.reading_rule.lines() == [
+        "Do not give if blood glucose below 4 mmol/L",
+        "If blood glucose above 20 mmol/L, give it and tell someone",
+    ]
+    withheld = PromptAnswer.objects.filter(decision=ReadingDecision.WITHHOLD).select_related("administration")
+    assert {a.prompt for a in withheld} == {"pulse", "blood_glucose"}
+    assert all(a.administration.outcome == "not_required" and a.value is not None for a in withheld)
+    told = PromptAnswer.objects.filter(decision=ReadingDecision.GIVE_AND_TELL).select_related("administration")
+    assert [a.administration.outcome for a in told] == ["given"]

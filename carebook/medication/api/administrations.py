@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Status
 
 from carebook.access.policy import Action, can, location_ids_for_user, require
+from carebook.core.schemas import NOT_BLANK_PATTERN
 from carebook.medication import rules
 from carebook.medication.access import (
     access_administration_for_user,
@@ -20,7 +21,6 @@ from carebook.medication.api import present
 from carebook.medication.api.common import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.medication.api.doses import NEXT_WINDOW, link_to_rest, time_range
 from carebook.medication.api.schemas import (
-    NOT_BLANK_PATTERN,
     AdministrationDetail,
     AdministrationIn,
     AdministrationOut,

@@ -10,6 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from carebook.access.models import User
 from carebook.medication.models import Administration, DueDose, Medicine, Prescription
 from carebook.medication.models.prescriptions import format_quantity
+from carebook.medication.reading_text import answer_reading_text, reading_limits
+from carebook.medication.vocab import READING_UNITS
 from carebook.people.api.present import person_ref
 
 
@@ -75,6 +77,7 @@ def prescription(rx: Prescription) -> dict[str, Any]:
         "indication": rx.indication,
         "instructions": rx.instructions,
         "required_check": rx.effective_check,
+        "reading_limits": reading_limits(rx),
         "schedule": {
             "kind": rx.schedule_kind,
             "times": list(rx.times),
@@ -177,8 +180,11 @@ def administration_detail(a: Administration) -> dict[str, Any]:
                 "prompt": p.prompt,
                 "result": p.result,
                 "value": decimal_text(p.value),
+                "unit": READING_UNITS.get(p.prompt, ""),
                 "note": p.note,
                 "answered_at": p.answered_at,
+                "decision": p.decision or None,
+                "reading_text": answer_reading_text(p, a.prescription),
             }
             for p in a.prompt_answers.all()
         ],

@@ -13,9 +13,16 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from carebook.core.limits import SHORT_TEXT_MAX, TEXT_MAX
+from carebook.core.schemas import (
+    _NO_NUL,
+    LongText,
+    RequiredLongText,
+    RequiredShortText,
+    ShortText,
+    _no_nul,
+)
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
-from carebook.medication.vocab import FollowUpEffect, LateDoseChoice
+from carebook.medication.vocab import FollowUpEffect, LateDoseChoice, ReadingAction, ReadingDecision
 from carebook.people.api.schemas import (
     PersonRef,
 )
@@ -24,12 +31,6 @@ from carebook.people.api.schemas import (
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Text cannot contain a NUL character.")
-    return value
 
 
 def _sane_moment(value: dt.datetime) -> dt.datetime:
@@ -43,21 +44,6 @@ def _sane_day(value: dt.date) -> dt.date:
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise ValueError(f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():  # the services' own test (str.strip): spaces, tabs, line breaks and the like are blank
-        raise ValueError("This cannot be blank: write it in words.")
-    return value
-
-
-# What the validators above accept, said in the schema, so that a request valid by the schema is never refused
-# for its shape. Each pattern means the same in JSON Schema (ECMA-262), Python's re and pydantic's Rust engine:
-# "blank" is every character str.strip() removes (\s, plus \x1c-\x1f and \x85, which ECMA's \s leaves out).
-NO_NUL_PATTERN = r"^[^\x00]*$"
-NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
-_NO_NUL = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
-_NOT_BLANK = Field(min_length=1, json_schema_extra={"pattern": NOT_BLANK_PATTERN})
 
 
 def _decimal_schema(*, minimum: str, maximum: str, places: int) -> dict[str, Any]:
@@ -87,6 +73,12 @@ Reading = Annotated[
     Field(ge=0, lt=1_000_000, decimal_places=1),
     WithJsonSchema(_decimal_schema(minimum="0", maximum="1000000", places=1)),
 ]
+# A prescriber's limit for a reading (60 beats per minute, 4 mmol/L): more than 0, under 10,000, one decimal place.
+ReadingLimit = Annotated[
+    Decimal,
+    Field(gt=0, lt=10_000, decimal_places=1),
+    WithJsonSchema(_decimal_schema(minimum="above 0", maximum="10000", places=1)),
+]
 
 
 def _each_once(values: list[str]) -> list[str]:
@@ -98,16 +90,6 @@ def _each_once(values: list[str]) -> list[str]:
 # "HH:MM" on the 24-hour clock, as the services read it (rules.parse_times).
 TimeOfDay = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
-Text = Annotated[str, _NO_NUL, AfterValidator(_no_nul)]
-ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX), _NO_NUL, AfterValidator(_no_nul)]
-LongText = Annotated[str, Field(max_length=TEXT_MAX), _NO_NUL, AfterValidator(_no_nul)]
-# Free text a service refuses when blank (a reason, the prescriber's directions, the prescriber's name).
-RequiredShortText = Annotated[
-    str, Field(max_length=SHORT_TEXT_MAX), _NOT_BLANK, AfterValidator(_no_nul), AfterValidator(_not_blank)
-]
-RequiredLongText = Annotated[
-    str, Field(max_length=TEXT_MAX), _NOT_BLANK, AfterValidator(_no_nul), AfterValidator(_not_blank)
-]
 # The years the validators accept (2000 to 2100), as a pattern beside the date or date-time format.
 YEAR_PATTERN = r"^(20[0-9]{2}|2100)-"
 # An instant with its offset (ISO 8601, e.g. 2026-06-10T08:00:00+01:00). A naive time is refused.
@@ -179,6 +161,19 @@ class ScheduleOut(BaseModel):
     prn_max_quantity_24h: str | None
 
 
+class ReadingLimitsOut(BaseModel):
+    """The prescriber's limits for the reading before each dose (limits are exclusive: "below 60" gives at 60)."""
+
+    check: str = Field(description="The reading the limits are for: pulse | blood_glucose | blood_pressure.")
+    unit: str = Field(examples=["beats per minute"])
+    below: str | None = Field(description="A decimal number, as a string; null when there is no lower limit.")
+    below_action: str = Field(description="withhold (do not give) | give_and_tell; empty without a lower limit.")
+    above: str | None
+    above_action: str
+    plan: str = Field(description="What to do outside the limits, as the prescriber wrote it.")
+    lines: list[str] = Field(examples=[["Do not give if pulse below 60 beats per minute"]])
+
+
 class PrescriptionOut(BaseModel):
     id: uuid.UUID
     person_id: uuid.UUID
@@ -190,6 +185,7 @@ class PrescriptionOut(BaseModel):
     indication: str
     instructions: str
     required_check: str
+    reading_limits: ReadingLimitsOut | None = Field(description="The prescriber's limits for the reading, if any.")
     schedule: ScheduleOut
     prescriber: str
     source: str
@@ -207,8 +203,17 @@ class PromptAnswerOut(BaseModel):
     prompt: str
     result: str
     value: str | None
+    unit: str = Field(description="The reading's unit (empty for a check that is not a reading).")
     note: str
     answered_at: dt.datetime
+    decision: ReadingDecision | None = Field(
+        description="What the reading meant under the prescription's limits when it was recorded: give | withhold "
+        "(do not give) | give_and_tell. Null when there were no limits, or for a check that is not a reading."
+    )
+    reading_text: str = Field(
+        description="The reading in words, with its unit and decision, as the pages say it (empty if none).",
+        examples=["Pulse 52 beats per minute: below 60, do not give"],
+    )
 
 
 class CorrectionOut(BaseModel):
@@ -353,6 +358,18 @@ class PrescriptionIn(StrictIn):
     indication: ShortText = Field(default="", description='Needed (not blank) for "prn": what it is for.')
     instructions: LongText = ""
     required_check: RequiredCheck = RequiredCheck.NONE
+    reading_below: ReadingLimit | None = Field(
+        default=None,
+        description="The prescriber's lower limit for the reading (in its unit), e.g. 60 for 'do not give if pulse "
+        "below 60'. Needs reading_below_action and reading_plan.",
+    )
+    reading_below_action: ReadingAction | None = Field(default=None, description="withhold | give_and_tell")
+    reading_above: ReadingLimit | None = Field(
+        default=None,
+        description="The prescriber's upper limit, e.g. 20 for 'tell the GP if blood glucose above 20 mmol/L'.",
+    )
+    reading_above_action: ReadingAction | None = Field(default=None, description="withhold | give_and_tell")
+    reading_plan: LongText = Field(default="", description="What to do outside the limits, as the prescriber wrote it.")
     prescriber: RequiredShortText = Field(description="Who prescribed it (or the GP who authorised a homely remedy).")
     source: Source = Source.GP
 
@@ -467,3 +484,7 @@ class MarChartOut(BaseModel):
         "omitted, or this one omitted; the reason, who decided and who confirmed.",
     )
     generated_at: dt.datetime
+    readings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The records with readings (each entry's ``readings``: name, value, unit, decision, text).",
+    )

@@ -20,12 +20,14 @@ from carebook.core.append_only import AppendOnly, AppendOnlyModel, AppendOnlyQue
 from carebook.core.models import UUIDModel
 from carebook.medication.vocab import (
     MAR_CODES,
+    READING_PROMPTS,
     TAKEN,
     AdministrationStatus,
     FollowUpEffect,
     Outcome,
     Prompt,
     PromptResult,
+    ReadingDecision,
 )
 
 __all__ = ["MAR_CODES", "TAKEN_OUTCOMES", "Outcome", "Prompt", "PromptResult"]
@@ -164,12 +166,24 @@ class PromptAnswer(AppendOnlyModel):
     value = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
     note = models.TextField(blank=True)
     answered_at = models.DateTimeField()
+    # What a reading meant under the prescription's limits when it was recorded (ADR 0017); blank without limits.
+    decision = models.CharField(max_length=20, choices=ReadingDecision.choices, blank=True, default="")
 
     class Meta:
         ordering = ["administration", "position"]
         constraints = [
             models.UniqueConstraint(fields=["administration", "prompt"], name="prompt_answer_once"),
             models.CheckConstraint(condition=models.Q(result__in=PromptResult.values), name="prompt_result_valid"),
+            models.CheckConstraint(
+                condition=models.Q(decision="")
+                | models.Q(
+                    decision__in=ReadingDecision.values,
+                    prompt__in=sorted(str(p) for p in READING_PROMPTS),
+                    result=str(PromptResult.CONFIRMED),
+                    value__isnull=False,
+                ),
+                name="prompt_answer_decision_of_a_reading",
+            ),
         ]
         indexes = [models.Index(fields=["prompt", "result"], name="prompt_answer_result_idx")]
 

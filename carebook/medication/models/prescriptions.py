@@ -18,10 +18,12 @@ from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 from carebook.core.text import format_quantity, unit_for
 from carebook.medication.models.medicines import Medicine
+from carebook.medication.rules.readings import ReadingRule
 from carebook.medication.rules.schedules import Schedule
 from carebook.medication.vocab import (
     PrescriptionEventKind,
     PrescriptionStatus,
+    ReadingAction,
     RequiredCheck,
     ScheduleKind,
     Source,
@@ -67,6 +69,15 @@ class Prescription(AppendOnlyModel, UUIDModel):
     indication = models.CharField(max_length=200, blank=True)
     instructions = models.TextField(blank=True, help_text="Extra instructions, e.g. 'with food'.")
     required_check = models.CharField(max_length=20, choices=RequiredCheck.choices, blank=True, default="")
+    # The prescriber's limits for that reading (ADR 0017): beyond a limit, its action (do not give, or give
+    # and tell someone); the plan in their words. Limits exclusive: "below 60" gives at 60.
+    reading_below = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    reading_below_action = models.CharField(max_length=20, choices=ReadingAction.choices, blank=True, default="")
+    reading_above = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    reading_above_action = models.CharField(max_length=20, choices=ReadingAction.choices, blank=True, default="")
+    reading_plan = models.TextField(
+        blank=True, default="", help_text="What to do outside the limits, as the prescriber wrote it."
+    )
     schedule_kind = models.CharField(max_length=20, choices=ScheduleKind.choices)
     times = models.JSONField(default=list, blank=True, help_text='Wall-clock times, "HH:MM", Europe/London.')
     days_of_week = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday.")
@@ -137,6 +148,28 @@ class Prescription(AppendOnlyModel, UUIDModel):
                 condition=models.Q(min_gap_minutes__isnull=True) | models.Q(min_gap_minutes__gte=1),
                 name="prescription_min_gap_positive",
             ),
+            # A limit has its action (and an action its limit); limits in order; a plan; a reading to apply to.
+            models.CheckConstraint(
+                condition=models.Q(reading_below__isnull=True, reading_below_action="")
+                | models.Q(reading_below__gt=0, reading_below_action__in=ReadingAction.values),
+                name="prescription_reading_below_action",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reading_above__isnull=True, reading_above_action="")
+                | models.Q(reading_above__gt=0, reading_above_action__in=ReadingAction.values),
+                name="prescription_reading_above_action",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reading_below__isnull=True)
+                | models.Q(reading_above__isnull=True)
+                | models.Q(reading_above__gt=models.F("reading_below")),
+                name="prescription_reading_limits_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reading_below__isnull=True, reading_above__isnull=True)
+                | (~models.Q(reading_plan="") & ~models.Q(required_check="")),
+                name="prescription_reading_limits_need_check_and_plan",
+            ),
         ]
         indexes = [models.Index(fields=["person", "status"], name="prescription_person_status_idx")]
 
@@ -164,6 +197,20 @@ class Prescription(AppendOnlyModel, UUIDModel):
     def effective_check(self) -> str:
         """The reading to take before the dose: the prescription's, else the medicine's."""
         return self.required_check or self.medicine.required_check
+
+    @property
+    def reading_rule(self) -> ReadingRule | None:
+        """The prescriber's limits for the reading, as the rules read them (None: no limits)."""
+        if self.reading_below is None and self.reading_above is None:
+            return None
+        return ReadingRule(
+            check=self.required_check,
+            below=self.reading_below,
+            below_action=self.reading_below_action,
+            above=self.reading_above,
+            above_action=self.reading_above_action,
+            plan=self.reading_plan,
+        )
 
     @property
     def wall_times(self) -> list[dt.time]:

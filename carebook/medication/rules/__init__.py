@@ -10,6 +10,7 @@ carer, the time the dose becomes allowed. The modules:
 - ``prompts``: the safety prompts and whether their answers allow the outcome;
 - ``witness``: controlled-drug witnessing;
 - ``late``: a late dose too close to the next one, and the choices (move the next, omit the next, omit this);
+- ``readings``: the prescriber's limits for a reading, and what a reading decides (give, do not give, tell);
 - ``lifecycle``: which statuses of a prescription allow each change;
 - ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``).
 
@@ -52,6 +53,14 @@ from carebook.medication.rules.prn import (
     prn_refusal,
 )
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
+from carebook.medication.rules.readings import (
+    ReadingOutsideLimits,
+    ReadingRule,
+    ReadingVerdict,
+    check_readings,
+    check_rule,
+    decide,
+)
 from carebook.medication.rules.recording import (
     CLOCK_SKEW_ALLOWED,
     LATE_ENTRY_LIMIT,
@@ -141,6 +150,9 @@ __all__ = [
     "PrescriptionNotActive",
     "PrnDose",
     "PrnLimits",
+    "ReadingOutsideLimits",
+    "ReadingRule",
+    "ReadingVerdict",
     "RecordContext",
     "RecordDecision",
     "RecordedBy",
@@ -165,14 +177,17 @@ __all__ = [
     "check_not_too_early",
     "check_prn",
     "check_prompt_answers",
+    "check_readings",
     "check_reason",
     "check_record",
+    "check_rule",
     "check_senior_eligible",
     "check_witness",
     "check_witness_eligible",
     "course_continued",
     "course_of_days",
     "current_round",
+    "decide",
     "dose_status",
     "dose_status_label",
     "dose_window",

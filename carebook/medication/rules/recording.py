@@ -18,6 +18,7 @@ from carebook.core.text import format_quantity, moment
 from carebook.medication.rules.late import LateChoice, LatePlan, NextDose, check_late_choice, omission_reason, too_close
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
+from carebook.medication.rules.readings import ReadingRule, check_readings
 from carebook.medication.rules.windows import dose_window, minutes_late, not_yet_due
 from carebook.medication.rules.witness import check_witness
 from carebook.medication.vocab import (
@@ -71,6 +72,7 @@ class PrescriptionFacts:
     form_label: str = ""
     prn: PrnLimits | None = None
     min_gap: dt.timedelta | None = None  # the least time before the next dose, if set (rules.late)
+    reading_rule: ReadingRule | None = None  # the prescriber's limits for the reading (rules/readings.py)
 
     @property
     def is_variable_dose(self) -> bool:
@@ -139,6 +141,7 @@ class RecordDecision:
     outcome: str = ""  # the outcome written ("omit this one" writes "not required")
     reason: str = ""  # the reason written
     late: LatePlan | None = None  # a late dose too close to the next: the choice made
+    readings: dict[str, str] = field(default_factory=dict)  # reading prompt → its ReadingDecision ("" no limits)
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -341,6 +344,8 @@ def check_record(
     check_prompt_answers(
         required=prompts_for(rx.required_check), answers=recording.prompts, outcome=outcome, taken=taken
     )
+    # A reading beyond a "do not give" limit refuses a taken outcome; every reading's decision is kept.
+    readings = check_readings(rx.reading_rule, recording.prompts, taken=taken)
 
     dose_given: Decimal | None = None
     if taken:
@@ -369,6 +374,7 @@ def check_record(
         outcome=outcome,
         reason=reason,
         late=late,
+        readings=readings,
     )
 
 

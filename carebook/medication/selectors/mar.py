@@ -39,14 +39,18 @@ from carebook.medication.models import (
     Prescription,
     PrescriptionEvent,
     PrescriptionStatus,
+    PromptAnswer,
 )
 from carebook.medication.models.administrations import MAR_CODES, TAKEN_OUTCOMES
 from carebook.medication.models.prescriptions import format_quantity
+from carebook.medication.reading_text import ReadingLine, readings_of
 from carebook.medication.selectors.common import awaiting_transcription_check
 from carebook.medication.selectors.late import LateDecisionRow, late_decisions
+from carebook.medication.vocab import READING_PROMPTS
 from carebook.medication.wording import DAY_NAMES, course_text, medicine_flags, quantity_text, schedule_text
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
+from carebook.people.nhs_numbers import nhs_number_problem
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
@@ -148,6 +152,8 @@ class MarEntry:
     follow_up: str
     corrects_id: str | None
     description: str
+    # The readings taken before the dose, with their unit and decision (ADR 0017).
+    readings: list[ReadingLine] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -199,6 +205,7 @@ class MarPrescription:
     course_first_dose: dt.datetime | None = None  # local
     course_last_dose: dt.datetime | None = None  # local
     course_text: str = ""  # "Course: 21 doses, first 14:00 Mon 1 Jun, last 08:00 Mon 8 Jun"
+    reading_limits: str = ""  # the prescriber's limits for the reading, in words (ADR 0017)
 
 
 @dataclasses.dataclass
@@ -248,6 +255,7 @@ class MarChart:
     staff: list[MarStaff]
     generated_at: dt.datetime  # local
     late_decisions: list[LateDecisionRow] = dataclasses.field(default_factory=list)  # late doses and the next
+    readings: list[MarEntry] = dataclasses.field(default_factory=list)  # the records with readings, in order
 
     @property
     def slug(self) -> str:
@@ -262,6 +270,12 @@ class _StaffRef:
 
 
 _OUTCOME_LABELS: dict[str, str] = dict(Outcome.choices)
+# The readings of each record (ADR 0017): one query for the month.
+_READINGS = Prefetch(
+    "prompt_answers",
+    queryset=PromptAnswer.objects.filter(prompt__in=sorted(READING_PROMPTS)).order_by("position"),
+    to_attr="reading_answers",
+)
 _ADMIN_FIELDS = (
     "id",
     "due_dose_id",
@@ -362,6 +376,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
             | Q(due_dose__isnull=True, administered_at__gte=start_at, administered_at__lt=end_at)
         )
         .select_related("correction", "follow_up")
+        .prefetch_related(_READINGS)
         .only(*_ADMIN_FIELDS)
         .order_by("recorded_at")
     )
@@ -481,6 +496,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
         staff=_staff(administrations, users),
         generated_at=clock.to_local(now),
         late_decisions=decisions,
+        readings=[e for e in all_entries if e.readings],
     )
 
 
@@ -588,6 +604,7 @@ def _prescription(rx: Prescription, events: list[PrescriptionEvent]) -> MarPresc
         course_first_dose=clock.to_local(rx.course_first_dose_at) if rx.course_first_dose_at else None,
         course_last_dose=clock.to_local(rx.course_last_dose_at) if rx.course_last_dose_at else None,
         course_text=course_text(rx),
+        reading_limits=rx.reading_rule.text if rx.reading_rule is not None else "",
     )
 
 
@@ -630,6 +647,8 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         words.append(f"reason: {a.reason}")
     if a.prn_reason:
         words.append(f"given for: {a.prn_reason}")
+    readings = readings_of(getattr(a, "reading_answers", []), rx)
+    words += [reading.text for reading in readings]
     description = ", ".join(words) + "."
     if in_error:
         description = "Entered in error (struck through): " + description
@@ -663,6 +682,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         follow_up=follow_up,
         corrects_id=str(a.corrects_id) if a.corrects_id else None,
         description=description,
+        readings=readings,
     )
 
 
@@ -777,6 +797,8 @@ def _correction(
 def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
     allergy = allergy_statement(person.allergy_status, allergies)
     nhs = nhs_number_display(person.nhs_number)
+    if nhs_number_problem(person.nhs_number):
+        nhs += " (not a valid NHS number: check it)"
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     return MarPerson(
         id=str(person.pk),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from carebook.core import clock
 from carebook.core.text import duration, minutes_text, quantity_with_unit
@@ -29,8 +29,9 @@ from carebook.medication.models import (
     PromptResult,
     ScheduleKind,
 )
+from carebook.medication.reading_text import ReadingLine, readings_of
 from carebook.medication.selectors.round import RoundDose, build_round_dose
-from carebook.medication.vocab import TAKEN
+from carebook.medication.vocab import READING_PROMPTS, TAKEN
 from carebook.medication.wording import course_text, quantity_text, schedule_text
 from carebook.people.models import Person
 
@@ -74,6 +75,7 @@ class RecordRow:
     corrected_by: Administration | None
     is_prn: bool
     follow_up_due: bool
+    readings: list[ReadingLine] = field(default_factory=list)
 
     @property
     def late_text(self) -> str:
@@ -161,7 +163,10 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         .prefetch_related(
             Prefetch(
                 "prompt_answers",
-                queryset=PromptAnswer.objects.exclude(result=PromptResult.CONFIRMED).order_by("position"),
+                # The checks not confirmed, and every reading (shown with its unit and decision, ADR 0017).
+                queryset=PromptAnswer.objects.filter(
+                    ~Q(result=PromptResult.CONFIRMED) | Q(prompt__in=sorted(READING_PROMPTS))
+                ).order_by("position"),
                 to_attr="prompt_exceptions",
             ),
             Prefetch("corrected_by", queryset=Administration.objects.order_by("recorded_at"), to_attr="corrections"),
@@ -189,7 +194,8 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         recent.append(
             RecordRow(
                 administration=admin,
-                exceptions=list(getattr(admin, "prompt_exceptions", [])),
+                exceptions=[a for a in getattr(admin, "prompt_exceptions", []) if a.prompt not in READING_PROMPTS],
+                readings=readings_of(getattr(admin, "prompt_exceptions", []), admin.prescription),
                 can_correct=can_correct(user, admin),
                 corrected_by=corrections[-1] if corrections else None,
                 is_prn=is_prn,

@@ -97,6 +97,12 @@ def _check_text(prescription: Prescription) -> str:
     return "None"
 
 
+def _limits_text(prescription: Prescription) -> str:
+    """'Do not give if pulse below 60 beats per minute. Tell the senior on shift and the GP.' (ADR 0017)"""
+    rule = prescription.reading_rule
+    return rule.text if rule is not None else "None"
+
+
 def _end_text(prescription: Prescription) -> str:
     if prescription.end_date is None:
         return "No end date"
@@ -136,6 +142,7 @@ def prescription_details(prescription: Prescription) -> list[Detail]:
         ("indication", "What it is for", prescription.indication or "Not given"),
         ("instructions", "Instructions", prescription.instructions or "None"),
         ("required_check", "Check before the dose", _check_text(prescription)),
+        ("reading_limits", "Limits for the reading", _limits_text(prescription)),
         ("schedule", "When", schedule_text(prescription, detailed=True)),
         ("start_date", "Start date", f"{prescription.start_date:%-d %B %Y}"),
         ("end_date", "End date", _end_text(prescription)),

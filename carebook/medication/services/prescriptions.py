@@ -67,6 +67,12 @@ class PrescriptionInput:
     required_check: str = ""
     prescriber: str = ""
     source: str = Source.GP
+    # The prescriber's limits for the reading (ADR 0017): see _clean_reading_limits.
+    reading_below: Any = None
+    reading_below_action: str = ""
+    reading_above: Any = None
+    reading_above_action: str = ""
+    reading_plan: str = ""
 
 
 def _decimal(value: Any, field_name: str, label: str) -> Decimal:
@@ -200,6 +206,51 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
         "prn_max_quantity_24h": prn_max,
         "prescriber": prescriber,
         "source": data.source,
+        **_clean_reading_limits(data, medicine),
+    }
+
+
+def _reading_limit(value: Any, field_name: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("A limit must be a number, like 60 or 4.5.", field=field_name) from None
+    if not number.is_finite():
+        raise ValidationFailed("A limit must be a number, like 60 or 4.5.", field=field_name)
+    return number
+
+
+def _clean_reading_limits(data: PrescriptionInput, medicine: Medicine) -> dict[str, Any]:
+    """The prescriber's limits for the reading, checked whole (rules.check_rule).
+
+    Limits apply to the reading the prescription asks for; when it is the medicine's (digoxin asks for a
+    pulse), the prescription names it, so the row itself says which reading its limits are for.
+    """
+    below = _reading_limit(data.reading_below, "reading_below")
+    above = _reading_limit(data.reading_above, "reading_above")
+    check = data.required_check
+    if (below is not None or above is not None) and not check:
+        check = medicine.required_check
+    rule = rules.ReadingRule(
+        check=check,
+        below=below,
+        below_action=(data.reading_below_action or "").strip(),
+        above=above,
+        above_action=(data.reading_above_action or "").strip(),
+        plan=(data.reading_plan or "").strip(),
+    )
+    rules.check_rule(rule)
+    if not rule.has_limits:
+        return {}
+    return {
+        "required_check": check,
+        "reading_below": below,
+        "reading_below_action": rule.below_action,
+        "reading_above": above,
+        "reading_above_action": rule.above_action,
+        "reading_plan": rule.plan,
     }
 
 

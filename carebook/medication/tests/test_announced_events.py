@@ -67,7 +67,7 @@ def test_the_medication_events_are_declared():
         "medication.doses_withdrawn",
         "medication.prescription_changed",
         "medication.prn_follow_up_recorded",
-        "medication.reading_outside_rule",  # declared for whoever gives readings their rules
+        "medication.reading_outside_rule",
     } <= names
     assert ReadingOutsideRule.event_name == "medication.reading_outside_rule"
 
@@ -191,3 +191,31 @@ def test_a_refused_write_announces_nothing(world, heard, django_capture_on_commi
     ):
         prescription_suspend(prescription=rx, by=world.sam, reason=" ")
     assert heard == []
+
+
+def test_a_reading_beyond_the_prescribers_limit_is_announced_with_the_withheld_dose(
+    world, heard, django_capture_on_commit_callbacks
+):
+    medicine = MedicineFactory(name="Digoxin", strength="125 micrograms", required_check="pulse")
+    with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
+        digoxin = prescribe(
+            world.ada,
+            medicine,
+            by=world.sam,
+            checker=world.tia,
+            reading_below="60",
+            reading_below_action="withhold",
+            reading_plan="Tell the senior on shift and the GP surgery the same day.",
+        )
+    dose = DueDose.objects.get(prescription=digoxin, local_date=MORNING.date())
+    prompts = [
+        rules.Answer(p, "confirmed", Decimal("52") if p == "pulse" else None) for p in rules.prompts_for("pulse")
+    ]
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(MORNING, tick=False):
+        record = administration_record(
+            by=world.carla, due_dose=dose, outcome="not_required", prompts=prompts, reason="Pulse 52: withheld."
+        ).administration
+    outside = [e for e in heard if isinstance(e, ReadingOutsideRule)]
+    assert len(outside) == 1
+    assert outside[0].administration_id == record.pk and outside[0].value == Decimal("52")
+    assert outside[0].reading == "pulse" and "below 60" in outside[0].rule

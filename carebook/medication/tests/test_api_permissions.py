@@ -146,6 +146,13 @@ ENDPOINTS = [
     Endpoint(
         "read MAR chart", "GET", lambda o: f"/people/{o['person'].pk}/mar", ALL, params=lambda o: {"month": "2026-06"}
     ),
+    Endpoint(
+        "change NHS number",
+        "POST",
+        lambda o: f"/people/{o['person'].pk}/nhs-number",
+        SENIOR,
+        body=lambda o: {"nhs_number": "999 000 1103", "reason": "GP letter"},
+    ),
 ]
 
 ROLES = {

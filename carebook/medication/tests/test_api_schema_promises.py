@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from carebook.medication.api.schemas import NOT_BLANK_PATTERN, Quantity, Reading
+from carebook.core.schemas import NOT_BLANK_PATTERN
+from carebook.medication.api.schemas import Quantity, Reading
 from carebook.medication.api.testing import api_as
 from carebook.medication.models import Prescription, PrescriptionStatus
 from carebook.testing.factories import MedicineFactory, prescribe

@@ -105,6 +105,12 @@ PAGES = [
         gate=ALL,  # the record is looked up first (404 out of scope), then the correction rule applies
     ),
     Page("PRN follow-up", lambda s: reverse("medication:prn_follow_up", args=[s["prn_record"].pk]), RECORDING),
+    Page(
+        "change NHS number",
+        lambda s: reverse("people:nhs_number", args=[s["person"].pk]),
+        SENIOR,
+        post=lambda s: {"nhs_number": "999 000 1103", "reason": "GP letter"},
+    ),
 ]
 
 

@@ -38,6 +38,7 @@ from carebook.medication.forms import (
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.selectors import prescriptions as selectors
 from carebook.medication.services import prescriptions as services
+from carebook.medication.views.reading_limits import reading_limits_context
 from carebook.medication.wording import course_text
 from carebook.people.access import access_person_for_user
 from carebook.people.models import Person
@@ -107,6 +108,7 @@ def _form_page(
         "routes": COMMON_ROUTES,
         "schedule_kinds": ScheduleKind.choices,
         "checks": RequiredCheck.choices,
+        **reading_limits_context(form, errors),
         "sources": Source.choices,
         "chosen_days": form.chosen_days,
         "title": f"Change {prescription.medicine}" if prescription else "Add a prescription",

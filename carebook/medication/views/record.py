@@ -40,6 +40,7 @@ from carebook.medication.models import (
     Prompt,
     RequiredCheck,
 )
+from carebook.medication.reading_text import readings_of
 from carebook.medication.selectors.late import LateOffer, late_offer_for
 from carebook.medication.selectors.person import (
     can_correct,
@@ -59,6 +60,12 @@ from carebook.medication.views.record_forms import (
     RecordDoseForm,
     prompt_field,
     service_field,
+)
+from carebook.medication.views.record_readings import (
+    outside_limits_message,
+    quietly_bound,
+    reading_check_data,
+    reading_row,
 )
 from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
 from carebook.medication.wording import quantity_text
@@ -107,7 +114,7 @@ QUESTIONS: dict[str, str] = {
 }
 
 
-def _prompt_rows(form: RecordDoseForm, person: Person) -> list[dict[str, Any]]:
+def _prompt_rows(form: RecordDoseForm, person: Person, rx: Prescription) -> list[dict[str, Any]]:
     rows = []
     for number, prompt in enumerate(form.prompts, start=1):
         name = prompt_field(prompt)
@@ -133,6 +140,7 @@ def _prompt_rows(form: RecordDoseForm, person: Person) -> list[dict[str, Any]]:
                 note_name=f"{name}_note",
                 note_value=form[f"{name}_note"].value() or "",
                 note_errors=form.errors.get(f"{name}_note", []),
+                **reading_row(form, rx, prompt),  # the prescriber's limits and the decision (ADR 0017)
             )
         rows.append(row)
     return rows
@@ -180,7 +188,7 @@ def _render_record(
         "existing": existing,
         "blocked": blocked,
         "offer": offer,
-        "prompts": _prompt_rows(form, person),
+        "prompts": _prompt_rows(form, person, rx),
         "errors": _error_list(form),
         "outcomes": _outcome_choices(person),
         "today": clock.to_local(now).date(),
@@ -305,6 +313,11 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
     existing = effective_record_for(dose) if dose.state == DueDose.State.RECORDED else None
     blocked = _blocked_reason(rx, dose)
 
+    if (asked := reading_check_data(request)) is not None:  # what the reading means, before saving anything
+        form = quietly_bound(RecordDoseForm(asked, prompts=prompts))
+        return _render_record(
+            request, form=form, rx=rx, person=person, back=back, dose=dose, existing=existing, blocked=blocked
+        )
     if request.method == "POST":
         form = RecordDoseForm(request.POST, prompts=prompts)
         if not form.is_valid():
@@ -325,6 +338,8 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
                 blocked=blocked,
             )
         messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        if outside := outside_limits_message(admin):
+            messages.warning(request, outside)
         return redirect(_back_url(back, person))
 
     form = RecordDoseForm(prompts=prompts)
@@ -354,6 +369,9 @@ def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpRespons
     back = {"back": "person"}
     blocked = _blocked_reason(rx)
 
+    if (asked := reading_check_data(request)) is not None:  # what the reading means, before saving anything
+        form = quietly_bound(RecordDoseForm(asked, prompts=prompts))
+        return _render_record(request, form=form, rx=rx, person=person, back=back, blocked=blocked)
     if request.method == "POST":
         form = RecordDoseForm(request.POST, prompts=prompts)
         if not form.is_valid():
@@ -362,6 +380,8 @@ def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpRespons
         if admin is None:
             return _render_record(request, form=form, rx=rx, person=person, back=back, status=status, blocked=blocked)
         messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        if outside := outside_limits_message(admin):
+            messages.warning(request, outside)
         return redirect(_back_url(back, person, prn=True))
 
     form = RecordDoseForm(prompts=prompts)
@@ -415,6 +435,7 @@ def administration_entered_in_error(request: AuthenticatedRequest, administratio
             "already": already,
             "person": admin.person,
             "dose_given_text": _dose_given_text(admin),
+            "readings": readings_of(admin.prompt_answers.all(), admin.prescription),
         },
         status=status,
     )
@@ -461,6 +482,7 @@ def prn_follow_up(request: AuthenticatedRequest, administration_id: str) -> Http
             "errors": _error_list(form),
             "person": admin.person,
             "dose_given_text": _dose_given_text(admin),
+            "readings": readings_of(admin.prompt_answers.all(), admin.prescription),
             "effects": form.fields["effect"].choices,  # type: ignore[attr-defined]
         },
         status=status,

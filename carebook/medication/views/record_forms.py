@@ -118,6 +118,17 @@ class RecordDoseForm(forms.Form):
             answers.append(rules.Answer(prompt=prompt, result=result, value=value, note=note, answered_at=at))
         return answers
 
+    def reading_value(self, prompt: str) -> Decimal | None:
+        """The reading typed for ``prompt`` if it is a number this form accepts, else None (it checks nothing else)."""
+        name = f"{prompt_field(prompt)}_value"
+        if name not in self.fields:
+            return None
+        try:
+            value = self.fields[name].clean(self[name].value())
+        except forms.ValidationError:
+            return None
+        return value if isinstance(value, Decimal) else None
+
     def administered_at(self, now: dt.datetime) -> dt.datetime | None:
         """The carer's 'given at' time: the most recent such wall-clock time (today, else yesterday)."""
         given_at: dt.time | None = self.cleaned_data.get("given_at")

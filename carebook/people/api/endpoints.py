@@ -7,7 +7,7 @@ import uuid
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from carebook.access.api import READ_ERRORS, caller
+from carebook.access.api import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.access.policy import Action, require
 from carebook.people.access import (
     access_location_for_user,
@@ -16,7 +16,8 @@ from carebook.people.access import (
     people_for_user,
 )
 from carebook.people.api import present
-from carebook.people.api.schemas import LocationOut, PersonDetail, PersonSummary
+from carebook.people.api.schemas import LocationOut, NhsNumberIn, PersonDetail, PersonSummary
+from carebook.people.identity import person_nhs_number_change
 
 router = Router(tags=["people"])
 
@@ -41,4 +42,17 @@ def people_list(request: HttpRequest, location: Query[uuid.UUID | None] = None) 
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> dict:
     """One person: allergies (or an explicit "no known allergies"), how they like their medicines, a picture link."""
     person = access_person_for_user(caller(request), person_id)
+    return present.person_detail(person)
+
+
+@router.post(
+    "/people/{person_id}/nhs-number",
+    response={200: PersonDetail, **WRITE_ERRORS},
+    operation_id="person_nhs_number_change",
+)
+def person_nhs_number(request: HttpRequest, person_id: uuid.UUID, body: NhsNumberIn) -> dict:
+    """Change a person's NHS number (seniors). It must pass the modulus 11 check and not be another person's;
+    it is stored as 10 digits, and the audit log keeps the number before and after."""
+    person = access_person_for_user(caller(request), person_id)  # out of scope: 404; the service checks the role
+    person_nhs_number_change(person=person, by=caller(request), nhs_number=body.nhs_number, reason=body.reason)
     return present.person_detail(person)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
+from carebook.people.nhs_numbers import nhs_number_problem
 
 
 def location(loc: Location) -> dict[str, Any]:
@@ -29,6 +30,7 @@ def person_summary(person: Person) -> dict[str, Any]:
         "full_name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "nhs_number": person.nhs_number,
+        "nhs_number_valid": not nhs_number_problem(person.nhs_number),
         "location_id": person.location_id,
         "location_name": person.location.name,
         "unit_id": person.unit_id,

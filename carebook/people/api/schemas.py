@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from carebook.core.schemas import _NO_NUL, RequiredLongText, _no_nul
 
 
 class UnitOut(BaseModel):
@@ -40,6 +43,10 @@ class PersonSummary(BaseModel):
     unit_name: str | None
     room: str
     allergy_status: str = Field(description="not_recorded | no_known_allergies | has_allergies, as recorded.")
+    nhs_number_valid: bool = Field(
+        description="False when the stored number fails its modulus 11 check (kept from before numbers were "
+        "checked): do not use it to match records until it is corrected. True for a valid or a blank number."
+    )
     picture_url: str
 
 
@@ -59,3 +66,12 @@ class PersonDetail(PersonSummary):
     communication_needs: str
     gp_practice: str
     pharmacy: str
+
+
+class NhsNumberIn(BaseModel):
+    """A person's NHS number as typed (spaces or dashes allowed; blank to clear it), and where it comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nhs_number: Annotated[str, Field(max_length=30, examples=["943 476 5919"]), _NO_NUL, AfterValidator(_no_nul)]
+    reason: Annotated[RequiredLongText, Field(examples=["GP letter of 3 June"])]

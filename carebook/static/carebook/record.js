@@ -2,6 +2,8 @@
 // - The outcome stays unavailable until the person is confirmed.
 // - "Given" outcomes are offered only once every check is answered "Yes" (a reading may be skipped with a note).
 // - If any check is answered "No", only the not-given outcomes are offered.
+// - If the server says a reading means "do not give" (the decision box it sends as the reading is typed),
+//   only the not-given outcomes are offered. The server decides again when the record is saved.
 
 const form = document.querySelector("[data-record-form]");
 
@@ -17,7 +19,8 @@ function update() {
   const personConfirmed = person !== undefined && person.value === "confirmed";
   const anyFailed = answers.some((a) => a.value === "failed");
   const allAnswered = answers.every((a) => a.value !== "");
-  const canGive = allAnswered && !anyFailed;
+  const withheld = form.querySelector('[data-reading-decision="withhold"]') !== null;
+  const canGive = allAnswered && !anyFailed && !withheld;
   const canRecord = personConfirmed || anyFailed;
 
   const section = form.querySelector("[data-outcome-section]");
@@ -36,6 +39,8 @@ function update() {
     message = "Confirm the person first. Then answer each check to record the dose.";
   } else if (anyFailed) {
     message = "A check failed: only a not-given outcome can be recorded.";
+  } else if (withheld) {
+    message = "The reading means do not give: record it as not given (Not required) and say why.";
   } else if (!canGive) {
     message = "Answer every check to record the dose as given.";
   }
@@ -67,5 +72,7 @@ if (form) {
       update();
     }
   });
+  // The reading's decision box is swapped in by htmx (record_reading_decision.html).
+  document.body.addEventListener("htmx:afterSwap", update);
   update();
 }

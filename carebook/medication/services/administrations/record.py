@@ -32,7 +32,7 @@ from carebook.core.events import announce
 from carebook.core.text import moment
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
-from carebook.medication.events import DoseRecorded
+from carebook.medication.events import DoseRecorded, ReadingOutsideRule
 from carebook.medication.facts import (
     next_dose_may_be_close,
     next_dose_of,
@@ -44,7 +44,7 @@ from carebook.medication.facts import (
 from carebook.medication.locks import lock_person_for_due_dose, lock_person_for_prescription
 from carebook.medication.models import Administration, DueDose, LateDoseDecision, Prescription, PromptAnswer
 from carebook.medication.services.doses import due_doses_generate
-from carebook.medication.vocab import TAKEN, LateDoseChoice, Outcome
+from carebook.medication.vocab import TAKEN, LateDoseChoice, Outcome, ReadingDecision
 from carebook.organisations.models import Location
 
 
@@ -319,6 +319,7 @@ def _record(
                 value=a.value,
                 note=a.note.strip(),
                 answered_at=_answer_time(a, now),
+                decision=decision.readings.get(a.prompt, ""),  # what the reading meant (rules/readings.py)
             )
             for i, a in enumerate(sorted(prompts, key=lambda a: order.index(a.prompt)))
         ]
@@ -333,10 +334,14 @@ def _record(
         location=person.location,
         after={
             **snapshot(administration),
-            "prompts": [{"prompt": a.prompt, "result": a.result, "value": a.value, "note": a.note} for a in prompts],
+            "prompts": [
+                {"prompt": a.prompt, "result": a.result, "value": a.value, "note": a.note, "decision": a.decision}
+                for a in answers
+            ],
         },
         at=now,
     )
+    _announce_readings_outside(administration, answers, rx)
     late_decision = None
     if decision.late is not None:
         assert slot is not None
@@ -474,6 +479,26 @@ def _omit_in_advance(
     )
     announce(DoseRecorded.of(omission))
     return omission
+
+
+def _announce_readings_outside(administration: Administration, answers: list[PromptAnswer], rx: Prescription) -> None:
+    """A reading beyond the prescriber's limits is news for the senior on shift (the alerts to come)."""
+    for answer in answers:
+        if answer.decision in (ReadingDecision.WITHHOLD, ReadingDecision.GIVE_AND_TELL) and answer.value is not None:
+            rule = rx.reading_rule
+            announce(
+                ReadingOutsideRule(
+                    person_id=administration.person_id,
+                    location_id=administration.location_id,
+                    prescription_id=rx.pk,
+                    administration_id=administration.pk,
+                    reading=answer.prompt,
+                    value=answer.value,
+                    rule=rule.text if rule is not None else "",
+                    taken_at=answer.answered_at,
+                    recorded_by_id=administration.recorded_by_id,
+                )
+            )
 
 
 def _as_written(
