@@ -214,19 +214,29 @@ def phase_seed(scale: Scale, out: Path) -> None:
 
 
 def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[str, list[dict[str, Any]]]:
-    """Pending doses, already due, that a carer can record through the API (no witness needed), per location."""
-    from carebook.medication import rules
-    from carebook.medication.models import DueDose
+    """Pending doses, already due, that a carer can record through the API (no witness needed), per location.
 
+    Doses of a medicine with a capped ingredient (paracetamol) are left out: recorded all at once, "now", two days
+    of them would rightly be refused by the 24-hour maximum across products (ADR 0015).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from carebook.medication import rules
+    from carebook.medication.models import DueDose, MedicineIngredient
+
+    capped = MedicineIngredient.objects.filter(
+        medicine_id=OuterRef("prescription__medicine_id"), substance__max_24h_mg__isnull=False
+    )
     doses = (
         DueDose.objects.filter(location_id__in=location_ids, state=DueDose.State.PENDING, scheduled_at__lt=before)
+        .annotate(capped=Exists(capped))
         .select_related("prescription__medicine")
         .order_by("scheduled_at")
     )
     result: dict[str, list[dict[str, Any]]] = {str(loc): [] for loc in location_ids}
     for dose in doses:
         rx = dose.prescription
-        if rx.medicine.needs_witness or rx.status != "active":
+        if rx.medicine.needs_witness or rx.status != "active" or dose.capped:  # type: ignore[attr-defined]
             continue
         check = rx.effective_check
         body: dict[str, Any] = {

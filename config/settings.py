@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "carebook.audit_log",
     "carebook.access",
     "carebook.organisations",
+    "carebook.substances",
     "carebook.people",
     "carebook.medication",
     "carebook.demo",

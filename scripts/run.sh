@@ -27,6 +27,7 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 STOP_SECONDS=${CAREBOOK_STOP_SECONDS:-10}
 $PY manage.py migrate --noinput
+$PY manage.py load_reference_data  # the substances table and what each medicine contains (idempotent)
 if [ "${CAREBOOK_DEMO_SEED:-true}" != "false" ]; then
   $PY manage.py seed_demo
 fi

@@ -32,6 +32,8 @@ class Action(StrEnum):
     MANAGE_STAFF_API_TOKENS = "manage_staff_api_tokens"
     CONFIRM_LATE_DOSE = "confirm_late_dose"  # a senior confirms a late time-critical dose's choice (ADR 0021)
     EDIT_PERSON_DETAILS = "edit_person_details"
+    RECORD_ALLERGIES = "record_allergies"
+    DECIDE_ALLERGY_MATCH = "decide_allergy_match"
 
 
 # Staff who read the medicines records of their locations.
@@ -75,6 +77,10 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.CONFIRM_LATE_DOSE: _SENIOR,
     # Who the person is (today: their NHS number). Seniors only; audited with the value before and after.
     Action.EDIT_PERSON_DETAILS: _SENIOR,
+    # A person's allergy status and allergies (and their corrections): seniors, named one by one (ADR 0022).
+    Action.RECORD_ALLERGIES: frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
+    # Going on with a prescription that matches an allergy, with the reason: seniors, named one by one.
+    Action.DECIDE_ALLERGY_MATCH: frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
 }
 
 

@@ -37,7 +37,16 @@ from django.db import transaction
 
 from carebook.access.models import Membership, Role, User
 from carebook.core import clock
-from carebook.demo.medicines import BY_KEY, ensure_medicines
+from carebook.demo.medicines import (
+    BY_KEY,
+    DemoMedicine,
+    capped_contents,
+    class_fact,
+    cross_sensitivity_facts,
+    ensure_medicines,
+    ingredient_facts,
+    substance_fact,
+)
 from carebook.demo.pictures import avatar_svg
 from carebook.medication import rules
 from carebook.medication.models import (
@@ -57,6 +66,7 @@ from carebook.medication.services.administrations import (
     administration_record,
     prn_follow_up_record,
 )
+from carebook.medication.services.allergies import allergy_decision_record
 from carebook.medication.services.doses import due_doses_extend_horizon
 from carebook.medication.services.prescriptions import (
     PrescriptionInput,
@@ -70,6 +80,9 @@ from carebook.medication.vocab import WITNESSED, ReadingAction, ReadingDecision
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
 from carebook.people.nhs_numbers import clean_nhs_number
+from carebook.people.services import allergy_record, allergy_status_none_known
+from carebook.people.vocab import AllergyKind
+from carebook.substances.models import AllergenClass, Substance
 
 PROVIDER_NAME = "Oakfield Care Group"
 HOME_NAME = "Oakfield House"
@@ -140,17 +153,55 @@ NICKNAMES = {
     "Thomas": "Tommy", "Kenneth": "Ken", "Gurmeet": "Meeta", "Krystyna": "Krysia",
 }  # fmt: skip
 
-ALLERGIES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
-    ("Penicillin", "Rash all over, 2009", Allergy.Severity.MODERATE, frozenset({"penicillin"})),
-    ("Penicillins", "Anaphylaxis in hospital, 1998", Allergy.Severity.SEVERE, frozenset({"penicillin"})),
-    ("Ibuprofen and other NSAIDs", "Wheeze and breathlessness", Allergy.Severity.SEVERE, frozenset({"nsaid"})),
-    ("Aspirin", "Stomach bleed", Allergy.Severity.MODERATE, frozenset({"aspirin", "nsaid"})),
-    ("Codeine", "Vomiting and confusion", Allergy.Severity.MILD, frozenset({"codeine"})),
-    ("Morphine", "Hallucinations", Allergy.Severity.MODERATE, frozenset({"morphine"})),
-    ("Trimethoprim", "Itchy rash", Allergy.Severity.MILD, frozenset({"trimethoprim"})),
-    ("Sticking plasters (adhesive)", "Blistered skin", Allergy.Severity.MILD, frozenset()),
-    ("Latex", "Contact dermatitis", Allergy.Severity.MODERATE, frozenset()),
+
+@dataclass(frozen=True)
+class SeedAllergy:
+    """An allergy as the demo records it: coded to a substance or a class where the table has it."""
+
+    name: str
+    reaction: str
+    severity: str
+    kind: str = AllergyKind.ALLERGY
+    substance: str = ""  # a substance code (carebook/substances/data.py), or
+    allergen_class: str = ""  # a class code, or neither: free text
+
+    def fact(self, index: int) -> rules.allergies.AllergyFact:
+        """As the rules read it (for planning the demo without the database)."""
+        return rules.allergies.AllergyFact(
+            id=index,
+            name=self.name,
+            kind=self.kind,
+            severity=self.severity,
+            reaction=self.reaction,
+            substance=substance_fact(self.substance) if self.substance else None,
+            allergen_class=class_fact(self.allergen_class) if self.allergen_class else None,
+        )
+
+
+ALLERGIES: tuple[SeedAllergy, ...] = (
+    SeedAllergy("Penicillins", "Rash all over, 2009", Allergy.Severity.MODERATE, allergen_class="penicillins"),
+    SeedAllergy("Amoxicillin", "Anaphylaxis in hospital, 1998", Allergy.Severity.SEVERE, substance="amoxicillin"),
+    SeedAllergy(
+        "NSAIDs (non-steroidal anti-inflammatory drugs)",
+        "Wheeze and breathlessness after ibuprofen",
+        Allergy.Severity.SEVERE,
+        allergen_class="nsaids",
+    ),
+    SeedAllergy("Aspirin", "Wheeze and swollen lips", Allergy.Severity.MODERATE, substance="aspirin"),
+    SeedAllergy(
+        "Codeine (as codeine phosphate)",
+        "Vomiting and confusion",
+        Allergy.Severity.MILD,
+        kind=AllergyKind.INTOLERANCE,
+        substance="codeine",
+    ),
+    SeedAllergy("Morphine", "Widespread itchy rash", Allergy.Severity.MODERATE, substance="morphine"),
+    SeedAllergy("Trimethoprim", "Itchy rash", Allergy.Severity.MILD, substance="trimethoprim"),
+    SeedAllergy("Sticking plasters (adhesive)", "Blistered skin", Allergy.Severity.MILD),
+    SeedAllergy("Latex", "Contact dermatitis", Allergy.Severity.MODERATE),
 )
+# The story's resident with a penicillin allergy who is prescribed co-amoxiclav (see _story_events).
+PENICILLIN_STORY = ALLERGIES[0]
 
 PREFERENCES = (
     "With a glass of orange juice, one at a time.",
@@ -196,9 +247,11 @@ STREETS = (
 class PersonPlan:
     person: Person
     sex: str  # "f" | "m"
-    allergens: frozenset[str]
-    allergies: list[tuple[str, str, str, frozenset[str]]] = field(default_factory=list)
+    allergies: list[SeedAllergy] = field(default_factory=list)
     regimens: list[Regimen] = field(default_factory=list)
+
+    def allergy_facts(self) -> list[rules.allergies.AllergyFact]:
+        return [a.fact(i) for i, a in enumerate(self.allergies)]
 
 
 def make_people(
@@ -226,7 +279,7 @@ def make_people(
         preferred = NICKNAMES.get(given, "") if rng.random() < 0.7 else ""
         if not preferred and rng.random() < 0.2:
             preferred = f"{'Mrs' if sex == 'f' else 'Mr'} {family}"
-        allergies: list[tuple[str, str, str, frozenset[str]]] = []
+        allergies: list[SeedAllergy] = []
         if rng.random() < 0.35:
             allergies = rng.sample(ALLERGIES, 2 if rng.random() < 0.2 else 1)
         practice, _gp = rng.choice(GP_PRACTICES)
@@ -246,20 +299,61 @@ def make_people(
             gp_practice=practice,
             pharmacy=rng.choice(PHARMACIES),
         )
-        allergens = frozenset().union(*(a[3] for a in allergies)) if allergies else frozenset()
-        plans.append(PersonPlan(person=person, sex=sex, allergens=allergens, allergies=allergies))
+        plans.append(PersonPlan(person=person, sex=sex, allergies=allergies))
     return plans
 
 
-def save_people(plans: list[PersonPlan]) -> None:
+def save_people(plans: list[PersonPlan], *, allergies_in_bulk: bool = True) -> None:
+    """Save the people. With ``allergies_in_bulk`` (the benchmark), their allergies and status are written
+    directly; the demo records them through the services instead (``record_allergies``), so each has who and
+    when, and its audit event."""
+    if not allergies_in_bulk:
+        for plan in plans:
+            plan.person.allergy_status = AllergyStatus.NOT_RECORDED
     Person.objects.bulk_create([p.person for p in plans])
+    if not allergies_in_bulk:
+        return
+    substances = {s.code: s for s in Substance.objects.all()}
+    classes = {c.code: c for c in AllergenClass.objects.all()}
     Allergy.objects.bulk_create(
         [
-            Allergy(person=p.person, substance=substance, reaction=reaction, severity=severity)
+            Allergy(
+                person=p.person,
+                substance=a.name,
+                coded_substance=substances.get(a.substance),
+                coded_class=classes.get(a.allergen_class),
+                reaction=a.reaction,
+                severity=a.severity,
+                kind=a.kind,
+            )
             for p in plans
-            for substance, reaction, severity, _ in p.allergies
+            for a in p.allergies
         ]
     )
+
+
+def record_allergies(plans: list[PersonPlan], *, recorder: Callable[[Person], User], clock_: ReplayClock) -> None:
+    """Each person's allergies, or "no known allergies", recorded by a senior before their MAR is entered."""
+    for plan in plans:
+        by = recorder(plan.person)
+        clock_.tick(20)
+        if not plan.allergies:
+            allergy_status_none_known(
+                person=plan.person, by=by, note="Checked with the person, their family and the GP record."
+            )
+        for allergy in plan.allergies:
+            clock_.tick(15)
+            allergy_record(
+                person=plan.person,
+                by=by,
+                substance_code=allergy.substance,
+                class_code=allergy.allergen_class,
+                name="" if allergy.substance or allergy.allergen_class else allergy.name,
+                reaction=allergy.reaction,
+                severity=allergy.severity,
+                kind=allergy.kind,
+            )
+        plan.person.refresh_from_db(fields=["allergy_status"])
 
 
 # --- Prescriptions ----------------------------------------------------------------------------------
@@ -659,6 +753,25 @@ R: dict[str, Regimen] = {
         course_days=7,
         indication="Urine infection",
     ),
+    "coamoxiclav_course": Regimen(
+        "coamoxiclav_500_125",
+        "1",
+        ScheduleKind.FIXED_TIMES,
+        "Take ONE tablet THREE times a day for 5 days.",
+        times=("08:00", "14:00", "22:00"),
+        course_days=5,
+        indication="Chest infection",
+        instructions="Contains a penicillin (amoxicillin). Watch for a rash, and stop and call the GP if one appears.",
+    ),
+    "cocodamol_prn": _prn(
+        "cocodamol_30_500",
+        "1-2",
+        "Take ONE or TWO tablets up to FOUR times a day WHEN REQUIRED for severe pain. Maximum EIGHT in 24 hours.",
+        "Severe pain (when paracetamol alone is not enough)",
+        240,
+        "8",
+        instructions="Contains paracetamol: counts towards the 4 g a day with her paracetamol tablets.",
+    ),
     "hydrocortisone_course": Regimen(
         "hydrocortisone_1",
         "1",
@@ -720,23 +833,36 @@ MEN_ONLY = frozenset({"tamsulosin_400", "finasteride_5"})
 
 def _allowed(regimen: Regimen, plan: PersonPlan, chosen: list[Regimen]) -> bool:
     entry = BY_KEY[regimen.medicine]
-    if set(entry.contains) & plan.allergens:
+    # The same rules the product applies: no allergy match (an intolerance is shown, not a reason to avoid) ...
+    findings = rules.allergies.allergy_findings(
+        plan.allergy_facts(), medicine=entry.name, ingredients=ingredient_facts(entry), cross=CROSS
+    )
+    if any(f.needs_decision for f in findings):
         return False
     if entry.key in MEN_ONLY and plan.sex != "m":
         return False
     keys = {r.medicine for r in chosen}
     if entry.key in keys:
         return False
-    if entry.key.startswith("paracetamol") and any(k.startswith(("paracetamol", "cocodamol")) for k in keys):
+    # ... and no second product sharing an ingredient (paracetamol tablets and co-codamol): the story does that.
+    mine = {code for code, _ in entry.ingredients}
+    if any(mine & {code for code, _ in BY_KEY[k].ingredients} for k in keys):
         return False
-    if "nsaid" in entry.contains and keys & ANTICOAGULANTS:
+    if _is_nsaid(entry) and keys & ANTICOAGULANTS:
         return False
-    if entry.key in ANTICOAGULANTS and any("nsaid" in BY_KEY[k].contains for k in keys):
+    if entry.key in ANTICOAGULANTS and any(_is_nsaid(BY_KEY[k]) for k in keys):
         return False
     if entry.key in OPIOIDS and keys & OPIOIDS and regimen.kind != ScheduleKind.PRN:
         return False
     # Codeine on top of a strong opioid: no.
     return not (entry.key == "codeine_30" and keys & OPIOIDS)
+
+
+CROSS = cross_sensitivity_facts()
+
+
+def _is_nsaid(entry: DemoMedicine) -> bool:
+    return any(c.code == "nsaids" for s in ingredient_facts(entry) for c in s.classes)
 
 
 def plan_regimens(
@@ -957,9 +1083,13 @@ class Replay:
     shifts: Callable[[Location, dt.datetime], tuple[User, User]]  # (recorder, senior witness)
     site_turn: dict[Any, int] = field(default_factory=dict)
     prn_planned: dict[Any, list[rules.PrnDose]] = field(default_factory=dict)
+    # Doses planned so far of medicines with a capped ingredient (paracetamol), by person: the 24-hour maximum
+    # across products counts a rolling 24 hours, so a morning dose earlier than yesterday's may have to wait.
+    ingredient_planned: dict[Any, list[rules.ingredients.IngredientDose]] = field(default_factory=dict)
     counter: int = 0
     recorded: int = 0
     readings_shown: set[str] = field(default_factory=set)  # the week's first low and high readings, once each
+    stories: dict[str, PersonPlan] = field(default_factory=dict)
 
     def next_site(self, rx: Prescription) -> str:
         if not rx.medicine.site_recorded:
@@ -968,6 +1098,24 @@ class Replay:
         turn = self.site_turn.get(rx.person_id, self.rng.randrange(len(sites)))
         self.site_turn[rx.person_id] = turn + 1
         return sites[turn % len(sites)]
+
+    def ingredient_allowed(self, rx: Prescription, at: dt.datetime, quantity: Decimal) -> dt.datetime | None:
+        """When a dose of ``quantity`` at ``at`` keeps every capped ingredient within its 24-hour maximum:
+        ``at`` itself, or the earliest later time (None: no capped ingredient, or the dose alone is too much)."""
+        contents = capped_contents(_entry_of(rx.medicine))
+        if not contents:
+            return at
+        planned = self.ingredient_planned.setdefault(rx.person_id, [])
+        allowed = rules.ingredients.next_allowed(contents=contents, quantity=quantity, history=planned, at=at)
+        if allowed is not None and allowed.year == dt.MAXYEAR:
+            return None
+        return at if allowed is None else allowed + dt.timedelta(minutes=1)
+
+    def plan_ingredients(self, rx: Prescription, at: dt.datetime, quantity: Decimal) -> None:
+        for content in capped_contents(_entry_of(rx.medicine)):
+            self.ingredient_planned.setdefault(rx.person_id, []).append(
+                rules.ingredients.IngredientDose(at, content.limit.code, content.in_dose(quantity), str(rx.medicine))
+            )
 
     def event(self, at: dt.datetime, action: Callable[[], object]) -> Event:
         self.counter += 1
@@ -991,6 +1139,11 @@ def _first_time(replay: Replay, what: str) -> bool:
         return False
     replay.readings_shown.add(what)
     return True
+
+
+def _entry_of(medicine: Medicine) -> DemoMedicine:
+    """The curated entry of a medicine (every demo medicine has one)."""
+    return next(m for m in BY_KEY.values() if m.name == medicine.name and m.strength == medicine.strength)
 
 
 def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff: dt.datetime) -> Event | None:
@@ -1033,6 +1186,14 @@ def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff
     dose_given = None
     if outcome == Outcome.GIVEN and rx.is_variable_dose:
         dose_given = rx.dose_max if rng.random() < 0.5 else rx.dose_min
+    if outcome == Outcome.GIVEN:
+        # Paracetamol four times a day is 4 g: the next morning's dose waits until yesterday's first has left the
+        # 24 hours, as the service requires (and says).
+        allowed = replay.ingredient_allowed(rx, at, dose_given or rx.dose_min)
+        if allowed is None or allowed >= cutoff:
+            return None
+        at = allowed
+        replay.plan_ingredients(rx, at, dose_given or rx.dose_min)
     prompts = answers(check, outcome=outcome, reading=reading, failed=failed)
     site = replay.next_site(rx) if outcome == Outcome.GIVEN else ""
 
@@ -1055,7 +1216,7 @@ def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff
 
 def prn_events(replay: Replay, rx: Prescription, day: dt.date, cutoff: dt.datetime) -> list[Event]:
     rng = replay.rng
-    key = next((k for k, m in BY_KEY.items() if m.name == rx.medicine.name and m.strength == rx.medicine.strength), "")
+    key = _entry_of(rx.medicine).key
     if rng.random() >= PRN_DAILY_CHANCE.get(key, 0):
         return []
     hour = rng.choice(range(9, 21)) if key != "lorazepam_1" else rng.choice((3, 15, 16, 19, 20))
@@ -1077,6 +1238,9 @@ def prn_events(replay: Replay, rx: Prescription, day: dt.date, cutoff: dt.dateti
         is not None
     ):
         return []
+    if replay.ingredient_allowed(rx, at, dose_given) != at:
+        return []
+    replay.plan_ingredients(rx, at, dose_given)
     planned.append(rules.PrnDose(at=at, quantity=dose_given))
     reason = rng.choice(PRN_REASONS.get(key, ("Asked for it.",)))
     holder: dict[str, Administration] = {}
@@ -1188,13 +1352,24 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
         branch_people = make_people(
             rng, location=branch, slots=branch_slots, used_names=used_names, used_nhs=used_nhs, today=today
         )
-        save_people(home_people + branch_people)
+        # The stories' residents: a penicillin allergy (prescribed co-amoxiclav on day 1, with a senior's
+        # decision), and paracetamol tablets with co-codamol when required (a shared-ingredient warning).
+        penicillin_plan = home_people[2]
+        penicillin_plan.allergies = [PENICILLIN_STORY]
+        save_people(home_people + branch_people, allergies_in_bulk=False)
         plan_regimens(rng, home_people, specials=SPECIAL_HOME, per_person=size.rx_per_person)
         plan_regimens(rng, branch_people, specials=SPECIAL_HOME_CARE, per_person=size.rx_per_person)
+        _add_shared_ingredient_story(home_people, exclude=penicillin_plan)
         say(f"Created {len(home_people) + len(branch_people)} people.")
 
         with replayed_clock(entry_start) as replay_clock:
             replay = Replay(rng=rng, clock=replay_clock, staff=staff, password=password, shifts=_shifts_for(staff))
+            seniors = {home.pk: staff["senior.sara"], branch.pk: staff["senior.ravi"]}
+            record_allergies(
+                home_people + branch_people, recorder=lambda person: seniors[person.location_id], clock_=replay_clock
+            )
+            say("Recorded everyone's allergies, or that they have none known.")
+            replay.stories["penicillin"] = penicillin_plan
             prescriptions = _enter_all(replay, home_people + branch_people, medicines, go_live, staff)
             say(f"Entered and checked {len(prescriptions)} prescriptions (as on go-live day, {go_live:%d %B}).")
             _replay_history(replay, size, go_live, real_now, medicines, home_people + branch_people)
@@ -1301,6 +1476,27 @@ def _story_events(
                 prescription_check_transcription(prescription=rx, by=checker, note="Checked against the FP10.")
 
             events.append(replay.event(at(9, 40), start_course))
+        allergic = replay.stories.get("penicillin")
+        if allergic is not None:
+
+            def start_coamoxiclav() -> None:
+                # The GP prescribes co-amoxiclav knowing of the allergy; Carebook finds the match at entry and holds
+                # the doses until a senior records why it is safe to go on.
+                replay.clock.advance_to(at(10, 30))
+                data = prescription_input(R["coamoxiclav_course"], medicines, start=day, prescriber="Dr Anika Khan")
+                rx = prescription_create(person=allergic.person, by=senior, data=data)
+                replay.clock.advance_to(at(10, 50))
+                allergy_decision_record(
+                    prescription=rx,
+                    by=senior,
+                    reason="Dr Khan (GP) confirmed by phone: the 2009 rash came with a viral illness, not the "
+                    "antibiotic, and she has had amoxicillin since without a reaction (hospital letter, 2024). Safe to "
+                    "give; watch for a rash.",
+                )
+                replay.clock.advance_to(at(11, 5))
+                prescription_check_transcription(prescription=rx, by=checker, note="Checked against the FP10.")
+
+            events.append(replay.event(at(10, 30), start_coamoxiclav))
     if day_index == 2:
 
         def change_lactulose() -> None:
@@ -1348,6 +1544,22 @@ def _story_events(
 
         events.append(replay.event(at(14, 30), stop_donepezil))
     return events
+
+
+def _add_shared_ingredient_story(plans: list[PersonPlan], *, exclude: PersonPlan) -> None:
+    """One resident with paracetamol tablets when required is also prescribed co-codamol when required: the
+    prescription pages warn that both contain paracetamol, and every dose counts towards the 4 g a day."""
+    for plan in plans:
+        keys = {r.medicine for r in plan.regimens}
+        if plan is exclude or "paracetamol_500" not in keys or keys & OPIOIDS:
+            continue
+        findings = rules.allergies.allergy_findings(
+            plan.allergy_facts(), medicine="Co-codamol", ingredients=ingredient_facts(BY_KEY["cocodamol_30_500"])
+        )
+        if any(f.needs_decision for f in findings):
+            continue
+        plan.regimens.append(R["cocodamol_prn"])
+        return
 
 
 def replace_dose(regimen: Regimen, dose: str, directions: str) -> Regimen:

@@ -28,3 +28,7 @@ class MedicationAudit(AuditAction):
         "A dose given late, too close to the next: what was decided for the next dose, by whom and why",
     )
     DUE_DOSE_MOVED = "due_dose.moved", "A due dose was moved later (a new slot in its place) after a late dose"
+    PRESCRIPTION_ALLERGY_DECIDED = (
+        "prescription.allergy_decided",
+        "A senior decided, with the reason, to go on with a prescription that matches one of the person's allergies",
+    )

@@ -79,6 +79,9 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("reason", "reason"),
     ("confirm", "confirm"),
     ("note", "note"),
+    # Before saving: an allergy match (views/prescription_review.py).
+    ("allergy_choice", "allergy_choice-confirm"),
+    ("allergy_reason", "allergy_reason"),
 ]
 KNOWN_FIELDS = {name for name, _ in FIELD_ANCHORS}
 

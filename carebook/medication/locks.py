@@ -1,4 +1,8 @@
-"""Row locks for the medication services: the only place ``select_for_update`` is written.
+"""Row locks for the medication services, and the one documented lock order.
+
+Clinical rows are locked only here and in ``carebook/people/locks.py`` (the people app's own writes, such as
+allergies, sit below medication and take the same first lock: the person's row). A test
+(``test_lock_order.py``) refuses a ``select_for_update`` anywhere else.
 
 **The person is the unit of serialisation.** Every service that writes a person's clinical records
 (recording a dose, marking one entered in error, a PRN follow-up, entering, changing, checking,
@@ -27,7 +31,7 @@ serialised whole and these calls read without locking.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -44,21 +48,25 @@ PERSON_UNREAD = ("person__picture_svg", "person__medicine_preferences", "person_
 RX_JOINS = ("prescription__medicine", "prescription__transcription_check", "person__location")
 
 
-def lock_person_for_due_dose(due_dose_id: Any, *, scope: Q) -> DueDose:
+def lock_person_for_due_dose(due_dose_id: Any, *, scope: Q, annotations: Mapping[str, Any] | None = None) -> DueDose:
     """Lock the person of a due dose; return the dose with its prescription, medicine, check and person read.
 
     ``scope`` limits the read to the caller's locations (``Scope.q("location")``): out of scope is missing.
+    ``annotations`` are read in the same statement (``contents.record_gates``).
     """
     rows = (
         DueDose.objects.filter(scope, pk=due_dose_id)
         .select_related(*RX_JOINS)
         .defer(*PERSON_UNREAD)
+        .annotate(**(annotations or {}))
         .select_for_update(of=("person",))
     )
     return _one(rows, "No due dose with that id.")
 
 
-def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None) -> Prescription:
+def lock_person_for_prescription(
+    prescription_id: Any, *, scope: Q | None = None, annotations: Mapping[str, Any] | None = None
+) -> Prescription:
     """Lock the person of a prescription; return it with its medicine, check, person and location read."""
     rows = Prescription.objects.filter(pk=prescription_id)
     if scope is not None:
@@ -66,6 +74,7 @@ def lock_person_for_prescription(prescription_id: Any, *, scope: Q | None = None
     rows = (
         rows.select_related("medicine", "transcription_check", "person__location")
         .defer(*PERSON_UNREAD)
+        .annotate(**(annotations or {}))
         .select_for_update(of=("person",))
     )
     return _one(rows, "No prescription with that id.")

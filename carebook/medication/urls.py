@@ -1,6 +1,6 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import mar, prescriptions, record
+from carebook.medication.views import allergy_decision, mar, prescriptions, record
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -9,5 +9,6 @@ urlpatterns = [
     *round_views.urlpatterns,
     *record.urlpatterns,
     *prescriptions.urlpatterns,
+    *allergy_decision.urlpatterns,
     *mar.urlpatterns,
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from carebook.people.models import Allergy, AllergyStatus
+from carebook.people.vocab import AllergyKind, AllergyRecordStatus
 
 
 class AllergyState(StrEnum):
@@ -27,17 +28,23 @@ class AllergyItem:
     substance: str
     severity: str  # "mild", "moderate", "severe"
     reaction: str
+    kind: str = AllergyKind.ALLERGY  # an intolerance is not an allergy, and says so
+    coded: bool = True  # from the substances table; False: in words only (matched by name)
+
+    @property
+    def intolerance(self) -> bool:
+        return self.kind == AllergyKind.INTOLERANCE
 
     @property
     def brief(self) -> str:
-        """'Penicillin (severe)': for the round's card."""
-        return f"{self.substance} ({self.severity})"
+        """'Penicillin (severe)', 'Codeine (intolerance, mild)': for the round's card."""
+        return f"{self.substance} ({'intolerance, ' if self.intolerance else ''}{self.severity})"
 
     @property
     def text(self) -> str:
-        """'Penicillin (severe: rash)'."""
+        """'Penicillin (severe: rash)', 'Codeine (intolerance, mild: nausea)'."""
         detail = self.severity + (f": {self.reaction}" if self.reaction else "")
-        return f"{self.substance} ({detail})"
+        return f"{self.substance} ({'intolerance, ' if self.intolerance else ''}{detail})"
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,21 @@ class AllergyStatement:
 
 
 def allergy_statement(status: str, allergies: Sequence[Allergy]) -> AllergyStatement:
-    """The statement for a person whose ``allergy_status`` is ``status`` and whose allergy rows are ``allergies``."""
+    """The statement for a person whose ``allergy_status`` is ``status`` and whose allergy rows are ``allergies``.
+
+    Only current allergies count: one marked entered in error or refuted is shown on the allergies page, with its
+    correction, never here.
+    """
     items = tuple(
-        AllergyItem(a.substance, Allergy.Severity(a.severity).label.lower(), a.reaction)
+        AllergyItem(
+            a.substance,
+            Allergy.Severity(a.severity).label.lower(),
+            a.reaction,
+            kind=a.kind,
+            coded=a.coded_substance_id is not None or a.coded_class_id is not None,
+        )
         for a in sorted(allergies, key=lambda a: a.substance.lower())
+        if a.status == AllergyRecordStatus.ACTIVE
     )
     if items:  # listed allergies are shown whatever the status says: the safe reading of a contradiction
         return AllergyStatement(AllergyState.LISTED, items, "Allergies", "; ".join(i.text for i in items))

@@ -12,3 +12,7 @@ class PeopleAudit(AuditAction):
         "person.nhs_number_invalid_found",
         "A stored NHS number was found not valid when the check was introduced (ADR 0018)",
     )
+    ALLERGY_RECORDED = "allergy.recorded", "An allergy or intolerance was recorded for a person"
+    ALLERGY_STATUS_RECORDED = "allergy.status_recorded", 'A senior stated a person has "no known allergies"'
+    ALLERGY_ENTERED_IN_ERROR = "allergy.entered_in_error", "An allergy record was marked entered in error"
+    ALLERGY_REFUTED = "allergy.refuted", "An allergy record was marked refuted (found not to be an allergy)"

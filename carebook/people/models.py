@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Length, Replace
 from django.db.models.lookups import Exact
 
+from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 from carebook.people.nhs_numbers import validate_nhs_number
+from carebook.people.vocab import AllergyCorrectionKind, AllergyKind, AllergyRecordStatus
 
 
 class AllergyStatus(models.TextChoices):
@@ -121,13 +124,43 @@ class AllergySeverity(models.TextChoices):
     SEVERE = "severe", "Severe"
 
 
-class Allergy(models.Model):
+class Allergy(AppendOnlyModel):
+    """One allergy or intolerance of a person: the allergen (coded from the substances table where it can be,
+    always named in words), the reaction, the severity, who recorded it and when.
+
+    Never edited or deleted (ADR 0002, 0005): a wrong record is marked entered in error or refuted, with an
+    ``AllergyCorrection`` saying who, when and why; the original stays visible.
+    """
+
     Severity = AllergySeverity
+    Kind = AllergyKind
+    Status = AllergyRecordStatus
+
+    append_only = AppendOnly(
+        mutable={
+            "status": [
+                (AllergyRecordStatus.ACTIVE, AllergyRecordStatus.ENTERED_IN_ERROR),
+                (AllergyRecordStatus.ACTIVE, AllergyRecordStatus.REFUTED),
+            ]
+        }
+    )
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="allergies")
-    substance = models.CharField(max_length=200)
+    substance = models.CharField(max_length=200, help_text="The allergen in words, as every page shows it.")
+    coded_substance = models.ForeignKey(
+        "substances.Substance", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coded_class = models.ForeignKey(
+        "substances.AllergenClass", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.MODERATE)
+    kind = models.CharField(max_length=20, choices=AllergyKind.choices, default=AllergyKind.ALLERGY)
+    status = models.CharField(max_length=20, choices=AllergyRecordStatus.choices, default=AllergyRecordStatus.ACTIVE)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True, help_text="Empty only for records made before 2027.")
 
     class Meta:
         ordering = ["substance"]
@@ -135,7 +168,71 @@ class Allergy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(severity__in=AllergySeverity.values), name="allergy_severity_valid"
             ),
+            models.CheckConstraint(condition=models.Q(kind__in=AllergyKind.values), name="allergy_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AllergyRecordStatus.values), name="allergy_status_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(substance=""), name="allergy_named"),
+            models.CheckConstraint(
+                condition=models.Q(coded_substance__isnull=True) | models.Q(coded_class__isnull=True),
+                name="allergy_one_code",
+            ),
         ]
+        indexes = [models.Index(fields=["person", "status"], name="allergy_person_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.substance} ({self.get_severity_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AllergyRecordStatus.ACTIVE
+
+    @property
+    def coded(self) -> bool:
+        return self.coded_substance_id is not None or self.coded_class_id is not None
+
+
+class AllergyCorrection(AppendOnlyModel):
+    """Who marked an allergy record entered in error or refuted, when and why."""
+
+    Kind = AllergyCorrectionKind
+
+    allergy = models.OneToOneField(Allergy, on_delete=models.PROTECT, related_name="correction")
+    kind = models.CharField(max_length=20, choices=AllergyCorrectionKind.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AllergyCorrectionKind.values), name="allergy_correction_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reason}"
+
+
+class AllergyStatusRecord(AppendOnlyModel):
+    """A statement of a person's allergy status ("no known allergies", "has allergies"), who made it and when.
+
+    ``Person.allergy_status`` is its projection (the latest), written in the same transaction.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="allergy_status_records")
+    status = models.CharField(max_length=30, choices=AllergyStatus.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=AllergyStatus.values), name="allergy_status_record_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.at:%Y-%m-%d})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carebook.people import identity_views, views
+from carebook.people import allergy_views, identity_views, views
 
 app_name = "people"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("people/<str:person_id>/", views.person_detail, name="person"),
     path("people/<str:person_id>/picture.svg", views.person_picture, name="picture"),
     path("people/<str:person_id>/nhs-number/", identity_views.person_nhs_number, name="nhs_number"),
+    *allergy_views.urlpatterns,
 ]

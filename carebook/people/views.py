@@ -48,6 +48,7 @@ def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse
             "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
             "panels": panels,
             "links": [link for panel in panels for link in panel.links],
+            "may_record_allergies": can(request.user, Action.RECORD_ALLERGIES),
         },
     )
 

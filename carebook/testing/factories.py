@@ -97,9 +97,12 @@ def prescribe(
     *,
     by: User,
     checker: User | None = None,
+    allergy_reason: str = "",
     **overrides: Any,
 ) -> Prescription:
-    """Enter a prescription through the service, and (given a checker) transcription-check it."""
+    """Enter a prescription through the service, and (given a checker) transcription-check it.
+
+    ``allergy_reason``: a senior's reason to go on despite an allergy finding, recorded at entry."""
     fields: dict[str, Any] = {
         "medicine_id": medicine.pk,
         "dose_min": Decimal("1"),
@@ -111,7 +114,9 @@ def prescribe(
         "source": "gp",
     }
     fields.update(overrides)
-    prescription = prescription_create(person=person, by=by, data=PrescriptionInput(**fields))
+    prescription = prescription_create(
+        person=person, by=by, data=PrescriptionInput(**fields), allergy_reason=allergy_reason
+    )
     if checker is not None:
         prescription_check_transcription(prescription=prescription, by=checker)
         prescription.refresh_from_db()
@@ -135,3 +140,14 @@ def prescribe_paracetamol_prn(
     fields.update(overrides)
     paracetamol: Medicine = MedicineFactory(name="Paracetamol")  # type: ignore[assignment]
     return prescribe(person, paracetamol, by=by, checker=checker, **fields)
+
+
+# --- Medicines with what they contain, from the curated table --------------------------------------------------
+
+
+def curated_medicine(key: str) -> Medicine:
+    """A medicine of the curated list (carebook/demo/medicines.py), with its ingredients, and the substances table
+    loaded: co-codamol contains codeine and paracetamol, co-amoxiclav amoxicillin (a penicillin)."""
+    from carebook.demo.medicines import ensure_medicines
+
+    return ensure_medicines()[key]

@@ -105,7 +105,9 @@ def test_the_bytes_of_a_recorded_dose_are_reproducible_from_its_row(world, morni
     assert content["actor"] == world.carla.pk and content["location"] == str(world.home.pk)
     assert content["at"] == "2026-06-10T07:00:00.000000+00:00"
     assert content["after"]["dose_given"] == "1.000"  # the column's exact text, not a float
-    assert {"prompt": "pulse", "result": "confirmed", "value": "72", "note": "", "decision": ""} in content["after"]["prompts"]
+    assert {"prompt": "pulse", "result": "confirmed", "value": "72", "note": "", "decision": ""} in content["after"][
+        "prompts"
+    ]
     assert list(content) == sorted(content) and ", " not in row.content and '": ' not in row.content
 
 

@@ -12,22 +12,41 @@ from carebook.access.policy import Action
 from carebook.medication.access import access_prescription_for_user
 from carebook.medication.api import present
 from carebook.medication.api.common import READ_ERRORS, WRITE_ERRORS, caller
-from carebook.medication.api.schemas import NoteIn, PrescriptionChangeIn, PrescriptionIn, PrescriptionOut, ReasonIn
+from carebook.medication.api.schemas import (
+    AllergyDecisionIn,
+    NoteIn,
+    PrescriptionChangeIn,
+    PrescriptionIn,
+    PrescriptionOut,
+    ReasonIn,
+)
+from carebook.medication.contents import contents_of, current_prescriptions_of, safety_of
 from carebook.medication.models import Prescription, PrescriptionStatus
 from carebook.medication.services import prescriptions as services
+from carebook.medication.services.allergies import allergy_decision_record
 from carebook.people.access import access_person_for_user
 
 router = Router(tags=["prescriptions"])
 
 
 def _as_input(payload: PrescriptionIn) -> services.PrescriptionInput:
-    data = payload.model_dump(exclude={"reason"})
+    data = payload.model_dump(exclude={"reason", "allergy_decision_reason"})
     return services.PrescriptionInput(**{k: (v.value if hasattr(v, "value") else v) for k, v in data.items()})
+
+
+def _presented(rows: list[Prescription]) -> list[dict]:
+    """Prescriptions with their allergy findings and shared ingredients, in a fixed number of queries."""
+    if not rows:
+        return []
+    current = current_prescriptions_of({rx.person_id for rx in rows})
+    medicines = contents_of({rx.medicine_id: rx.medicine for rx in [*rows, *current]}.values())
+    found = safety_of(rows, current=current, contents=medicines)
+    return [present.prescription(rx, found[rx.pk], medicines[rx.medicine_id]) for rx in rows]
 
 
 def _fresh(prescription_id: Any) -> dict:
     rx = Prescription.objects.select_related(*present.PRESCRIPTION_RELATED).get(pk=prescription_id)
-    return present.prescription(rx)
+    return _presented([rx])[0]
 
 
 @router.get(
@@ -43,7 +62,7 @@ def prescriptions_list(
     rows = Prescription.objects.filter(person=person).select_related(*present.PRESCRIPTION_RELATED)
     if status is not None:
         rows = rows.filter(status=status)
-    return [present.prescription(rx) for rx in rows.order_by("-entered_at", "medicine__name")]
+    return _presented(list(rows.order_by("-entered_at", "medicine__name")))
 
 
 @router.post(
@@ -54,7 +73,9 @@ def prescriptions_list(
 def prescription_create(request: HttpRequest, person_id: uuid.UUID, payload: PrescriptionIn) -> Status[dict]:
     """Enter a prescription from the prescriber's directions. It needs a transcription check before its first dose."""
     person = access_person_for_user(caller(request), person_id)
-    rx = services.prescription_create(person=person, by=caller(request), data=_as_input(payload))
+    rx = services.prescription_create(
+        person=person, by=caller(request), data=_as_input(payload), allergy_reason=payload.allergy_decision_reason
+    )
     return Status(201, _fresh(rx.pk))
 
 
@@ -80,7 +101,11 @@ def prescription_change(
     """Replace a prescription by a new version (the old one stays in the history). The new one needs a check."""
     rx = access_prescription_for_user(caller(request), prescription_id)
     new = services.prescription_change(
-        prescription=rx, by=caller(request), data=_as_input(payload), reason=payload.reason
+        prescription=rx,
+        by=caller(request),
+        data=_as_input(payload),
+        reason=payload.reason,
+        allergy_reason=payload.allergy_decision_reason,
     )
     return Status(201, _fresh(new.pk))
 
@@ -134,4 +159,17 @@ def prescription_discontinue(request: HttpRequest, prescription_id: uuid.UUID, p
     """Stop a prescription, with the reason: its future doses leave the round at once."""
     rx = access_prescription_for_user(caller(request), prescription_id)
     services.prescription_discontinue(prescription=rx, by=caller(request), reason=payload.reason)
+    return _fresh(rx.pk)
+
+
+@router.post(
+    "/prescriptions/{prescription_id}/allergy-decisions",
+    response={200: PrescriptionOut, **WRITE_ERRORS},
+    operation_id="prescription_allergy_decide",
+)
+def prescription_allergy_decide(request: HttpRequest, prescription_id: uuid.UUID, payload: AllergyDecisionIn) -> dict:
+    """A senior confirms, with the reason, that it is safe to go on despite an allergy finding (ADR 0022): the
+    prescription's taken doses may then be recorded."""
+    rx = access_prescription_for_user(caller(request), prescription_id)  # 404 first; the service checks the role
+    allergy_decision_record(prescription=rx, by=caller(request), reason=payload.reason, allergy_id=payload.allergy_id)
     return _fresh(rx.pk)

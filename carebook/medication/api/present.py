@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 
 from carebook.access.models import User
-from carebook.medication.models import Administration, DueDose, Medicine, Prescription
+from carebook.medication.contents import MedicineContents, PrescriptionSafety
+from carebook.medication.models import Administration, AllergyDecision, DueDose, Medicine, Prescription
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.reading_text import answer_reading_text, reading_limits
 from carebook.medication.vocab import READING_UNITS
@@ -34,7 +35,7 @@ def staff(user: User | None) -> dict[str, Any] | None:
     return {"username": user.username, "full_name": user.display_name, "initials": user.initials}
 
 
-def medicine(med: Medicine) -> dict[str, Any]:
+def medicine(med: Medicine, contents: MedicineContents | None = None) -> dict[str, Any]:
     return {
         "id": med.pk,
         "name": med.name,
@@ -48,6 +49,59 @@ def medicine(med: Medicine) -> dict[str, Any]:
         "time_critical": med.time_critical,
         "high_risk": med.high_risk,
         "required_check": med.required_check,
+        "ingredients": ingredients(contents) if contents is not None else None,
+    }
+
+
+def ingredients(contents: MedicineContents) -> list[dict[str, Any]]:
+    amounts = dict(contents.amounts)
+    caps = {code: cap for code, _, cap in contents.listing}
+    return [
+        {
+            "substance": s.code,
+            "name": s.name,
+            "amount_mg": decimal_text(amounts.get(s.code)),
+            "max_24h_mg": decimal_text(caps.get(s.code)),
+            "classes": [c.code for c in s.classes],
+        }
+        for s in contents.ingredients
+    ]
+
+
+def _decision(d: AllergyDecision | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {"id": d.pk, "reason": d.reason, "decided_by": staff(d.decided_by), "decided_at": d.decided_at}
+
+
+def safety(found: PrescriptionSafety) -> dict[str, Any]:
+    return {
+        "allergy_findings": [
+            {
+                "allergy_id": row.finding.allergy_id,
+                "allergen": row.finding.allergy,
+                "kind": row.finding.kind,
+                "matched_by": row.finding.matched_by,
+                "matched": row.finding.matched,
+                "severity": row.finding.severity,
+                "text": row.finding.text,
+                "needs_decision": row.finding.needs_decision,
+                "decision": _decision(row.decision),
+            }
+            for row in found.rows
+        ],
+        "allergy_decision_needed": bool(found.held),
+        "shared_ingredients": [
+            {
+                "ingredient": s.code,
+                "name": s.name,
+                "other_prescription_id": s.other_id,
+                "other_medicine": s.other_medicine,
+                "max_24h_mg": decimal_text(s.max_24h_mg),
+                "text": s.text,
+            }
+            for s in found.shared
+        ],
     }
 
 
@@ -63,13 +117,17 @@ def dose(rx: Prescription) -> dict[str, Any]:
 PRESCRIPTION_RELATED = ("medicine", "entered_by", "transcription_check__checked_by", "superseded_by")
 
 
-def prescription(rx: Prescription) -> dict[str, Any]:
+def prescription(
+    rx: Prescription, found: PrescriptionSafety | None = None, contents: MedicineContents | None = None
+) -> dict[str, Any]:
+    """A prescription; ``found`` and ``contents`` from ``contents.safety_of`` and ``contents_of`` (batched)."""
     check = _related(rx, "transcription_check")
     newer = _related(rx, "superseded_by")
     return {
+        **safety(found or PrescriptionSafety()),
         "id": rx.pk,
         "person_id": rx.person_id,
-        "medicine": medicine(rx.medicine),
+        "medicine": medicine(rx.medicine, contents),
         "status": rx.status,
         "dose": dose(rx),
         "route": rx.route,

@@ -126,6 +126,47 @@ class MedicineOut(BaseModel):
     time_critical: bool
     high_risk: bool
     required_check: str
+    ingredients: list[IngredientOut] | None = Field(
+        default=None, description="What one dose unit contains (null in lists that do not read it: due doses)."
+    )
+
+
+class IngredientOut(BaseModel):
+    substance: str = Field(description="The substance's code (GET /allergens).")
+    name: str
+    amount_mg: str | None = Field(description="mg in one dose unit (a tablet, 1 mL); null when not a mass.")
+    max_24h_mg: str | None = Field(
+        description="The adult maximum in any 24 hours across every medicine containing it, where one applies."
+    )
+    classes: list[str] = Field(description="The allergen classes it belongs to.")
+
+
+class AllergyDecisionOut(BaseModel):
+    id: uuid.UUID
+    reason: str
+    decided_by: StaffRef
+    decided_at: dt.datetime
+
+
+class AllergyFindingOut(BaseModel):
+    allergy_id: int
+    allergen: str = Field(description="The person's allergy, in words.")
+    kind: str = Field(description="allergy | caution (possible cross-sensitivity) | intolerance (shown only).")
+    matched_by: str = Field(description="substance | class | cross_sensitivity | name (an allergy in words only).")
+    matched: str = Field(description="What matched: the ingredient, or the ingredient and its class.")
+    severity: str
+    text: str = Field(description="The finding in words, as the pages show it.")
+    needs_decision: bool = Field(description="True: no taken dose until a senior decides (intolerance: false).")
+    decision: AllergyDecisionOut | None
+
+
+class SharedIngredientOut(BaseModel):
+    ingredient: str = Field(description="The substance's code.")
+    name: str
+    other_prescription_id: uuid.UUID
+    other_medicine: str
+    max_24h_mg: str | None
+    text: str
 
 
 class DoseOut(BaseModel):
@@ -196,6 +237,15 @@ class PrescriptionOut(BaseModel):
     transcription_checked_at: dt.datetime | None
     supersedes: uuid.UUID | None
     superseded_by: uuid.UUID | None
+    allergy_findings: list[AllergyFindingOut] = Field(
+        description="This medicine against the person's current allergies (ADR 0022), with any senior's decision."
+    )
+    allergy_decision_needed: bool = Field(
+        description="True while a finding holds every taken dose until a senior decides."
+    )
+    shared_ingredients: list[SharedIngredientOut] = Field(
+        description="The person's other current prescriptions containing the same substance (ADR 0023)."
+    )
 
 
 class PromptAnswerOut(BaseModel):
@@ -372,6 +422,19 @@ class PrescriptionIn(StrictIn):
     reading_plan: LongText = Field(default="", description="What to do outside the limits, as the prescriber wrote it.")
     prescriber: RequiredShortText = Field(description="Who prescribed it (or the GP who authorised a homely remedy).")
     source: Source = Source.GP
+    allergy_decision_reason: LongText = Field(
+        default="",
+        description="A senior's reason to go on despite an allergy finding (allergy_findings in the response), "
+        "recorded with the prescription. Without one, a matching prescription's doses are held until a senior "
+        "decides (POST /prescriptions/{id}/allergy-decisions). Refused when nothing matches.",
+    )
+
+
+class AllergyDecisionIn(StrictIn):
+    reason: LongText = Field(description="Why it is safe to go on, e.g. after the GP's review.")
+    allergy_id: int | None = Field(
+        default=None, ge=1, le=2**62, description="One allergy's finding; omitted: every undecided finding."
+    )
 
 
 class NoteIn(StrictIn):

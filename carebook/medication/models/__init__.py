@@ -7,9 +7,10 @@ from carebook.medication.models.administrations import (
     PromptAnswer,
     PromptResult,
 )
+from carebook.medication.models.allergies import AllergyDecision
 from carebook.medication.models.doses import DueDose
 from carebook.medication.models.late import LateDoseDecision
-from carebook.medication.models.medicines import Medicine, RequiredCheck
+from carebook.medication.models.medicines import Medicine, MedicineIngredient, RequiredCheck
 from carebook.medication.models.prescriptions import (
     Prescription,
     PrescriptionEvent,
@@ -22,9 +23,11 @@ from carebook.medication.models.prescriptions import (
 __all__ = [
     "Administration",
     "AdministrationCorrection",
+    "AllergyDecision",
     "DueDose",
     "LateDoseDecision",
     "Medicine",
+    "MedicineIngredient",
     "Outcome",
     "Prescription",
     "PrescriptionEvent",

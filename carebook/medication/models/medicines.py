@@ -4,7 +4,7 @@ from django.db import models
 
 from carebook.medication.vocab import SITE_RECORDED_FORMS, WITNESSED_CD_SCHEDULES, MedicineForm, RequiredCheck
 
-__all__ = ["Medicine", "RequiredCheck"]
+__all__ = ["Medicine", "MedicineIngredient", "RequiredCheck"]
 
 
 class Medicine(models.Model):
@@ -51,3 +51,32 @@ class Medicine(models.Model):
     def site_recorded(self) -> bool:
         """Patches and injections record (and rotate) their site."""
         return self.form in SITE_RECORDED_FORMS
+
+
+class MedicineIngredient(models.Model):
+    """What one dose unit of a medicine contains: 500 mg of paracetamol per tablet; 50 mg per mL of a 250 mg/5 mL
+    suspension. Reference data, loaded with the medicine list (``carebook.demo.medicines.ensure_medicines``)."""
+
+    medicine = models.ForeignKey(Medicine, on_delete=models.CASCADE, related_name="ingredients")
+    substance = models.ForeignKey("substances.Substance", on_delete=models.PROTECT, related_name="in_medicines")
+    amount_mg = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="mg of the substance in one dose unit of the medicine (a tablet, 1 mL, a sachet); empty when "
+        "not a mass (a patch's rate, insulin units).",
+    )
+
+    class Meta:
+        ordering = ["medicine", "substance__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["medicine", "substance"], name="medicine_ingredient_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount_mg__isnull=True) | models.Q(amount_mg__gt=0),
+                name="medicine_ingredient_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.substance} in {self.medicine}"

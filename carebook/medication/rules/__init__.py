@@ -12,11 +12,14 @@ carer, the time the dose becomes allowed. The modules:
 - ``late``: a late dose too close to the next one, and the choices (move the next, omit the next, omit this);
 - ``readings``: the prescriber's limits for a reading, and what a reading decides (give, do not give, tell);
 - ``lifecycle``: which statuses of a prescription allow each change;
-- ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``).
+- ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``);
+- ``allergies``: does a medicine match the person's recorded allergies (by substance, class, name)?
+- ``ingredients``: an ingredient's 24-hour maximum across every product that contains it.
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
+from carebook.medication.rules import allergies, ingredients
 from carebook.medication.rules.course import (
     Course,
     bounded,
@@ -169,6 +172,7 @@ __all__ = [
     "TranscriptionCheckRequired",
     "WitnessFacts",
     "WitnessRequired",
+    "allergies",
     "bounded",
     "care_day",
     "care_day_of_slot",
@@ -196,6 +200,7 @@ __all__ = [
     "first_dose",
     "follow_up_state",
     "has_slot",
+    "ingredients",
     "lifecycle_allows",
     "min_gap",
     "minutes_late",

@@ -15,6 +15,9 @@ from decimal import Decimal
 from carebook.core.clock import to_local
 from carebook.core.errors import Conflict, DomainError, ValidationFailed
 from carebook.core.text import format_quantity, moment
+from carebook.medication.rules.allergies import AllergyFinding, decision_needed
+from carebook.medication.rules.ingredients import CappedContent, IngredientDose, ingredient_refusal
+from carebook.medication.rules.ingredients import next_allowed as ingredient_next_allowed
 from carebook.medication.rules.late import LateChoice, LatePlan, NextDose, check_late_choice, omission_reason, too_close
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
@@ -73,6 +76,10 @@ class PrescriptionFacts:
     prn: PrnLimits | None = None
     min_gap: dt.timedelta | None = None  # the least time before the next dose, if set (rules.late)
     reading_rule: ReadingRule | None = None  # the prescriber's limits for the reading (rules/readings.py)
+    # Allergy findings no senior has decided on (rules.allergies.undecided): they hold every taken dose.
+    allergy_hold: tuple[AllergyFinding, ...] = ()
+    # The medicine's ingredients that have a 24-hour maximum (rules.ingredients), with the amount per dose unit.
+    capped: tuple[CappedContent, ...] = ()
 
     @property
     def is_variable_dose(self) -> bool:
@@ -128,6 +135,8 @@ class RecordContext:
     already: RecordedBy | None = None
     prn_history: Sequence[PrnDose] = field(default_factory=tuple)
     next_dose: NextDose | None = None  # the next dose of the same prescription (a scheduled dose only)
+    # The person's doses, on both sides of the time given, of every medicine sharing a capped ingredient.
+    ingredient_history: Sequence[IngredientDose] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,8 @@ def prescription_refusal(rx: PrescriptionFacts, *, day: dt.date) -> DomainError 
         return PrescriptionNotActive(
             f"This prescription is not current today (from {rx.start_date:%d %B %Y}{until}).", field="prescription"
         )
+    if rx.allergy_hold:
+        return decision_needed(rx.allergy_hold)
     return None
 
 
@@ -214,6 +225,7 @@ def offer_refusal(
     now: dt.datetime,
     already: RecordedBy | None = None,
     prn_history: Sequence[PrnDose] = (),
+    ingredient_history: Sequence[IngredientDose] = (),
 ) -> DomainError | None:
     """Why this dose cannot be given now, before any prompt is walked (None: it can be offered).
 
@@ -228,28 +240,43 @@ def offer_refusal(
     if refusal is not None:
         return refusal
     if slot is not None:
-        return not_yet_due(slot.opens_at, now)
-    if rx.prn is not None:
-        return prn_refusal(
+        refusal = not_yet_due(slot.opens_at, now)
+    elif rx.prn is not None:
+        refusal = prn_refusal(
             history=prn_history,
             now=now,
             quantity=rx.dose_min,
             min_interval=rx.prn.min_interval,
             max_24h=rx.prn.max_24h,
         )
-    return None
+    if refusal is None and rx.capped:
+        refusal = ingredient_refusal(contents=rx.capped, quantity=rx.dose_min, history=ingredient_history, at=now)
+    return refusal
 
 
-def prn_next_allowed_for(rx: PrescriptionFacts, history: Sequence[PrnDose], now: dt.datetime) -> dt.datetime | None:
-    """When the smallest dose of a PRN prescription may next be given (None: now)."""
+def prn_next_allowed_for(
+    rx: PrescriptionFacts,
+    history: Sequence[PrnDose],
+    now: dt.datetime,
+    ingredient_history: Sequence[IngredientDose] = (),
+) -> dt.datetime | None:
+    """When the smallest dose of a PRN prescription may next be given (None: now): its own limits, and the 24-hour
+    maximum of each ingredient across every medicine that contains it."""
     assert rx.prn is not None
-    return prn_next_allowed(
+    allowed = prn_next_allowed(
         history=[d for d in history if d.at <= now],
         now=now,
         quantity=rx.dose_min,
         min_interval=rx.prn.min_interval,
         max_24h=rx.prn.max_24h,
     )
+    if rx.capped:
+        by_ingredient = ingredient_next_allowed(
+            contents=rx.capped, quantity=rx.dose_min, history=ingredient_history, at=now
+        )
+        if by_ingredient is not None:
+            allowed = by_ingredient if allowed is None else max(allowed, by_ingredient)
+    return allowed
 
 
 # --- Checking a record ---------------------------------------------------------------------
@@ -361,6 +388,15 @@ def check_record(
                 quantity=dose_given or rx.dose_min,
                 min_interval=rx.prn.min_interval,
                 max_24h=rx.prn.max_24h,
+            )
+            if refusal is not None:
+                raise refusal
+        if rx.capped:
+            refusal = ingredient_refusal(
+                contents=rx.capped,
+                quantity=dose_given or rx.dose_min,
+                history=context.ingredient_history,
+                at=when,
             )
             if refusal is not None:
                 raise refusal

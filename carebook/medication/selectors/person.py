@@ -19,6 +19,7 @@ from carebook.core import clock
 from carebook.core.text import duration, minutes_text, quantity_with_unit
 from carebook.medication import rules
 from carebook.medication.access import may_correct
+from carebook.medication.contents import OfferFacts, allergy_facts_of, has_contents, offer_facts
 from carebook.medication.facts import awaiting_transcription_check, prescription_facts, prn_doses
 from carebook.medication.models import (
     Administration,
@@ -65,6 +66,10 @@ class PrnOffer:
     min_interval: str
     max_24h: str
     awaiting_check: bool
+    # Why it cannot be given now beyond its own limits (an allergy finding no senior has decided on; an
+    # ingredient's 24-hour maximum across products), in the service's words; "" when nothing stops it.
+    blocked: str = ""
+    ingredients_24h: list[str] = field(default_factory=list)  # "Paracetamol: 2 g of 4 g in the last 24 hours"
 
 
 @dataclass
@@ -101,15 +106,29 @@ class PersonPage:
     follow_ups_soon: list[tuple[Administration, dt.datetime]] = field(default_factory=list)
 
 
-def _prn_offer(rx: Prescription, history: list[tuple[dt.datetime, Decimal | None]], now: dt.datetime) -> PrnOffer:
+def _prn_offer(
+    rx: Prescription,
+    history: list[tuple[dt.datetime, Decimal | None]],
+    now: dt.datetime,
+    offers: OfferFacts | None = None,
+) -> PrnOffer:
     doses = [d for d in prn_doses(history, rx) if d.at <= now]
     assert rx.prn_max_quantity_24h is not None
-    next_allowed = rules.prn_next_allowed_for(prescription_facts(rx), doses, now)
+    facts = prescription_facts(rx)
+    ingredient_doses: list[rules.ingredients.IngredientDose] = []
+    if offers is not None:
+        facts, ingredient_doses = offers.facts(rx, facts), offers.doses_of(rx.person_id)
+    next_allowed = rules.prn_next_allowed_for(facts, doses, now, ingredient_doses)
+    # The same rule as the service and the round: an allergy hold, or an ingredient's maximum, stops it now.
+    refusal = rules.offer_refusal(facts, slot=None, now=now, prn_history=doses, ingredient_history=ingredient_doses)
+    blocked = refusal.message if refusal is not None and next_allowed is None and not facts.awaiting_check else ""
     last = max((d.at for d in doses), default=None)
     in_24h = sum((d.quantity for d in doses if d.at > now - dt.timedelta(hours=24)), Decimal(0))
     return PrnOffer(
         prescription=rx,
-        can_give_now=next_allowed is None,
+        can_give_now=next_allowed is None and refusal is None,
+        blocked=blocked,
+        ingredients_24h=_ingredients_24h(facts, ingredient_doses, now),
         next_allowed=next_allowed,
         last_dose_at=last,
         since_last=duration(now - last) if last is not None else "",
@@ -120,6 +139,24 @@ def _prn_offer(rx: Prescription, history: list[tuple[dt.datetime, Decimal | None
     )
 
 
+def _ingredients_24h(
+    facts: rules.PrescriptionFacts, doses: list[rules.ingredients.IngredientDose], now: dt.datetime
+) -> list[str]:
+    """How much of each capped ingredient the person has had in the last 24 hours, from every medicine."""
+    lines = []
+    for content in facts.capped:
+        taken = sum(
+            (d.mg for d in doses if d.code == content.limit.code and now - dt.timedelta(hours=24) < d.at <= now),
+            Decimal(0),
+        )
+        mg_text = rules.ingredients.mg_text
+        lines.append(
+            f"{content.limit.name}: {mg_text(taken)} of at most {mg_text(content.limit.max_24h_mg)} in the last 24 "
+            "hours, from every medicine that contains it"
+        )
+    return lines
+
+
 def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) -> PersonPage:
     """Everything the person's medication page shows, in a fixed number of queries."""
     now = now or clock.now()
@@ -128,7 +165,15 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     prescriptions = list(
         Prescription.objects.filter(person=person, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED])
         .select_related("medicine", "transcription_check")
+        .annotate(cb_has_contents=has_contents("medicine_id"))
         .order_by("status", "medicine__name", "entered_at")
+    )
+    # Allergy holds and ingredient maxima, by the recording service's rules (ADR 0022, 0015).
+    offers = offer_facts(
+        prescriptions,
+        now=now,
+        allergies=allergy_facts_of([person.pk]),
+        known_empty={rx.medicine_id for rx in prescriptions if not rx.cb_has_contents},  # type: ignore[attr-defined]
     )
     rows = [
         PrescriptionRow(rx, schedule_text(rx, until=True), awaiting_transcription_check(rx), course_text(rx))
@@ -146,7 +191,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
     if recorded_ids:
         for admin in Administration.objects.of_due_doses(recorded_ids).select_related("recorded_by"):
             records[admin.due_dose_id] = admin
-    today_doses = [build_round_dose(d, records.get(d.pk), now) for d in due]
+    today_doses = [build_round_dose(d, records.get(d.pk), now, offers) for d in due]
 
     recent_admins = list(
         Administration.objects.filter(person=person, administered_at__gte=now - dt.timedelta(days=RECENT_DAYS))
@@ -210,7 +255,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
             person_id=person.pk, medicine_ids={rx.medicine_id for rx in prn}, start=now - rules.PRN_HISTORY
         ).values_list("prescription__medicine_id", "administered_at", "dose_given"):
             history[medicine_id].append((at, given))
-    offers = [_prn_offer(rx, history[rx.medicine_id], now) for rx in prn]
+    prn_offers = [_prn_offer(rx, history[rx.medicine_id], now, offers) for rx in prn]
 
     return PersonPage(
         person=person,
@@ -218,7 +263,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         today=today,
         today_doses=today_doses,
         recent=recent,
-        prn_offers=offers,
+        prn_offers=prn_offers,
         follow_ups_due=sorted(follow_ups_due, key=lambda a: a.administered_at),
         follow_ups_soon=sorted(follow_ups_soon, key=lambda pair: pair[1]),
     )
@@ -255,4 +300,5 @@ def prn_history_of(rx: Prescription, *, now: dt.datetime) -> list[tuple[dt.datet
 def prn_offer_for(*, prescription: Prescription, now: dt.datetime | None = None) -> PrnOffer:
     """Whether a PRN dose may be given now, and when the next one may (for the give page)."""
     now = now or clock.now()
-    return _prn_offer(prescription, prn_history_of(prescription, now=now), now)
+    offers = offer_facts([prescription], now=now, allergies=allergy_facts_of([prescription.person_id]))
+    return _prn_offer(prescription, prn_history_of(prescription, now=now), now, offers)

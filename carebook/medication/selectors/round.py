@@ -3,7 +3,8 @@
 A fixed number of queries whatever the number of people: one for the doses
 (with person, unit, prescription, medicine and transcription check joined),
 one for the allergies of the people in the list and one for the records of
-the doses already recorded.
+the doses already recorded; where a medicine has ingredients recorded or a
+person an allergy, a few more (``contents.offer_facts``), never per person.
 
 The rounds and the care day are rules (``rules.windows``): morning, lunchtime,
 teatime and night, by the dose's prescribed Europe/London wall time; a care day
@@ -13,7 +14,6 @@ runs from 06:00 to 06:00.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,6 +22,7 @@ from django.db.models import Q
 from carebook.core import clock
 from carebook.core.text import clock_time, duration
 from carebook.medication import rules
+from carebook.medication.contents import OfferFacts, allergies_of, has_contents, offer_facts
 from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import Administration, DueDose, PrescriptionStatus, ScheduleKind
 from carebook.medication.selectors.common import past_window
@@ -165,8 +166,13 @@ def _overdue_condition(now: dt.datetime) -> Q:
     return Q(state=DueDose.State.PENDING, scheduled_at__gte=since) & past_window(now)
 
 
-def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.datetime) -> RoundDose:
-    """One dose as the round and the person's page show it (prescription, medicine and check already joined)."""
+def build_round_dose(
+    dose: DueDose, admin: Administration | None, now: dt.datetime, offers: OfferFacts | None = None
+) -> RoundDose:
+    """One dose as the round and the person's page show it (prescription, medicine and check already joined).
+
+    ``offers``: the allergy holds and ingredient doses of the page (``contents.offer_facts``), so "can this be
+    offered now?" is answered by the same rules as the recording service."""
     rx = dose.prescription
     medicine = rx.medicine
     status = rules.dose_status(
@@ -186,7 +192,11 @@ def build_round_dose(dose: DueDose, admin: Administration | None, now: dt.dateti
         label = rules.dose_status_label(status, dose.scheduled_at)
     refusal = None
     if status in (DoseStatus.DUE, DoseStatus.OVERDUE):
-        refusal = rules.offer_refusal(prescription_facts(rx), slot=slot_facts(dose), now=now)
+        facts = prescription_facts(rx)
+        history: list[rules.ingredients.IngredientDose] = []
+        if offers is not None:
+            facts, history = offers.facts(rx, facts), offers.doses_of(dose.person_id)
+        refusal = rules.offer_refusal(facts, slot=slot_facts(dose), now=now, ingredient_history=history)
     return RoundDose(
         id=str(dose.pk),
         prescription_id=str(rx.pk),
@@ -241,6 +251,7 @@ def round_due_doses(
         .select_related("person", "person__unit", "prescription", "prescription__medicine")
         .defer("person__picture_svg")  # the page links to the picture; it never needs its text here
         .select_related("prescription__transcription_check")
+        .annotate(cb_has_contents=has_contents("prescription__medicine_id"))
         .order_by("scheduled_at")
     )
     if unit is not None:
@@ -248,10 +259,14 @@ def round_due_doses(
     doses = list(doses_qs)
 
     person_ids = {d.person_id for d in doses}
-    allergies: dict[object, list[Allergy]] = defaultdict(list)
-    if person_ids:
-        for allergy in Allergy.objects.filter(person_id__in=person_ids).order_by("substance"):
-            allergies[allergy.person_id].append(allergy)
+    allergies, allergy_facts = allergies_of(person_ids)  # one query: the statement's rows and the rules' facts
+    pending = [d for d in doses if d.state == DueDose.State.PENDING]
+    offers = offer_facts(
+        [d.prescription for d in pending],
+        now=now,
+        allergies=allergy_facts,
+        known_empty={d.prescription.medicine_id for d in pending if not d.cb_has_contents},  # type: ignore[attr-defined]
+    )
     recorded_ids = [d.pk for d in doses if d.state == DueDose.State.RECORDED]
     records: dict[object, Administration] = {}
     if recorded_ids:
@@ -262,8 +277,10 @@ def round_due_doses(
     for dose in doses:
         entry = people.get(dose.person_id)
         if entry is None:
-            entry = people[dose.person_id] = RoundPerson(person=dose.person, allergies=allergies[dose.person_id])
-        entry.doses.append(build_round_dose(dose, records.get(dose.pk), now))
+            entry = people[dose.person_id] = RoundPerson(
+                person=dose.person, allergies=allergies.get(dose.person_id, [])
+            )
+        entry.doses.append(build_round_dose(dose, records.get(dose.pk), now, offers))
 
     for entry in people.values():
         entry.doses.sort(key=lambda d: (d.status != DoseStatus.OVERDUE, d.scheduled_at))  # overdue first, then by time

@@ -37,6 +37,7 @@ from carebook.medication.models import (
     Source,
     TranscriptionCheck,
 )
+from carebook.medication.services.allergies import allergy_status_refusal, record_decisions
 from carebook.medication.services.doses import due_doses_generate, due_doses_withdraw_future, horizon_end
 from carebook.people.models import Person
 
@@ -365,7 +366,9 @@ def _set_status(
     )
 
 
-def prescription_create(*, person: Person, by: User, data: PrescriptionInput) -> Prescription:
+def prescription_create(*, person: Person, by: User, data: PrescriptionInput, allergy_reason: str = "") -> Prescription:
+    """Enter a prescription. ``allergy_reason``: a senior's reason to go on despite an allergy finding (ADR 0022),
+    recorded with it; without one, a matching prescription's doses are held until a senior decides."""
     require(by, Action.MANAGE_PRESCRIPTIONS)
     now = clock.now()
     values = _clean(data, today=clock.to_local(now).date())
@@ -383,6 +386,8 @@ def prescription_create(*, person: Person, by: User, data: PrescriptionInput) ->
             at=now,
         )
         announce(PrescriptionChanged.of(prescription, PrescriptionChange.CREATED, by=by, at=now))
+        if allergy_reason.strip():
+            record_decisions(prescription, by=by, reason=allergy_reason)
         due_doses_generate(prescription=prescription, end=horizon_end(now))
     return prescription
 
@@ -402,8 +407,11 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def prescription_change(*, prescription: Prescription, by: User, data: PrescriptionInput, reason: str) -> Prescription:
-    """A new version replaces the old; the old stays in the history. Needs a new transcription check."""
+def prescription_change(
+    *, prescription: Prescription, by: User, data: PrescriptionInput, reason: str, allergy_reason: str = ""
+) -> Prescription:
+    """A new version replaces the old; the old stays in the history. Needs a new transcription check, and a new
+    allergy decision where it matches an allergy (``allergy_reason``, as for ``prescription_create``)."""
     require(by, Action.MANAGE_PRESCRIPTIONS)
     reason = _require_reason(reason)
     now = clock.now()
@@ -434,6 +442,8 @@ def prescription_change(*, prescription: Prescription, by: User, data: Prescript
             at=now,
         )
         announce(PrescriptionChanged.of(new, PrescriptionChange.NEW_VERSION, by=by, at=now))
+        if allergy_reason.strip():
+            record_decisions(new, by=by, reason=allergy_reason)
         due_doses_generate(prescription=new, end=horizon_end(now))
     return new
 
@@ -450,6 +460,9 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
             )
         if TranscriptionCheck.objects.filter(prescription=locked).exists():
             raise Conflict("This prescription has already been checked.", code="already_checked")
+        refusal = allergy_status_refusal(locked.person)  # allergies recorded before any check (ADR 0022)
+        if refusal is not None:
+            raise refusal
         check = TranscriptionCheck.objects.create(prescription=locked, checked_by=by, checked_at=now, note=note.strip())
         _event(locked, PrescriptionEvent.Kind.TRANSCRIPTION_CHECKED, by, now, note.strip())
         record_event(

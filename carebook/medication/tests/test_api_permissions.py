@@ -24,7 +24,15 @@ from carebook.medication.api.testing import api_as
 from carebook.medication.models import DueDose
 from carebook.medication.services.administrations import administration_record
 from carebook.medication.services.prescriptions import prescription_suspend
-from carebook.testing.factories import MedicineFactory, UserFactory, prescribe, prescribe_paracetamol_prn
+from carebook.people.services import allergy_record
+from carebook.testing.factories import (
+    MedicineFactory,
+    PersonFactory,
+    UserFactory,
+    curated_medicine,
+    prescribe,
+    prescribe_paracetamol_prn,
+)
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 
@@ -153,6 +161,39 @@ ENDPOINTS = [
         SENIOR,
         body=lambda o: {"nhs_number": "999 000 1103", "reason": "GP letter"},
     ),
+    # Allergies (ADR 0022): seniors record and correct them, and decide on a prescription that matches one.
+    Endpoint("allergen table", "GET", lambda o: "/allergens", ALL, params=lambda o: {"q": "pen"}, scoped=False),
+    Endpoint("read allergies", "GET", lambda o: f"/people/{o['person'].pk}/allergies", ALL),
+    Endpoint(
+        "state no known allergies",
+        "POST",
+        lambda o: f"/people/{o['person'].pk}/no-known-allergies",
+        SENIOR,
+        ok=201,
+        body=lambda o: {"note": "Asked her and her son"},
+    ),
+    Endpoint(
+        "record an allergy",
+        "POST",
+        lambda o: f"/people/{o['person'].pk}/allergies",
+        SENIOR,
+        ok=201,
+        body=lambda o: {"name": "Latex", "severity": "mild", "reaction": "Itchy hands"},
+    ),
+    Endpoint(
+        "correct an allergy",
+        "POST",
+        lambda o: f"/allergies/{o['wrong_allergy'].pk}/correction",
+        SENIOR,
+        body=lambda o: {"kind": "entered_in_error", "reason": "Recorded for the wrong person"},
+    ),
+    Endpoint(
+        "decide on an allergy match",
+        "POST",
+        lambda o: f"/prescriptions/{o['allergy_match'].pk}/allergy-decisions",
+        SENIOR,
+        body=lambda o: {"reason": "GP confirmed the rash was viral, not the penicillin"},
+    ),
 ]
 
 ROLES = {
@@ -193,6 +234,13 @@ def records_at(world: Any, person: Any, location: Any) -> dict[str, Any]:
             "to_stop": prescribe(person, medicine, by=sue, checker=checker),
             "suspended": suspended,
         }
+        # Another person, allergic to penicillins, prescribed co-amoxiclav (held until a senior decides), and a
+        # mistaken allergy to correct.
+        coamoxiclav = curated_medicine("coamoxiclav_500_125")  # loads the substances table too
+        allergic = PersonFactory(location=location, given_name="Penny")
+        allergy_record(person=allergic, by=sue, class_code="penicillins", severity="severe", reaction="Hives")
+        objects["wrong_allergy"] = allergy_record(person=allergic, by=sue, name="Peanuts", severity="mild")
+        objects["allergy_match"] = prescribe(allergic, coamoxiclav, by=sue)
     objects["dose"] = DueDose.objects.get(prescription=active, local_date=MORNING.date())
     with time_machine.travel(MORNING - dt.timedelta(minutes=50), tick=False):
         early = DueDose.objects.get(prescription=given_earlier, local_date=MORNING.date())

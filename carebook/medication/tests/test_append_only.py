@@ -34,8 +34,10 @@ from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
     AdministrationCorrection,
+    AllergyDecision,
     DueDose,
     LateDoseDecision,
+    MedicineIngredient,
     PrescriptionEvent,
     PrescriptionStatus,
     PrnFollowUp,
@@ -50,6 +52,9 @@ from carebook.medication.services.administrations import (
 )
 from carebook.medication.services.prescriptions import prescription_discontinue
 from carebook.medication.vocab import LateDoseChoice
+from carebook.people.services import allergy_correct, allergy_record, allergy_status_none_known
+from carebook.substances.models import Substance
+from carebook.substances.reference import load_reference_data
 from carebook.testing import append_only as testing_append_only
 from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
 
@@ -67,6 +72,10 @@ CLINICAL_RECORDS = {
     "medication.PrescriptionEvent": set(),
     "medication.DueDose": {"state", "withdrawn_at", "withdrawn_reason", "reopened_at"},
     "medication.LateDoseDecision": set(),
+    "medication.AllergyDecision": set(),
+    "people.Allergy": {"status"},
+    "people.AllergyCorrection": set(),
+    "people.AllergyStatusRecord": set(),
     "audit_log.AuditEvent": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
@@ -122,8 +131,25 @@ def records(world) -> Records:
     with time_machine.travel(MORNING + dt.timedelta(minutes=45), tick=False):
         prn_follow_up_record(administration=prn, by=world.carla, effect="effective")
     tomorrow = DueDose.objects.get(prescription=ramipril, local_date=dt.date(2026, 6, 11))
+    with time_machine.travel(MORNING + dt.timedelta(hours=1), tick=False):
+        # Bert: "no known allergies", then a penicillin allergy, a mistaken one corrected, and a senior's decision
+        # to go on with amoxicillin after the GP's review (ADR 0022).
+        load_reference_data()
+        status = allergy_status_none_known(person=world.bert, by=world.sam, note="Asked him and his daughter")
+        allergy = allergy_record(person=world.bert, by=world.sam, class_code="penicillins", severity="moderate")
+        mistaken = allergy_record(person=world.bert, by=world.sam, name="Sticking plasters", severity="mild")
+        correction = allergy_correct(allergy=mistaken, by=world.sam, kind="entered_in_error", reason="Wrong person")
+        amoxicillin = MedicineFactory(name="Amoxicillin")
+        MedicineIngredient.objects.create(
+            medicine=amoxicillin, substance=Substance.objects.get(code="amoxicillin"), amount_mg=Decimal("500")
+        )
+        prescribe(world.bert, amoxicillin, by=world.sam, allergy_reason="GP confirmed: the rash was viral")
     return Records(
         {
+            "medication.AllergyDecision": AllergyDecision.objects.get(),
+            "people.Allergy": allergy,
+            "people.AllergyCorrection": correction,
+            "people.AllergyStatusRecord": status,
             "medication.Administration": prn,
             "medication.PromptAnswer": PromptAnswer.objects.filter(administration=prn).first(),
             "medication.AdministrationCorrection": AdministrationCorrection.objects.get(),

@@ -22,7 +22,8 @@ from carebook.audit_log.models import AuditEvent
 from carebook.medication import rules
 from carebook.medication.models import Administration, DueDose, Prescription
 from carebook.medication.services.administrations import administration_record
-from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
+from carebook.people.services import allergy_record
+from carebook.testing.factories import MedicineFactory, PersonFactory, UserFactory, curated_medicine, prescribe
 
 NOW = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST, the morning round
 # Every staff role, named: a role added later is not in it until the policy grants it
@@ -111,6 +112,32 @@ PAGES = [
         SENIOR,
         post=lambda s: {"nhs_number": "999 000 1103", "reason": "GP letter"},
     ),
+    # Allergies (ADR 0022): anyone may read them; seniors record, correct and decide.
+    Page("allergies", lambda s: reverse("people:allergies", args=[s["person"].pk]), ALL),
+    Page(
+        "record an allergy",
+        lambda s: reverse("people:allergy_new", args=[s["person"].pk]),
+        SENIOR,
+        post=lambda s: {"allergen": "other", "allergen_text": "Latex", "severity": "mild", "kind": "allergy"},
+    ),
+    Page(
+        "no known allergies",
+        lambda s: reverse("people:allergies_none_known", args=[s["person"].pk]),
+        SENIOR,
+        post=lambda s: {"confirm": "yes", "note": "Asked her"},
+    ),
+    Page(
+        "correct an allergy",
+        lambda s: reverse("people:allergy_correct", args=[s["allergic"].pk, s["allergy"].pk]),
+        SENIOR,
+        post=lambda s: {"kind": "entered_in_error", "reason": "Wrong person"},
+    ),
+    Page(
+        "allergy decision",
+        lambda s: reverse("medication:prescription_allergy_decision", args=[s["allergy_match"].pk]),
+        SENIOR,
+        post=lambda s: {"allergy_reason": "GP confirmed the rash was viral"},
+    ),
 ]
 
 
@@ -130,6 +157,10 @@ def _scene(world, location, person, by, checker) -> dict[str, Any]:
             prn_max_quantity_24h="8",
         )
         unchecked = prescribe(person, MedicineFactory(), by=by)
+        coamoxiclav = curated_medicine("coamoxiclav_500_125")
+        allergic = PersonFactory(location=location, given_name="Penny")
+        allergy = allergy_record(person=allergic, by=by, class_code="penicillins", severity="severe")
+        allergy_match = prescribe(allergic, coamoxiclav, by=by)
     recorder = world.carla if person.location == world.home else world.otto
     with time_machine.travel(NOW, tick=False):
         doses = list(DueDose.objects.filter(prescription=rx).order_by("scheduled_at"))
@@ -155,6 +186,9 @@ def _scene(world, location, person, by, checker) -> dict[str, Any]:
         "record": record,
         "prn_record": prn_record,
         "medicine": medicine,
+        "allergic": allergic,
+        "allergy": allergy,
+        "allergy_match": allergy_match,
     }
 
 

@@ -38,6 +38,7 @@ from carebook.medication.forms import (
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.selectors import prescriptions as selectors
 from carebook.medication.services import prescriptions as services
+from carebook.medication.views.prescription_review import Review, entry_review, review_context, safety_context
 from carebook.medication.views.reading_limits import reading_limits_context
 from carebook.medication.wording import course_text
 from carebook.people.access import access_person_for_user
@@ -91,6 +92,7 @@ def _form_page(
     prescription: Prescription | None = None,
     reason: str = "",
     status: int = 200,
+    review: Review | None = None,
 ) -> HttpResponse:
     chosen = form["medicine_id"].value()
     search = selectors.medicine_search(request.GET.get("q", "") if request.method == "GET" else "", keep_id=chosen)
@@ -112,6 +114,7 @@ def _form_page(
         "sources": Source.choices,
         "chosen_days": form.chosen_days,
         "title": f"Change {prescription.medicine}" if prescription else "Add a prescription",
+        **review_context(review, person),  # allergy matches and shared ingredients, before saving (ADR 0022, 0015)
     }
     return render(request, "medication/prescription_form.html", context, status=status)
 
@@ -126,10 +129,19 @@ def prescription_new(request: AuthenticatedRequest, person_id: str) -> HttpRespo
     form = PrescriptionForm(request.POST)
     if not form.is_valid():
         return _form_page(request, person=person, form=form, errors=form.error_dict(), status=422)
+    review = entry_review(request, person=person, medicine_id=form.to_input().medicine_id)
+    if review.stop:
+        return _form_page(request, person=person, form=form, errors=review.errors, status=422, review=review)
     try:
-        prescription = services.prescription_create(person=person, by=request.user, data=form.to_input())  # type: ignore[arg-type]
+        prescription = services.prescription_create(
+            person=person,
+            by=request.user,
+            data=form.to_input(),  # type: ignore[arg-type]
+            allergy_reason=review.allergy_reason,
+        )
     except DomainError as error:
-        return _form_page(request, person=person, form=form, errors=_user_errors(error), status=error.status)
+        errors = _user_errors(error)
+        return _form_page(request, person=person, form=form, errors=errors, status=error.status, review=review)
     course = course_text(prescription)
     messages.success(
         request,
@@ -160,12 +172,25 @@ def prescription_change(request: AuthenticatedRequest, prescription_id: str) -> 
         return _form_page(
             request, person=old.person, form=form, errors=errors, prescription=old, reason=reason, status=422
         )
+    review = entry_review(request, person=old.person, medicine_id=form.to_input().medicine_id, replaces=old)
+    if review.stop:
+        return _form_page(
+            request,
+            person=old.person,
+            form=form,
+            errors=review.errors,
+            prescription=old,
+            reason=reason,
+            status=422,
+            review=review,
+        )
     try:
         new = services.prescription_change(
             prescription=old,
             by=request.user,
             data=form.to_input(),
             reason=reason_form.cleaned_data["reason"],
+            allergy_reason=review.allergy_reason,
         )
     except DomainError as error:
         return _form_page(
@@ -176,6 +201,7 @@ def prescription_change(request: AuthenticatedRequest, prescription_id: str) -> 
             prescription=old,
             reason=reason,
             status=error.status,
+            review=review,
         )
     course = course_text(new)
     messages.success(
@@ -207,6 +233,7 @@ def prescription_detail(request: AuthenticatedRequest, prescription_id: str) -> 
         "current": history.current,
         "is_current": history.current.pk == prescription.pk,
         "this_version": next(v for v in history.versions if v.is_viewed),
+        **safety_context(request, prescription),
     }
     return render(request, "medication/prescription.html", context)
 
@@ -345,6 +372,7 @@ def prescription_check(request: AuthenticatedRequest, prescription_id: str) -> H
         "note": note,
         "errors": errors,
         "error_list": _error_list(errors),
+        **safety_context(request, prescription),
     }
     return render(request, "medication/prescription_check.html", context, status=status)
 

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carebook.access.http import AuthenticatedRequest
-from carebook.access.policy import Action
+from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.ids import parse_uuid
@@ -31,6 +31,7 @@ from carebook.medication.access import (
     access_due_dose_for_user,
     access_prescription_for_user,
 )
+from carebook.medication.contents import PrescriptionSafety, allergy_facts_of, offer_facts
 from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import (
     Administration,
@@ -203,6 +204,7 @@ def _render_record(
         "late": late_offer,
         "late_minutes": rules.minutes_late(dose.window_closes_at, now) if dose is not None else 0,
         "late_default_move": _default_move(form, late_offer),
+        **_safety(request, rx, dose, now),
     }
     return render(request, "medication/record.html", context, status=status)
 
@@ -213,6 +215,25 @@ def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
     if typed:
         return str(typed)
     return f"{offer.earliest_move:%H:%M}" if offer is not None and offer.earliest_move is not None else ""
+
+
+def _safety(request: HttpRequest, rx: Prescription, dose: DueDose | None, now: dt.datetime) -> dict[str, Any]:
+    """The allergy prompt's finding for this medicine, and what holds the dose now (ADR 0022, 0015): the same
+    rules as the service (an undecided allergy finding; an ingredient's 24-hour maximum across products)."""
+    offers = offer_facts([rx], now=now, allergies=allergy_facts_of([rx.person_id]))
+    safety = offers.safety.get(rx.pk) or PrescriptionSafety(no_match="")
+    facts = offers.facts(rx, prescription_facts(rx))
+    ingredient = None
+    if facts.capped and not rx.is_prn:  # a when-required dose says it in its own "not yet" banner
+        ingredient = rules.ingredients.ingredient_refusal(
+            contents=facts.capped, quantity=rx.dose_min, history=offers.doses_of(rx.person_id), at=now
+        )
+    may_decide = can(request.user, Action.DECIDE_ALLERGY_MATCH)
+    return {
+        "safety": safety,
+        "decide_url": reverse("medication:prescription_allergy_decision", args=[rx.pk]) if may_decide else "",
+        "ingredient_refusal": ingredient.message if ingredient is not None else "",
+    }
 
 
 # --- When each prompt was answered ----------------------------------------------------------

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
-from carebook.people.models import Person
+from carebook.people.models import Allergy, Person
 from carebook.people.nhs_numbers import nhs_number_problem
 
 
@@ -42,11 +42,11 @@ def person_summary(person: Person) -> dict[str, Any]:
 
 
 def person_detail(person: Person) -> dict[str, Any]:
-    allergies = list(person.allergies.all())
+    allergies = list(person.allergies.select_related("coded_substance", "coded_class"))
     statement = allergy_statement(person.allergy_status, allergies)
     return {
         **person_summary(person),
-        "allergies": [{"substance": a.substance, "reaction": a.reaction, "severity": a.severity} for a in allergies],
+        "allergies": [allergy(a) for a in allergies if a.is_active],
         "allergy_text": statement.text,
         "allergy_warning": statement.warning,
         "medicine_preferences": person.medicine_preferences,
@@ -58,3 +58,57 @@ def person_detail(person: Person) -> dict[str, Any]:
 
 def person_ref(person: Person) -> dict[str, Any]:
     return {"id": person.pk, "full_name": person.full_name, "preferred_name": person.preferred_name}
+
+
+def _staff(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"username": user.username, "full_name": user.display_name, "initials": user.initials}
+
+
+def allergy(a: Allergy) -> dict[str, Any]:
+    """A current allergy (substance and class joined)."""
+    return {
+        "id": a.pk,
+        "substance": a.substance,
+        "coded_substance": a.coded_substance.code if a.coded_substance is not None else None,
+        "coded_class": a.coded_class.code if a.coded_class is not None else None,
+        "reaction": a.reaction,
+        "severity": a.severity,
+        "kind": a.kind,
+    }
+
+
+def allergy_record(a: Allergy) -> dict[str, Any]:
+    """Any allergy record, with its correction (recorded_by, correction and its author joined)."""
+    correction = getattr(a, "correction", None) if not a.is_active else None
+    return {
+        **allergy(a),
+        "status": a.status,
+        "recorded_by": _staff(a.recorded_by),
+        "recorded_at": a.recorded_at,
+        "correction": (
+            {"kind": correction.kind, "reason": correction.reason, "by": _staff(correction.by), "at": correction.at}
+            if correction is not None
+            else None
+        ),
+    }
+
+
+ALLERGY_RECORD_RELATED = ("coded_substance", "coded_class", "recorded_by", "correction__by")
+
+
+def person_allergies(person: Person) -> dict[str, Any]:
+    rows = list(person.allergies.select_related(*ALLERGY_RECORD_RELATED).order_by("status", "substance", "pk"))
+    statement = allergy_statement(person.allergy_status, rows)
+    return {
+        "person_id": person.pk,
+        "allergy_status": person.allergy_status,
+        "allergy_text": statement.text,
+        "allergy_warning": statement.warning,
+        "allergies": [allergy_record(a) for a in rows],
+        "statements": [
+            {"status": s.status, "note": s.note, "by": _staff(s.by), "at": s.at}
+            for s in person.allergy_status_records.select_related("by").order_by("-at", "-id")
+        ],
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -51,9 +51,87 @@ class PersonSummary(BaseModel):
 
 
 class AllergyOut(BaseModel):
-    substance: str
+    id: int
+    substance: str = Field(description="The allergen in words, as every page shows it.")
+    coded_substance: str | None = Field(description="The substance's code in GET /allergens, when coded to one.")
+    coded_class: str | None = Field(description="The allergen class's code in GET /allergens, when coded to one.")
     reaction: str
-    severity: str
+    severity: str = Field(description="mild | moderate | severe")
+    kind: str = Field(description="allergy | intolerance (an intolerance is shown but does not hold a dose).")
+
+
+class StaffRef(BaseModel):
+    """The same shape as the medication API's StaffRef (one component in the OpenAPI)."""
+
+    username: str
+    full_name: str
+    initials: str
+
+
+class AllergyCorrectionOut(BaseModel):
+    kind: str = Field(description="entered_in_error | refuted")
+    reason: str
+    by: StaffRef
+    at: dt.datetime
+
+
+class AllergyRecordOut(AllergyOut):
+    status: str = Field(description="active | entered_in_error | refuted. Corrected records are never deleted.")
+    recorded_by: StaffRef | None = Field(description="Null only for records made before Carebook kept who.")
+    recorded_at: dt.datetime | None
+    correction: AllergyCorrectionOut | None
+
+
+class AllergyStatementOut(BaseModel):
+    status: str = Field(description="no_known_allergies | has_allergies (not_recorded is never stated).")
+    note: str
+    by: StaffRef
+    at: dt.datetime
+
+
+class PersonAllergiesOut(BaseModel):
+    person_id: uuid.UUID
+    allergy_status: str = Field(description="not_recorded | no_known_allergies | has_allergies, as recorded.")
+    allergy_text: str = Field(description="The allergy status in words, as every page says it.")
+    allergy_warning: bool = Field(description="True when nothing, or nothing listed, is recorded.")
+    allergies: list[AllergyRecordOut] = Field(description="Every allergy record, current and corrected.")
+    statements: list[AllergyStatementOut] = Field(description="Who stated the allergy status, and when, newest first.")
+
+
+class AllergenOut(BaseModel):
+    kind: str = Field(description="class | substance")
+    code: str
+    name: str
+    snomed_code: str = Field(description="SNOMED CT, only where known for sure; otherwise empty.")
+    classes: list[str] = Field(description="For a substance: the codes of the classes it belongs to.")
+    whole_class: bool | None = Field(
+        description="For a class: an allergy to one member is an allergy to every member (else a caution)."
+    )
+
+
+class _StrictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AllergyIn(_StrictIn):
+    """Give one of ``substance`` or ``allergen_class`` (codes from GET /allergens), or ``name`` for an allergen the
+    table lacks (matched by name only; words that are exactly a table entry are coded to it)."""
+
+    substance: str = Field("", max_length=60)
+    allergen_class: str = Field("", max_length=60)
+    name: str = Field("", max_length=200)
+    reaction: str = Field("", max_length=200)
+    severity: Literal["mild", "moderate", "severe"]
+    kind: Literal["allergy", "intolerance"] = "allergy"
+
+
+class NoKnownAllergiesIn(_StrictIn):
+    note: str = Field("", max_length=5000, description="How it was checked.")
+
+
+class AllergyCorrectionIn(_StrictIn):
+    kind: Literal["entered_in_error", "refuted"]
+    reason: str = Field(min_length=1, max_length=5000)
 
 
 class PersonDetail(PersonSummary):

@@ -39,10 +39,11 @@ def test_the_statement_for_each_way_allergies_can_be_recorded(status, rows, stat
 def test_the_recording_page_never_says_no_known_allergies_for_someone_recorded_as_having_allergies(client, world):
     """The December 2026 review reproduced this: the allergies prompt said "No known allergies."."""
     ada = world.ada
-    ada.allergy_status = AllergyStatus.HAS_ALLERGIES
-    ada.save(update_fields=["allergy_status"])
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
         rx = prescribe(ada, MedicineFactory(name="Amlodipine"), by=world.sam, checker=world.tia)
+    # Then the record says she has allergies, with none listed (no new check is allowed like this: ADR 0022).
+    ada.allergy_status = AllergyStatus.HAS_ALLERGIES
+    ada.save(update_fields=["allergy_status"])
     dose = DueDose.objects.get(prescription=rx, local_date=MORNING.date())
     client.force_login(world.carla)
     with time_machine.travel(MORNING, tick=False):

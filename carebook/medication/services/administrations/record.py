@@ -32,6 +32,7 @@ from carebook.core.events import announce
 from carebook.core.text import moment
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
+from carebook.medication.contents import record_gates, record_safety
 from carebook.medication.events import DoseRecorded, ReadingOutsideRule
 from carebook.medication.facts import (
     next_dose_may_be_close,
@@ -211,13 +212,31 @@ def _record(
     scope = scope_for(by)
     slot: DueDose | None = None
     if dose_id is not None:
-        slot = lock_person_for_due_dose(dose_id, scope=scope.q("location"))
+        slot = lock_person_for_due_dose(
+            dose_id,
+            scope=scope.q("location"),
+            annotations=record_gates(person="person_id", medicine="prescription__medicine_id"),
+        )
         rx, person = slot.prescription, slot.person  # both read with the lock (locks.RX_JOINS)
+        gates: object = slot
     else:
         assert prescription is not None
-        rx = lock_person_for_prescription(prescription.pk, scope=scope.q("person__location"))
+        rx = lock_person_for_prescription(
+            prescription.pk,
+            scope=scope.q("person__location"),
+            annotations=record_gates(person="person_id", medicine="medicine_id"),
+        )
         person = rx.person
+        gates = rx
     when = rules.when_given(administered_at, now)
+    # Allergies and ingredient maxima (ADR 0022, 0015): read only when the lock query says they can matter.
+    safety = record_safety(
+        rx,
+        when=when,
+        has_allergy=outcome in TAKEN and getattr(gates, "cb_has_allergy", False),
+        has_capped=outcome in TAKEN and getattr(gates, "cb_has_capped", False),
+        has_contents=getattr(gates, "cb_has_contents", True),
+    )
 
     already = None
     if slot is not None and slot.state == DueDose.State.RECORDED:
@@ -237,7 +256,7 @@ def _record(
     if slot is not None and (late is not None or (outcome in TAKEN and next_dose_may_be_close(slot, when))):
         next_row, next_dose = next_dose_of(slot)
     decision = rules.check_record(
-        prescription_facts(rx),
+        safety.apply(prescription_facts(rx)),
         slot=slot_facts(slot) if slot is not None else None,
         recording=rules.Recording(
             outcome=outcome,
@@ -261,6 +280,7 @@ def _record(
             already=already,
             prn_history=history,
             next_dose=next_dose,
+            ingredient_history=safety.ingredient_history,
         ),
     )
     if witness is not None:
