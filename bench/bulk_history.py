@@ -64,6 +64,7 @@ DUE_FIELDS = (
     "window_opens_at",
     "window_closes_at",
     "reopened_at",
+    "moved_from",
 )
 ADMIN_FIELDS = (
     "id",
@@ -383,6 +384,7 @@ class HistoryWriter:
                     "",
                     *(w.moment(bound) for bound in rules.window_bounds(slot.scheduled_at, critical)),
                     None,  # its corrected records are re-recorded here at once: never left reopened
+                    None,  # the history gives every dose at its own time: none moved by a late dose
                 )
             )
             self.counts.due_doses += 1

@@ -17,10 +17,27 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from bench.bulk_history import DoseRecord, HistoryWriter, LocationStaff
+from bench.bulk_history import (
+    ADMIN_FIELDS,
+    CORRECTION_FIELDS,
+    DUE_FIELDS,
+    FOLLOW_UP_FIELDS,
+    PROMPT_FIELDS,
+    DoseRecord,
+    HistoryWriter,
+    LocationStaff,
+    _columns,
+)
 from carebook.core.errors import DomainError
 from carebook.medication import rules
-from carebook.medication.models import Administration, DueDose, Medicine
+from carebook.medication.models import (
+    Administration,
+    AdministrationCorrection,
+    DueDose,
+    Medicine,
+    PrnFollowUp,
+    PromptAnswer,
+)
 from carebook.medication.services.administrations import WitnessCredentials, administration_record
 from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe
 
@@ -174,3 +191,17 @@ def test_bulk_history_refuses_a_record_the_services_would_refuse(world):
     with pytest.raises(DomainError):
         writer.record_due(rx, _morning_dose(rx).pk, DoseRecord("refused", GIVEN_AT, RECORDED_AT, failed="consent"))
     assert writer.batch.admins == []
+
+
+def test_bulk_history_fills_every_column_of_the_tables_it_writes():
+    """A field added to a clinical model must be given its value in the bulk history too: the writer refuses to
+    run otherwise, and this says so in ``make test``, not first in ``make bench``."""
+    tables = [
+        (DueDose, DUE_FIELDS),
+        (Administration, ADMIN_FIELDS),
+        (PromptAnswer, PROMPT_FIELDS),
+        (AdministrationCorrection, CORRECTION_FIELDS),
+        (PrnFollowUp, FOLLOW_UP_FIELDS),
+    ]
+    for model, names in tables:
+        assert len(_columns(model, names)) == len(names)
