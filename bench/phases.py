@@ -213,15 +213,25 @@ def phase_seed(scale: Scale, out: Path) -> None:
     out.write_text(json.dumps(manifest, indent=1))
 
 
+# A reading within every demo and bench prescriber's limits (pulse at least 60; blood glucose 4 to 15 mmol/L).
+TYPICAL_READING = {"pulse": "72", "blood_glucose": "6.5", "blood_pressure": "120"}
+
+
 def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[str, list[dict[str, Any]]]:
     """Pending doses, already due, that a carer can record through the API (no witness needed), per location.
 
     Doses of a medicine with a capped ingredient (paracetamol) are left out: recorded all at once, "now", two days
-    of them would rightly be refused by the 24-hour maximum across products (ADR 0015).
+    of them would rightly be refused by the 24-hour maximum across products (ADR 0023).
+
+    The load locations' doses were left pending for two days, so most of them, given "now", would fall too close to
+    the next dose and need a carer's choice (``rules.late``, ADR 0021). Those are recorded as what a late entry
+    says: given at their time (two minutes after it), written up now. A dose that could be given now without
+    meeting its next one (``next_dose_may_be_close``, within the hour the measuring takes) is sent without a time.
     """
     from django.db.models import Exists, OuterRef
 
     from carebook.medication import rules
+    from carebook.medication.facts import next_dose_may_be_close
     from carebook.medication.models import DueDose, MedicineIngredient
 
     capped = MedicineIngredient.objects.filter(
@@ -243,10 +253,12 @@ def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[s
             "due_dose_id": str(dose.pk),
             "outcome": "given",
             "prompts": [
-                {"prompt": p, "result": "confirmed", **({"value": "72"} if p in rules.READING_PROMPTS else {})}
+                {"prompt": p, "result": "confirmed", **({"value": TYPICAL_READING[p]} if p in rules.READING_PROMPTS else {})}
                 for p in rules.prompts_for(check)
             ],
         }
+        if next_dose_may_be_close(dose, before + dt.timedelta(hours=1)):
+            body["administered_at"] = (dose.scheduled_at + dt.timedelta(minutes=2)).isoformat()
         if rx.is_variable_dose:
             body["dose_given"] = str(rx.dose_min)
         if rx.medicine.site_recorded:

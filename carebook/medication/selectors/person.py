@@ -168,7 +168,7 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         .annotate(cb_has_contents=has_contents("medicine_id"))
         .order_by("status", "medicine__name", "entered_at")
     )
-    # Allergy holds and ingredient maxima, by the recording service's rules (ADR 0022, 0015).
+    # Allergy holds and ingredient maxima, by the recording service's rules (ADR 0022, 0023).
     offers = offer_facts(
         prescriptions,
         now=now,

@@ -1,5 +1,5 @@
 """Before a prescription is saved: what Carebook found (allergy matches, ingredients shared with the person's other
-current prescriptions), shown so it cannot be missed (ADR 0022, 0015).
+current prescriptions), shown so it cannot be missed (ADR 0022, 0023).
 
 The first save of an entry (or a change) that has findings stops and shows them; the senior then saves again,
 having seen exactly those findings (a fingerprint of them travels in the form). Where an allergy matches, they

@@ -114,7 +114,7 @@ def _form_page(
         "sources": Source.choices,
         "chosen_days": form.chosen_days,
         "title": f"Change {prescription.medicine}" if prescription else "Add a prescription",
-        **review_context(review, person),  # allergy matches and shared ingredients, before saving (ADR 0022, 0015)
+        **review_context(review, person),  # allergy matches and shared ingredients, before saving (ADR 0022, 0023)
     }
     return render(request, "medication/prescription_form.html", context, status=status)
 

@@ -218,7 +218,7 @@ def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
 
 
 def _safety(request: HttpRequest, rx: Prescription, dose: DueDose | None, now: dt.datetime) -> dict[str, Any]:
-    """The allergy prompt's finding for this medicine, and what holds the dose now (ADR 0022, 0015): the same
+    """The allergy prompt's finding for this medicine, and what holds the dose now (ADR 0022, 0023): the same
     rules as the service (an undecided allergy finding; an ingredient's 24-hour maximum across products)."""
     offers = offer_facts([rx], now=now, allergies=allergy_facts_of([rx.person_id]))
     safety = offers.safety.get(rx.pk) or PrescriptionSafety(no_match="")

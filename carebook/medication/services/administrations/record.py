@@ -229,7 +229,7 @@ def _record(
         person = rx.person
         gates = rx
     when = rules.when_given(administered_at, now)
-    # Allergies and ingredient maxima (ADR 0022, 0015): read only when the lock query says they can matter.
+    # Allergies and ingredient maxima (ADR 0022, 0023): read only when the lock query says they can matter.
     safety = record_safety(
         rx,
         when=when,
