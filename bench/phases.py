@@ -253,7 +253,7 @@ def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[s
             "due_dose_id": str(dose.pk),
             "outcome": "given",
             "prompts": [
-                {"prompt": p, "result": "confirmed", **({"value": TYPICAL_READING[p]} if p in rules.READING_PROMPTS else {})}
+                {"prompt": p, "result": "confirmed", **({"value": TYPICAL_READING[p]} if p in TYPICAL_READING else {})}
                 for p in rules.prompts_for(check)
             ],
         }
