@@ -237,7 +237,7 @@ def _outside(inner: Callable[[Stack], bool], outer: Callable[[Stack], bool]) -> 
 
 _HANDLER = on_stack("django/core/handlers/base.py", "get_response")
 _OPERATION = on_stack("ninja/operation.py", "run")
-_SERVICE = "carebook/medication/services/administrations.py"
+_SERVICE = "carebook/medication/services/administrations/record.py"
 _VIEW = "carebook/medication/api/administrations.py"
 # The compiler's functions that build SQL text (as opposed to execute_sql / results_iter, which run it and
 # convert its rows).
@@ -253,28 +253,29 @@ PROFILE_POINTS: tuple[tuple[str, Callable[[Stack], bool]], ...] = (
     ("Server total (inside Django's handler)", _HANDLER),
     ("  middleware and URL resolution (outside ninja's operation)", _outside(_OPERATION, _HANDLER)),
     ("  ninja: the operation (auth, parsing, view, response)", _OPERATION),
-    ("    auth: Bearer token → user (user_for_token)", on_stack("carebook/access/services.py", "user_for_token")),
+    (
+        "    auth: Bearer token → user (api_token_authenticate)",
+        on_stack("carebook/access/services.py", "api_token_authenticate"),
+    ),
     ("    ninja/pydantic: parse the request (headers, JSON body)", on_stack("ninja/operation.py", "_get_values")),
     ("    the view (api/administrations.py:administration_record)", on_stack(_VIEW, "administration_record")),
-    (
-        "      access_due_dose_for_user (the dose, with scope)",
-        on_stack("carebook/medication/access.py", "access_due_dose_for_user"),
-    ),
-    ("      the service (services.administration_record)", on_stack(_SERVICE, "administration_record")),
-    ("        idempotency look-up (_replay)", on_stack(_SERVICE, "_replay")),
+    ("      the service (services/administrations/record.py)", on_stack(_SERVICE, "administration_record")),
     ("        _record: locks, checks, writes, audit", on_stack(_SERVICE, "_record")),
+    (
+        "          the locked read (locks.lock_person_for_due_dose, compiled once)",
+        on_stack("carebook/medication/locks.py", "lock_person_for_due_dose"),
+    ),
+    (
+        "          allergies and ingredients (contents.record_safety)",
+        on_stack("carebook/medication/contents.py", "record_safety"),
+    ),
     ("          Administration.objects.create", on_stack("django/db/models/query.py", "create")),
     ("          PromptAnswer bulk_create", on_stack("django/db/models/query.py", "bulk_create")),
     ("          audit: record_event (JSON and insert)", on_stack("carebook/audit_log/services.py", "record_event")),
-    ("          the rules (rules.py)", on_stack("carebook/medication/rules.py")),
+    ("          the rules (rules/)", on_stack("carebook/medication/rules/")),
     ("        transaction: COMMIT", on_stack("django/db/backends/base/base.py", "commit")),
-    ("      re-read for the response (_detail)", on_stack(_VIEW, "_detail")),
-    ("        present.administration_detail (dicts)", on_stack("carebook/medication/api/present.py")),
+    ("      present the record as written (present.py)", on_stack("carebook/medication/api/present.py")),
     ("    ninja: build the response (validate + JSON)", on_stack("ninja/operation.py", "_result_to_response")),
-    (
-        "memberships (location_ids_for_user), wherever called",
-        on_stack("carebook/access/policy.py", "location_ids_for_user"),
-    ),
     (
         "Django ORM: build querysets (filter, get, select_related; sql/query.py)",
         _outside(on_stack("django/db/models/sql/compiler.py"), on_stack("django/db/models/sql/query.py")),

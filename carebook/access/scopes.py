@@ -24,6 +24,20 @@ from django.db.models import Q
 from carebook.access.models import Membership, Role, User
 
 NOTHING = Q(pk__in=[])
+NO_ONE, PROVIDER, MEMBERS = "none", "provider", "members"
+
+
+def scope_q(kind: str, subject: Any, location_field: str = "location") -> Q:
+    """The filter of a scope of this kind (``Scope.subject``): the one definition of who sees which locations."""
+    if kind == NO_ONE:
+        return NOTHING
+    prefix = "" if location_field in ("", "id", "pk") else f"{location_field}__"
+    if kind == PROVIDER:
+        return Q((f"{prefix}provider_id", subject))
+    if kind != MEMBERS:
+        raise ValueError(f"no scope of kind {kind!r}")
+    column = "id" if not prefix else f"{location_field}_id"
+    return Q(**{f"{column}__in": Membership.objects.filter(user_id=subject).values("location_id")})
 
 
 @dataclass(frozen=True)
@@ -36,13 +50,18 @@ class Scope:
 
     def q(self, location_field: str = "location") -> Q:
         """A filter for rows whose ``location_field`` (a Location foreign key, or "id" on Location) is in scope."""
+        kind, subject = self.subject
+        return scope_q(kind, subject, location_field)
+
+    @property
+    def subject(self) -> tuple[str, Any]:
+        """The scope as a kind and the one value it turns on (for a read compiled once, ``core.compiled``):
+        ``("none", None)``, ``("provider", provider_id)`` for a provider admin, else ``("members", user id)``."""
         if self.user is None:
-            return NOTHING
-        prefix = "" if location_field in ("", "id", "pk") else f"{location_field}__"
+            return NO_ONE, None
         if self._provider_wide:
-            return Q((f"{prefix}provider_id", self.user.provider_id))
-        column = "id" if not prefix else f"{location_field}_id"
-        return Q(**{f"{column}__in": Membership.objects.filter(user_id=self.user.pk).values("location_id")})
+            return PROVIDER, self.user.provider_id
+        return MEMBERS, self.user.pk
 
     def location_ids(self) -> set[Any]:
         """The ids of the locations in scope (read once per user object, then kept on it)."""

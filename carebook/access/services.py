@@ -8,12 +8,13 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from carebook.access.audit import AccessAudit
 from carebook.access.models import ApiToken, User
 from carebook.audit_log.services import record_event
 from carebook.core import clock
+from carebook.core.compiled import CompiledRead
 from carebook.core.errors import Conflict, DomainError, ValidationFailed
 
 TOKEN_PREFIX = "cb_"
@@ -65,6 +66,14 @@ def api_token_create(*, user: User, by: User | None = None, days: int | None = N
     return token, raw
 
 
+def _token_rows(*, token_hash: str) -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user").filter(token_hash=token_hash).order_by()  # the hash is unique
+
+
+# Read on every API request: compiled once (core.compiled, ADR 0016).
+_TOKEN_READ = CompiledRead(_token_rows, token_hash=str)
+
+
 def api_token_authenticate(raw: str) -> User | None:
     """The active user a bearer token belongs to; None for a token we never made (or a switched-off user).
 
@@ -76,7 +85,8 @@ def api_token_authenticate(raw: str) -> User | None:
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
+    found = _TOKEN_READ(token_hash=hash_token(raw))
+    token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
     now = clock.now()

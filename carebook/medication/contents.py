@@ -51,6 +51,11 @@ def record_gates(*, person: str, medicine: str) -> dict[str, Any]:
     }
 
 
+def dose_record_gates() -> dict[str, Any]:
+    """``record_gates`` for the locked read of a due dose (``locks.lock_person_for_due_dose``)."""
+    return record_gates(person="person_id", medicine="prescription__medicine_id")
+
+
 def has_contents(medicine: str) -> Exists:
     """An annotation: does the medicine (at this path) have any ingredient recorded?"""
     return Exists(MedicineIngredient.objects.filter(medicine_id=OuterRef(medicine)))

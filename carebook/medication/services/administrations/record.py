@@ -32,7 +32,7 @@ from carebook.core.events import announce
 from carebook.core.text import moment
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
-from carebook.medication.contents import record_gates, record_safety
+from carebook.medication.contents import dose_record_gates, record_gates, record_safety
 from carebook.medication.events import DoseRecorded, ReadingOutsideRule
 from carebook.medication.facts import (
     next_dose_may_be_close,
@@ -212,11 +212,7 @@ def _record(
     scope = scope_for(by)
     slot: DueDose | None = None
     if dose_id is not None:
-        slot = lock_person_for_due_dose(
-            dose_id,
-            scope=scope.q("location"),
-            annotations=record_gates(person="person_id", medicine="prescription__medicine_id"),
-        )
+        slot = lock_person_for_due_dose(dose_id, scope=scope, annotations=dose_record_gates)
         rx, person = slot.prescription, slot.person  # both read with the lock (locks.RX_JOINS)
         gates: object = slot
     else:
