@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "carebook.substances",
     "carebook.people",
     "carebook.medication",
+    "carebook.alerts",
     "carebook.demo",
 ]
 
