@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from django.db import models
 
-from carebook.alerts.vocab import AlertKind, AlertStatus, Severity
+from carebook.alerts.vocab import (
+    ActionKind,
+    AlertKind,
+    AlertStatus,
+    CareWorkerAnswer,
+    Informed,
+    Outcome,
+    Professional,
+    Severity,
+)
 from carebook.core.append_only import AppendOnly, AppendOnlyModel
 from carebook.core.models import UUIDModel
 
@@ -111,3 +120,39 @@ class Alert(AppendOnlyModel, UUIDModel):
     @property
     def is_cleared(self) -> bool:
         return self.cleared_at is not None
+
+
+class AlertAction(AppendOnlyModel, UUIDModel):
+    """One step taken on an alert, with who and when (from the session and the server clock). Never edited: a
+    mistaken step is followed by a note that says so."""
+
+    append_only = AppendOnly()
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    note = models.TextField(blank=True)
+    answer = models.CharField(max_length=30, choices=CareWorkerAnswer.choices, blank=True)
+    professional = models.CharField(max_length=30, choices=Professional.choices, blank=True)
+    advice = models.TextField(blank=True)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    new_prescription = models.ForeignKey(
+        "medication.Prescription", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    observe_what = models.CharField(max_length=300, blank=True)
+    observe_until = models.DateTimeField(null=True, blank=True)
+    informed = models.CharField(max_length=20, choices=Informed.choices, blank=True)
+    by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ActionKind.values), name="alert_action_kind_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(kind=ActionKind.ADVICE_OUTCOME.value) | ~models.Q(outcome=""),
+                name="alert_action_outcome_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.alert_id}"

@@ -14,8 +14,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from carebook.alerts.vocab import AlertKind, Severity
+from carebook.alerts.vocab import (
+    ActionKind,
+    AlertKind,
+    AlertStatus,
+    CareWorkerAnswer,
+    Informed,
+    Outcome,
+    Professional,
+    Severity,
+)
 from carebook.core.clock import local_wall_time
+from carebook.core.errors import Conflict, ValidationFailed
 from carebook.medication.rules.windows import ROUNDS, round_for_time
 
 
@@ -63,3 +73,75 @@ def severity_for(kind: str, *, time_critical: bool, high_risk: bool) -> str:
 def alert_key(kind: str, subject: object) -> str:
     """The one alert a condition may raise: two scans, or two workers, find the same key (a unique constraint)."""
     return f"{kind}:{subject}"
+
+
+# --- The steps of an escalation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """One step recorded on an alert, as the page or the API sends it."""
+
+    kind: str
+    note: str = ""
+    answer: str = ""  # CONTACTED_CARE_WORKER: CareWorkerAnswer
+    professional: str = ""  # ESCALATED: Professional
+    advice: str = ""  # ESCALATED: the advice received, in words
+    outcome: str = ""  # ADVICE_OUTCOME: Outcome
+    new_prescription: bool = False  # ADVICE_OUTCOME medication changed: a prescription version is linked
+    observe_what: str = ""  # ADVICE_OUTCOME observe: what to watch for
+    observe_until: dt.datetime | None = None  # ... and until when
+    informed: str = ""  # INFORMED: Informed
+
+
+def check_action(action: ActionInput, *, now: dt.datetime) -> None:
+    """Refuse a step that does not say what it must (the field and the reason)."""
+    if action.kind not in ActionKind.values:
+        raise ValidationFailed("Choose what was done from the list.", field="kind")
+    if action.kind == ActionKind.CONTACTED_CARE_WORKER and action.answer not in CareWorkerAnswer.values:
+        raise ValidationFailed("Say what the care worker said: given but not recorded, or not given.", field="answer")
+    if action.kind == ActionKind.ESCALATED:
+        if action.professional not in Professional.values:
+            raise ValidationFailed("Choose who was asked for advice.", field="professional")
+        if not action.advice.strip():
+            raise ValidationFailed("Write down the advice received.", field="advice")
+    if action.kind == ActionKind.ADVICE_OUTCOME:
+        check_outcome(
+            action.outcome,
+            new_prescription=action.new_prescription,
+            observe_what=action.observe_what,
+            observe_until=action.observe_until,
+            now=now,
+        )
+    if action.kind == ActionKind.INFORMED and action.informed not in Informed.values:
+        raise ValidationFailed("Choose who was told.", field="informed")
+    if action.kind == ActionKind.NOTE and not action.note.strip():
+        raise ValidationFailed("Write the note.", field="note")
+
+
+def check_outcome(
+    outcome: str, *, new_prescription: bool, observe_what: str, observe_until: dt.datetime | None, now: dt.datetime
+) -> None:
+    if outcome not in Outcome.values:
+        raise ValidationFailed("Choose the outcome from the list.", field="outcome")
+    if outcome == Outcome.MEDICATION_CHANGED and not new_prescription:
+        raise ValidationFailed("Link the new version of the prescription.", field="new_prescription")
+    if outcome == Outcome.OBSERVE:
+        if not observe_what.strip():
+            raise ValidationFailed("Say what to observe.", field="observe_what")
+        if observe_until is None or observe_until <= now:
+            raise ValidationFailed("Say until when to observe (a time still to come).", field="observe_until")
+
+
+def check_resolve(*, status: str, outcomes: list[str]) -> str:
+    """The outcome an alert is resolved with: the last one recorded. Refused when none is, or when not yet
+    acknowledged, or already resolved."""
+    if status == AlertStatus.RESOLVED:
+        raise Conflict("This alert is already resolved.", code="already_resolved")
+    if status != AlertStatus.ACKNOWLEDGED:
+        raise Conflict("Acknowledge the alert before resolving it.", code="not_acknowledged")
+    if not outcomes:
+        raise ValidationFailed(
+            "An alert cannot be resolved without an outcome: record what was decided first.", field="outcome"
+        )
+    return outcomes[-1]
