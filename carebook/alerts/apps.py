@@ -2,9 +2,7 @@ from django.apps import AppConfig
 
 
 class AlertsConfig(AppConfig):
+    # Its jobs.py and subscribers.py are found at start-up (core.apps: autodiscover_modules).
     name = "carebook.alerts"
     label = "alerts"
     verbose_name = "Alerts"
-
-    def ready(self) -> None:
-        from carebook.alerts import jobs  # noqa: F401  (declares the scan: core.jobs registry, ADR 0008)

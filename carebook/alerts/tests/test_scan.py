@@ -100,8 +100,9 @@ def test_a_dose_first_seen_after_its_round_is_missed_at_once(world, dose):
 
 
 def test_a_dose_recorded_late_clears_its_alert_which_says_so(world, dose):
+    """Cleared by the next scan (what must not miss it), or at once by the event the recording announces."""
     alert = Alert.objects.get(pk__in=scan_at(WINDOW_CLOSES + 5 * MINUTE).raised)
-    give(world, dose, WINDOW_CLOSES + 10 * MINUTE)
+    give(world, dose, WINDOW_CLOSES + 10 * MINUTE)  # the tests' transaction never commits: no event delivered
     result = scan_at(WINDOW_CLOSES + 11 * MINUTE)
     assert result.cleared == [alert.pk]
     alert.refresh_from_db()
@@ -165,3 +166,24 @@ def test_two_workers_scanning_at_once_raise_each_alert_once(world):
     raised = [pk for r in results.values() for pk in r.raised]  # type: ignore[attr-defined]
     assert len(raised) == len(set(raised)) == 8 == Alert.objects.count()
     assert AuditEvent.objects.filter(action="alert.raised").count() == 8
+
+
+def test_the_recording_clears_the_alert_at_once_when_its_event_is_heard(
+    world, dose, django_capture_on_commit_callbacks
+):
+    alert = Alert.objects.get(pk__in=scan_at(WINDOW_CLOSES + 5 * MINUTE).raised)
+    just_after_the_commit = time_machine.travel(WINDOW_CLOSES + 10 * MINUTE, tick=False)
+    with just_after_the_commit, django_capture_on_commit_callbacks(execute=True):
+        give(world, dose, WINDOW_CLOSES + 10 * MINUTE)
+    alert.refresh_from_db()
+    assert alert.cleared_at == WINDOW_CLOSES + 10 * MINUTE and "recorded by Carla Carer" in alert.cleared_reason
+    assert scan_at(WINDOW_CLOSES + 11 * MINUTE).cleared == []
+
+
+def test_a_dose_recorded_in_time_costs_the_alerts_app_nothing(world, dose, django_capture_on_commit_callbacks):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True) as callbacks:
+        give(world, dose, DUE + 5 * MINUTE)
+    assert callbacks  # the event was delivered
+    assert not any("alerts_alert" in q["sql"] for q in ctx.captured_queries)
