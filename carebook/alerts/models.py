@@ -15,6 +15,7 @@ from carebook.alerts.vocab import (
     AlertKind,
     AlertStatus,
     CareWorkerAnswer,
+    EscalatedTo,
     Informed,
     Outcome,
     Professional,
@@ -43,6 +44,11 @@ class Alert(AppendOnlyModel, UUIDModel):
             "cleared_reason": None,
             "cleared_by_administration": None,
             "superseded_by": None,
+            "escalated_to": [
+                (EscalatedTo.SHIFT.value, EscalatedTo.TEAM_LEADER.value),
+                (EscalatedTo.TEAM_LEADER.value, EscalatedTo.REGISTERED_MANAGER.value),
+            ],
+            "escalated_at": None,
         }
     )
 
@@ -92,6 +98,9 @@ class Alert(AppendOnlyModel, UUIDModel):
     cleared_by_administration = models.ForeignKey(
         "medication.Administration", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not acknowledged in time, an alert goes up a level: the staff on shift, the team leader, the registered manager.
+    escalated_to = models.CharField(max_length=20, choices=EscalatedTo.choices, default=EscalatedTo.SHIFT.value)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it last went up a level.")
 
     class Meta:
         ordering = ["raised_at"]

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from carebook.alerts.vocab import (
+    ESCALATION_ORDER,
     ActionKind,
     AlertKind,
     AlertStatus,
@@ -145,3 +146,20 @@ def check_resolve(*, status: str, outcomes: list[str]) -> str:
             "An alert cannot be resolved without an outcome: record what was decided first.", field="outcome"
         )
     return outcomes[-1]
+
+
+# --- Escalation when nobody takes an alert on --------------------------------------------------
+
+ACKNOWLEDGE_WITHIN_HIGH = dt.timedelta(minutes=15)  # a time-critical or high-risk medicine
+ACKNOWLEDGE_WITHIN = dt.timedelta(minutes=60)
+
+
+def acknowledge_within(severity: str) -> dt.timedelta:
+    return ACKNOWLEDGE_WITHIN_HIGH if severity == Severity.HIGH else ACKNOWLEDGE_WITHIN
+
+
+def escalation_due(*, severity: str, raised_at: dt.datetime, now: dt.datetime) -> str:
+    """Who an alert nobody has acknowledged should be with now: one level up per period unacknowledged (15 minutes
+    for a time-critical or high-risk medicine, 60 otherwise), at most the registered manager."""
+    periods = int((now - raised_at) / acknowledge_within(severity))
+    return ESCALATION_ORDER[max(0, min(periods, len(ESCALATION_ORDER) - 1))]

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from carebook.alerts import rules
 from carebook.alerts.audit import AlertsAudit
 from carebook.alerts.models import Alert
-from carebook.alerts.vocab import OPEN_STATUSES, AlertKind
+from carebook.alerts.vocab import ESCALATION_ORDER, OPEN_STATUSES, AlertKind, AlertStatus, EscalatedTo
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.text import clock_time, moment
@@ -36,6 +36,7 @@ DOSE_KINDS = (AlertKind.OVERDUE_DOSE, AlertKind.MISSED_DOSE)
 class ScanResult:
     raised: list[uuid.UUID] = field(default_factory=list)
     cleared: list[uuid.UUID] = field(default_factory=list)
+    escalated: list[uuid.UUID] = field(default_factory=list)
 
 
 def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
@@ -59,7 +60,50 @@ def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
         if raised is not None:
             result.raised.append(raised.pk)
     result.cleared = alerts_clear_recorded(now=now)
+    result.escalated = alerts_escalate_unacknowledged(now=now)
     return result
+
+
+def alerts_escalate_unacknowledged(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Send up a level the alerts nobody acknowledged in time (rules.escalation_level_due), each once per level:
+    a conditional UPDATE from the level it was at, audited."""
+    escalated = []
+    waiting = (
+        Alert.objects.filter(
+            status=AlertStatus.OPEN,
+            cleared_at__isnull=True,
+            superseded_by__isnull=True,
+            raised_at__lte=now - rules.ACKNOWLEDGE_WITHIN_HIGH,
+        )
+        .exclude(escalated_to=EscalatedTo.REGISTERED_MANAGER)
+        .only("pk", "severity", "raised_at", "escalated_to", "location_id")
+    )
+    for alert in waiting:
+        due = ESCALATION_ORDER.index(rules.escalation_due(severity=alert.severity, raised_at=alert.raised_at, now=now))
+        at = ESCALATION_ORDER.index(alert.escalated_to)  # type: ignore[arg-type]
+        if due <= at:
+            continue
+        with transaction.atomic():
+            # One level at a time (the database allows shift → team leader → manager only): two behind moves twice.
+            for level in range(at + 1, due + 1):
+                was, now_to = ESCALATION_ORDER[level - 1], ESCALATION_ORDER[level]
+                changed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN, escalated_to=was).update(
+                    escalated_to=now_to, escalated_at=now
+                )
+                if not changed:
+                    break
+                record_event(
+                    actor=None,
+                    action=AlertsAudit.ALERT_ESCALATED,
+                    entity=alert,
+                    location=alert.location_id,
+                    before={"escalated_to": was.value},
+                    after={"escalated_to": now_to.value, "escalated_at": now.isoformat()},
+                    at=now,
+                )
+                if alert.pk not in escalated:
+                    escalated.append(alert.pk)
+    return escalated
 
 
 def _doses_to_alert(now: dt.datetime) -> list[DueDose]:

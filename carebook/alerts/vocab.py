@@ -27,6 +27,16 @@ class AlertStatus(Vocabulary):
     RESOLVED = "resolved", "Resolved"
 
 
+class EscalatedTo(Vocabulary):
+    """Who an alert nobody acknowledged has gone to, in order (rules.escalation_level_due)."""
+
+    SHIFT = "shift", "The staff on shift"
+    TEAM_LEADER = "team_leader", "The team leader"
+    REGISTERED_MANAGER = "registered_manager", "The registered manager"
+
+
+ESCALATION_ORDER = (EscalatedTo.SHIFT, EscalatedTo.TEAM_LEADER, EscalatedTo.REGISTERED_MANAGER)
+
 OPEN_STATUSES = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
 
 

@@ -187,3 +187,36 @@ def test_a_dose_recorded_in_time_costs_the_alerts_app_nothing(world, dose, djang
         give(world, dose, DUE + 5 * MINUTE)
     assert callbacks  # the event was delivered
     assert not any("alerts_alert" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_an_alert_nobody_acknowledges_goes_to_the_team_leader_then_the_registered_manager(world, dose):
+    alert = Alert.objects.get(pk__in=scan_at(WINDOW_CLOSES).raised)
+    assert scan_at(WINDOW_CLOSES + 59 * MINUTE).escalated == []
+    assert scan_at(WINDOW_CLOSES + 60 * MINUTE).escalated == [alert.pk]
+    alert.refresh_from_db()
+    assert (alert.escalated_to, alert.escalated_at) == ("team_leader", WINDOW_CLOSES + 60 * MINUTE)
+    assert scan_at(WINDOW_CLOSES + 61 * MINUTE).escalated == []  # once per level
+    # The round ended at 11:00: a missed-dose alert carries the overdue one on, and escalates on its own clock.
+    scan_at(WINDOW_CLOSES + 120 * MINUTE)
+    alert.refresh_from_db()
+    assert alert.superseded_by is not None and alert.escalated_to == "team_leader"
+    events = AuditEvent.objects.filter(action="alert.escalated", entity_id=str(alert.pk))
+    assert events.count() == 1
+
+
+def test_a_time_critical_alert_goes_up_after_15_minutes_and_an_acknowledged_one_stays(world):
+    from carebook.alerts.lifecycle import alert_acknowledge
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        prescribe(world.ada, MedicineFactory(name="Levetiracetam", high_risk=True), by=world.sam, checker=world.tia)
+        prescribe(world.bert, MedicineFactory(name="Insulin", time_critical=True), by=world.sam, checker=world.tia)
+    first = scan_at(DUE + 60 * MINUTE).raised  # both overdue (the insulin since 07:30 UTC + 30 min)
+    levetiracetam, insulin = (Alert.objects.get(pk__in=first, person=p) for p in (world.ada, world.bert))
+    with time_machine.travel(DUE + 61 * MINUTE, tick=False):
+        alert_acknowledge(alert=levetiracetam, by=world.sam)
+    # Forty minutes unacknowledged at 15 minutes a level: straight to the registered manager, one level at a time.
+    assert scan_at(DUE + 100 * MINUTE).escalated == [insulin.pk]
+    insulin.refresh_from_db()
+    levetiracetam.refresh_from_db()
+    assert insulin.escalated_to == "registered_manager" and levetiracetam.escalated_to == "shift"
+    assert AuditEvent.objects.filter(action="alert.escalated", entity_id=str(insulin.pk)).count() == 2

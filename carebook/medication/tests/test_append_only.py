@@ -93,6 +93,8 @@ CLINICAL_RECORDS = {
         "cleared_reason",
         "cleared_by_administration",
         "superseded_by",
+        "escalated_to",
+        "escalated_at",
     },
     "alerts.AlertAction": set(),
 }
