@@ -107,14 +107,16 @@ def alerts_escalate_unacknowledged(*, now: dt.datetime) -> list[uuid.UUID]:
 
 
 def _doses_to_alert(now: dt.datetime) -> list[DueDose]:
-    """Pending doses past their window (in the last LOOK_BACK) without a missed-dose alert yet, with the id of their
-    overdue alert if they have one: one query."""
+    """Pending doses past their window (in the last LOOK_BACK) without a missed-dose alert yet and without an alert
+    resolved already, with the id of their overdue alert if they have one: one query."""
     alerts = Alert.objects.filter(due_dose_id=OuterRef("pk"))
     return list(
         DueDose.objects.filter(
             state=DueDose.State.PENDING, window_closes_at__lte=now, window_closes_at__gt=now - LOOK_BACK
         )
         .exclude(Exists(alerts.filter(kind=AlertKind.MISSED_DOSE)))
+        # Resolved with an outcome (skip this dose, no harm expected...): someone decided; it is not missed again.
+        .exclude(Exists(alerts.filter(status=AlertStatus.RESOLVED)))
         .annotate(cb_overdue_alert_id=Subquery(alerts.filter(kind=AlertKind.OVERDUE_DOSE).values("pk")[:1]))
         .select_related("prescription__medicine", "person")
         .order_by("window_closes_at")

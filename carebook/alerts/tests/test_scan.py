@@ -220,3 +220,17 @@ def test_a_time_critical_alert_goes_up_after_15_minutes_and_an_acknowledged_one_
     levetiracetam.refresh_from_db()
     assert insulin.escalated_to == "registered_manager" and levetiracetam.escalated_to == "shift"
     assert AuditEvent.objects.filter(action="alert.escalated", entity_id=str(insulin.pk)).count() == 2
+
+
+def test_a_dose_whose_alert_was_resolved_is_not_raised_again_as_missed(world, dose):
+    from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, alert_resolve
+    from carebook.alerts.rules import ActionInput
+
+    alert = Alert.objects.get(pk__in=scan_at(WINDOW_CLOSES).raised)
+    with time_machine.travel(WINDOW_CLOSES + 20 * MINUTE, tick=False):
+        alert_acknowledge(alert=alert, by=world.tia)
+        alert_action_record(
+            alert=alert, by=world.tia, step=ActionInput(kind="advice_outcome", outcome="skip_this_dose")
+        )
+        alert_resolve(alert=alert, by=world.tia)
+    assert scan_at(ROUND_ENDS + MINUTE).raised == []
