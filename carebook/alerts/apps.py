@@ -8,3 +8,7 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from carebook.alerts import jobs  # noqa: F401  (declares the scan: core.jobs registry, ADR 0008)
+        from carebook.alerts.views import alerts_home_panel
+        from carebook.medication.home_panels import HomePanel, register_home_panel
+
+        register_home_panel(HomePanel(key="alerts", order=10, render=alerts_home_panel))
