@@ -194,6 +194,18 @@ def test_on_a_phone_the_dashboard_and_the_alert_fit_and_pass_axe(phone_ui, world
     page.goto(phone_ui.url("/alerts/"))
     phone_ui.check()
     expect(page.get_by_test_id(f"alert-{alert.pk}")).to_be_visible()
+
+    # The list is polled: a new alert appears without a reload, and keyboard focus stays on the link it was on
+    page.get_by_test_id(f"alert-{alert.pk}").get_by_role("link", name="Ada Lovelace", exact=True).focus()
+    with time_machine.travel(clock.now() - dt.timedelta(hours=6), tick=True):
+        due = (clock.local_now() + dt.timedelta(hours=4)).strftime("%H:%M")  # two hours ago, on the real clock
+        prescribe(world.bert, MedicineFactory(name="Metformin"), by=world.sam, checker=world.tia, times=[due])
+    second = Alert.objects.get(pk__in=alerts_scan().raised)
+    page.evaluate("() => htmx.ajax('GET', '/alerts/list/', {target: '#alert-lists', swap: 'innerHTML'})")
+    expect(page.get_by_test_id(f"alert-{second.pk}")).to_be_visible()
+    expect(page.get_by_test_id("alert-counts")).to_contain_text("2")
+    assert page.evaluate("() => document.activeElement.id") == f"alert-person-{alert.pk}"
+    phone_ui.check()
     page.goto(phone_ui.url(f"/alerts/{alert.pk}/"))
     phone_ui.check()
     page.get_by_test_id("step-form").get_by_label("Outcome", exact=True).check()
