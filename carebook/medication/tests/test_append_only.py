@@ -96,6 +96,7 @@ CLINICAL_RECORDS = {
         "escalated_to",
         "escalated_at",
     },
+    # A step taken on an alert: never edited (a mistaken step is followed by a note that says so).
     "alerts.AlertAction": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
