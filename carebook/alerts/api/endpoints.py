@@ -55,7 +55,7 @@ def alerts_list(
 
     ``status``: open, acknowledged or resolved; ``needs_attention`` (open or acknowledged, not carried on by a more
     serious alert, not cleared by itself) or ``cleared`` (cleared by itself, not yet resolved). ``counts`` are the
-    alerts needing attention per kind, whatever ``status`` and ``kind`` say. Three queries, whatever the number.
+    alerts needing attention per kind, whatever ``status`` and ``kind`` say. The same queries, whatever the number.
     """
     user = caller(request)
     require(user, Action.VIEW_ALERTS)

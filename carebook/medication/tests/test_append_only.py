@@ -26,7 +26,9 @@ from django.db import IntegrityError, connection, connections, models, transacti
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from carebook.alerts.lifecycle import alert_action_record
 from carebook.alerts.models import Alert
+from carebook.alerts.rules import ActionInput
 from carebook.alerts.services import alerts_scan
 from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
 from carebook.audit_log.models import AuditEvent
@@ -92,6 +94,8 @@ CLINICAL_RECORDS = {
         "cleared_by_administration",
         "superseded_by",
     },
+    # The steps taken on an alert: never edited (a mistaken step is followed by a note that says so).
+    "alerts.AlertAction": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -161,9 +165,14 @@ def records(world) -> Records:
         prescribe(world.bert, amoxicillin, by=world.sam, allergy_reason="GP confirmed: the rash was viral")
     with time_machine.travel(dt.datetime(2026, 6, 11, 8, 5, tzinfo=dt.UTC), tick=False):
         alerts_scan()  # tomorrow's 08:00 dose (07:00 UTC), past its window: an overdue-dose alert
+        alert = Alert.objects.get(due_dose=tomorrow)
+        step = alert_action_record(
+            alert=alert, by=world.carla, step=ActionInput(kind="contacted_care_worker", answer="not_given")
+        )
     return Records(
         {
-            "alerts.Alert": Alert.objects.get(due_dose=tomorrow),
+            "alerts.Alert": alert,
+            "alerts.AlertAction": step,
             "medication.AllergyDecision": AllergyDecision.objects.get(),
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,
