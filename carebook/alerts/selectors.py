@@ -57,14 +57,19 @@ class Dashboard:
         return [(kind.value, kind.label, self.counts.get(kind.value, 0)) for kind in AlertKind]
 
 
+def needs_attention_counts(rows: QuerySet[Alert]) -> dict[str, int]:
+    """The alerts needing attention, per kind (one query): the one definition behind the dashboard and the API."""
+    counts = rows.filter(NEEDS_ATTENTION).order_by().values_list("kind").annotate(n=Count("pk"))
+    return {str(kind): int(n) for kind, n in counts}
+
+
 def alerts_dashboard(user: User, *, location_id: Any = None, limit: int = 200) -> Dashboard:
     """The open alerts of the user's locations, most severe and oldest first; counts per kind: three queries."""
     rows = alerts_in_scope(user, location_id=location_id)
-    counts = dict(rows.filter(NEEDS_ATTENTION).order_by().values_list("kind").annotate(n=Count("pk")))
     return Dashboard(
         needs_attention=list(rows.filter(NEEDS_ATTENTION)[:limit]),
         cleared=list(rows.filter(CLEARED_TO_REVIEW).order_by("-cleared_at")[:limit]),
-        counts={str(k): int(n) for k, n in counts.items()},
+        counts=needs_attention_counts(rows),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -44,24 +43,31 @@ def _detail(alert_id: uuid.UUID) -> dict:
     return present.alert_detail(alert, selectors.alert_actions(alert))
 
 
+LIST_LIMIT, LIST_LIMIT_MOST = 200, 1000  # how many alerts one answer lists, unless asked; at most
+
+
 @router.get("/alerts", response={200: AlertListOut, **READ_ERRORS}, operation_id="alerts_list")
 def alerts_list(
     request: HttpRequest,
     location: Query[uuid.UUID | None] = None,
     status: Query[AlertStatusFilter | None] = None,
     kind: Query[AlertKind | None] = None,
+    limit: Query[int] = LIST_LIMIT,
 ) -> dict:
     """The alerts of the caller's locations (or of one), most severe first, then oldest first.
 
     ``status``: open, acknowledged or resolved; ``needs_attention`` (open or acknowledged, not carried on by a more
     serious alert, not cleared by itself) or ``cleared`` (cleared by itself, not yet resolved). ``counts`` are the
-    alerts needing attention per kind, whatever ``status`` and ``kind`` say. The same queries, whatever the number.
+    alerts needing attention per kind, whatever ``status`` and ``kind`` say. At most ``limit`` alerts (200 unless
+    asked; up to 1,000), in that order. The same queries, whatever the number.
     """
     user = caller(request)
     require(user, Action.VIEW_ALERTS)
+    if not 1 <= limit <= LIST_LIMIT_MOST:
+        raise ValidationFailed(f"limit must be 1 to {LIST_LIMIT_MOST}.", field="limit")
     location_id = access_location_for_user(user, location).pk if location is not None else None
     rows = selectors.alerts_in_scope(user, location_id=location_id)
-    counts = dict(rows.filter(selectors.NEEDS_ATTENTION).order_by().values_list("kind").annotate(n=Count("pk")))
+    counts = selectors.needs_attention_counts(rows)
     if status in _STATUS_FILTERS:
         rows = rows.filter(_STATUS_FILTERS[status])
     elif status is not None:
@@ -72,7 +78,7 @@ def alerts_list(
     return {
         "counts": per_kind,
         "needs_attention": sum(c["count"] for c in per_kind),
-        "alerts": [present.alert(a) for a in rows],
+        "alerts": [present.alert(a) for a in rows[:limit]],
     }
 
 

@@ -494,3 +494,20 @@ def test_the_openapi_lists_each_vocabulary_and_keeps_the_administrations_outcome
     assert schemas["Outcome"]["enum"] == medication_vocab.Outcome.values  # the administrations' own
     for path in ("/api/v1/alerts/{alert_id}/acknowledge", "/api/v1/alerts/{alert_id}/resolve"):
         assert {"403", "404", "409", "422"} <= set(spec["paths"][path]["post"]["responses"])
+
+
+def test_the_list_gives_at_most_the_limit_asked_and_refuses_a_limit_out_of_range(world):
+    from carebook.alerts.models import Alert as _Alert
+
+    with time_machine.travel(dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC), tick=False):
+        for name in ("Ramipril", "Bisoprolol", "Amlodipine"):
+            prescribe(world.ada, MedicineFactory(name=name), by=world.sam, checker=world.tia)
+    with time_machine.travel(dt.datetime(2026, 6, 10, 8, 5, tzinfo=dt.UTC), tick=False):
+        alerts_scan()
+    assert _Alert.objects.count() == 3
+    api = api_as(world.tia)
+    listed = api.get("/alerts?limit=2").json()
+    assert len(listed["alerts"]) == 2 and listed["needs_attention"] == 3
+    for bad in ("0", "1001", "many"):
+        response = api.get(f"/alerts?limit={bad}")
+        assert response.status_code == 422, (bad, response.content)
