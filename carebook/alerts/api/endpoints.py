@@ -8,9 +8,11 @@ changed only by ``carebook.alerts.lifecycle``: who and when are the signed-in us
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from carebook.access.api import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.access.policy import Action, require
@@ -44,6 +46,7 @@ def _detail(alert_id: uuid.UUID) -> dict:
 
 
 LIST_LIMIT, LIST_LIMIT_MOST = 200, 1000  # how many alerts one answer lists, unless asked; at most
+ListLimit = Annotated[int, Field(default=LIST_LIMIT, ge=1, le=LIST_LIMIT_MOST)]
 
 
 @router.get("/alerts", response={200: AlertListOut, **READ_ERRORS}, operation_id="alerts_list")
@@ -52,7 +55,7 @@ def alerts_list(
     location: Query[uuid.UUID | None] = None,
     status: Query[AlertStatusFilter | None] = None,
     kind: Query[AlertKind | None] = None,
-    limit: Query[int] = LIST_LIMIT,
+    limit: Query[ListLimit] = LIST_LIMIT,
 ) -> dict:
     """The alerts of the caller's locations (or of one), most severe first, then oldest first.
 
@@ -63,8 +66,6 @@ def alerts_list(
     """
     user = caller(request)
     require(user, Action.VIEW_ALERTS)
-    if not 1 <= limit <= LIST_LIMIT_MOST:
-        raise ValidationFailed(f"limit must be 1 to {LIST_LIMIT_MOST}.", field="limit")
     location_id = access_location_for_user(user, location).pk if location is not None else None
     rows = selectors.alerts_in_scope(user, location_id=location_id)
     counts = selectors.needs_attention_counts(rows)
