@@ -23,6 +23,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from carebook.access import tokens_api as access_api
 from carebook.access.models import User
 from carebook.access.services import api_token_authenticate
+from carebook.alerts.api import endpoints as alerts
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
@@ -101,7 +102,7 @@ api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
-        "The Carebook eMAR: people, prescriptions, due doses, administrations and MAR charts. "
+        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts and alerts. "
         "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
         "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
         "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
@@ -217,3 +218,4 @@ api.add_router("", prescriptions.router)
 api.add_router("", doses.router)
 api.add_router("", administrations.router)
 api.add_router("", mar.router)
+api.add_router("", alerts.router)

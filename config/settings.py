@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "carebook.substances",
     "carebook.people",
     "carebook.medication",
+    "carebook.alerts",
     "carebook.demo",
 ]
 
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carebook.core.context_processors.carebook",
+                "carebook.alerts.context_processors.alerts_nav",
             ],
         },
     }

@@ -34,6 +34,10 @@ class Action(StrEnum):
     EDIT_PERSON_DETAILS = "edit_person_details"
     RECORD_ALLERGIES = "record_allergies"
     DECIDE_ALLERGY_MATCH = "decide_allergy_match"
+    VIEW_ALERTS = "view_alerts"
+    ACKNOWLEDGE_ALERT = "acknowledge_alert"
+    RECORD_ALERT_ACTION = "record_alert_action"
+    RESOLVE_ALERT = "resolve_alert"
 
 
 # Staff who read the medicines records of their locations.
@@ -81,6 +85,18 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.RECORD_ALLERGIES: frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
     # Going on with a prescription that matches an allergy, with the reason: seniors, named one by one.
     Action.DECIDE_ALLERGY_MATCH: frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
+    # Alerts: the staff of a location see its alerts, and a care worker records what they were asked (a step);
+    # those who run the shift acknowledge; a team leader or above (the coordinator at home) resolves.
+    Action.VIEW_ALERTS: frozenset(
+        {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.ACKNOWLEDGE_ALERT: frozenset(
+        {Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.RECORD_ALERT_ACTION: frozenset(
+        {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.RESOLVE_ALERT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
 }
 
 

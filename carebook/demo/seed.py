@@ -36,7 +36,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from carebook.access.models import Membership, Role, User
+from carebook.alerts.services import alerts_scan
 from carebook.core import clock
+from carebook.demo.alert_stories import AlertStories
 from carebook.demo.medicines import (
     BY_KEY,
     DemoMedicine,
@@ -1377,6 +1379,7 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
 
         # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
         due_doses_extend_horizon(now=clock.now())
+        alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
         awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
         result = DemoResult(
             provider=provider,
@@ -1579,6 +1582,8 @@ def _replay_history(
     cutoff = real_now - dt.timedelta(minutes=40)
     location_ids = {p.person.location_id for p in plans}
     flags = {"mistake": False, "late": False}
+    # Five of the last full day's morning doses are not recorded: the alerts' stories (demo/alert_stories.py).
+    stories = AlertStories(replay, replay.staff, day_index=size.history_days - 1)
     day = go_live
     day_index = 0
     while clock.local_wall_time(day, dt.time(0, 0)) < cutoff:
@@ -1614,6 +1619,8 @@ def _replay_history(
                 event = scheduled_dose_event(replay, dose, dose.prescription, cutoff)
                 if event is None:
                     continue
+                if stories.takes(dose, day_index):
+                    continue
                 ordinary = not dose.prescription.medicine.needs_witness
                 if not flags["mistake"] and day_index == 1 and dose.local_time >= dt.time(11, 0) and ordinary:
                     flags["mistake"] = True
@@ -1630,6 +1637,8 @@ def _replay_history(
 
         heapq.heapify(queue)
         add_doses(day_start)
+        for event in stories.events():
+            heapq.heappush(queue, event)
         prn = (
             Prescription.objects.filter(
                 person__location_id__in=location_ids, schedule_kind=ScheduleKind.PRN, status=PrescriptionStatus.ACTIVE

@@ -38,10 +38,14 @@ class DoseRecorded(Event):
     recorded_by_id: int
     late_entry: bool
     corrects_id: uuid.UUID | None  # the entered-in-error record this one replaces
+    # When the due dose's window closed (None for a when-required dose): a dose recorded before then cannot have
+    # an overdue alert yet, so the alerts app need not look (the round's doses, mostly on time, cost it nothing).
+    window_closes_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, administration: Administration) -> DoseRecorded:
         a = administration
+        slot = a.due_dose if a.due_dose_id is not None else None  # loaded by the recording service
         return cls(
             administration_id=a.pk,
             due_dose_id=a.due_dose_id,
@@ -55,6 +59,7 @@ class DoseRecorded(Event):
             recorded_by_id=a.recorded_by_id,
             late_entry=a.late_entry,
             corrects_id=a.corrects_id,
+            window_closes_at=slot.window_closes_at if slot is not None else None,
         )
 
 

@@ -34,6 +34,7 @@ from carebook.core.events import (
     event,
     retry_event_deliveries,
     subscribe,
+    subscribers_of,
     unsubscribe,
 )
 from carebook.core.jobs import get_job
@@ -215,8 +216,15 @@ def test_with_nobody_subscribed_announcing_costs_nothing(world, morning_dose, dj
     bert_dose = DueDose.objects.get(prescription=bert_rx, local_date=dt.date(2026, 6, 10))
 
     carla = User.objects.get(pk=world.carla.pk)  # a fresh copy each time: nothing cached on the user
-    with CaptureQueriesContext(connection) as quiet, django_capture_on_commit_callbacks() as callbacks:
-        administration_record(by=carla, due_dose=morning_dose, outcome="given", prompts=ANSWERS)
+    apps_listening = subscribers_of(DoseRecorded)  # the alerts app's, set aside for the "nobody" half
+    for entry in apps_listening:
+        unsubscribe(entry)
+    try:
+        with CaptureQueriesContext(connection) as quiet, django_capture_on_commit_callbacks() as callbacks:
+            administration_record(by=carla, due_dose=morning_dose, outcome="given", prompts=ANSWERS)
+    finally:
+        for entry in apps_listening:
+            subscribe(entry.event_type, entry.func, name=entry.name)
     assert not [c for c in callbacks if getattr(c, "func", None) is _deliver]  # not even a callback
 
     heard: list[DoseRecorded] = []

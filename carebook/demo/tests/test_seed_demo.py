@@ -139,7 +139,8 @@ def test_small_demo_prescriptions_due_doses_and_history(small_demo):
     wrong = Administration.objects.get(status=Administration.Status.ENTERED_IN_ERROR)
     assert wrong.correction.reason
     assert Administration.objects.get(corrects=wrong).outcome == "refused"
-    assert Administration.objects.filter(late_entry=True).count() == 1
+    # A late entry after a fall in the lounge, and one made from an alert (the dose given but not recorded).
+    assert Administration.objects.filter(late_entry=True).count() == 2
     # No record is dated in the future, and none pre-dates its prescription.
     assert not administrations.filter(recorded_at__gt=now).exists()
     for admin in administrations.select_related("prescription"):
@@ -208,3 +209,28 @@ def test_the_demo_has_digoxin_and_insulin_with_their_limits_and_a_dose_withheld_
     assert all(a.administration.outcome == "not_required" and a.value is not None for a in withheld)
     told = PromptAnswer.objects.filter(decision=ReadingDecision.GIVE_AND_TELL).select_related("administration")
     assert [a.administration.outcome for a in told] == ["given"]
+
+
+def test_the_demo_leaves_alerts_at_every_stage_made_through_the_services(small_demo):
+    """The dashboard is alive: resolved with each kind of outcome, acknowledged with its steps, escalated."""
+    from carebook.alerts.models import Alert, AlertAction
+
+    resolved = Alert.objects.filter(status="resolved")
+    assert set(resolved.values_list("outcome", flat=True)) == {
+        "given_not_recorded",
+        "skip_this_dose",
+        "no_harm_expected",
+    }
+    observing = Alert.objects.get(status="acknowledged")
+    assert observing.kind == "missed_dose" and observing.actions.filter(outcome="observe").exists()
+    escalated = Alert.objects.get(status="open", escalated_to="registered_manager", superseded_by=None)
+    assert escalated.kind == "missed_dose" and escalated.follows is not None
+    assert Alert.objects.filter(superseded_by__isnull=False).count() == 3  # the overdue alerts that became missed
+    # Each step has who and when; each change is in the audit log.
+    assert AlertAction.objects.filter(by__isnull=True).count() == 0
+    for alert in Alert.objects.all():
+        assert AuditEvent.objects.filter(entity_id=str(alert.pk), action="alert.raised").count() == 1
+    assert AuditEvent.objects.filter(action="alert.resolved").count() == 3
+    # The dose given but not recorded now has its late entry; the skipped one is recorded as withheld.
+    given = resolved.get(outcome="given_not_recorded")
+    assert given.cleared_at is not None and given.due_dose.state == "recorded"

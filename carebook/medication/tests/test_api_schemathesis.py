@@ -29,6 +29,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from carebook.access.services import api_token_create
+from carebook.alerts.models import Alert
+from carebook.alerts.services import alerts_scan
 from carebook.medication import rules
 from carebook.medication.models import DueDose
 from carebook.medication.services.administrations import administration_record
@@ -76,7 +78,12 @@ def real_records(world: Any) -> dict[str, Any]:
             outcome="given",
             prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for("")],
         ).administration
-    return {"person_id": world.ada.pk, "prescription_id": rx.pk, "administration_id": record.pk}
+    with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
+        forgotten = prescribe(world.ada, MedicineFactory(name="Bisoprolol"), by=world.sam, checker=world.tia)
+    with time_machine.travel(MORNING + dt.timedelta(minutes=61), tick=False):  # its window has closed: overdue
+        alerts_scan()
+    alert = Alert.objects.get(prescription=forgotten, due_at=MORNING)
+    return {"person_id": world.ada.pk, "prescription_id": rx.pk, "administration_id": record.pk, "alert_id": alert.pk}
 
 
 @contextmanager

@@ -26,6 +26,10 @@ from django.db import IntegrityError, connection, connections, models, transacti
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record
+from carebook.alerts.models import Alert
+from carebook.alerts.rules import ActionInput as AlertStep
+from carebook.alerts.services import alerts_scan
 from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
 from carebook.audit_log.models import AuditEvent
 from carebook.core import append_only
@@ -77,6 +81,23 @@ CLINICAL_RECORDS = {
     "people.AllergyCorrection": set(),
     "people.AllergyStatusRecord": set(),
     "audit_log.AuditEvent": set(),
+    # Not a clinical record, but the case of one: its lifecycle moves forward only, and it is never deleted.
+    "alerts.Alert": {
+        "status",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_by",
+        "resolved_at",
+        "outcome",
+        "cleared_at",
+        "cleared_reason",
+        "cleared_by_administration",
+        "superseded_by",
+        "escalated_to",
+        "escalated_at",
+    },
+    # A step taken on an alert: never edited (a mistaken step is followed by a note that says so).
+    "alerts.AlertAction": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -144,8 +165,16 @@ def records(world) -> Records:
             medicine=amoxicillin, substance=Substance.objects.get(code="amoxicillin"), amount_mg=Decimal("500")
         )
         prescribe(world.bert, amoxicillin, by=world.sam, allergy_reason="GP confirmed: the rash was viral")
+    with time_machine.travel(dt.datetime(2026, 6, 11, 8, 5, tzinfo=dt.UTC), tick=False):
+        alerts_scan()  # tomorrow's 08:00 dose (07:00 UTC), past its window: an overdue-dose alert
+        alert = alert_acknowledge(alert=Alert.objects.get(due_dose=tomorrow), by=world.sam)
+        step = alert_action_record(
+            alert=alert, by=world.sam, step=AlertStep(kind="contacted_care_worker", answer="not_given")
+        )
     return Records(
         {
+            "alerts.Alert": Alert.objects.get(due_dose=tomorrow),
+            "alerts.AlertAction": step,
             "medication.AllergyDecision": AllergyDecision.objects.get(),
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,

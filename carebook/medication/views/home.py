@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from carebook.access.http import AuthenticatedRequest
 from carebook.access.policy import Action, actions_for, can
 from carebook.core import clock
+from carebook.medication.home_panels import home_panels
 from carebook.medication.selectors import home as selectors
 
 
@@ -52,5 +53,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "awaiting": selectors.awaiting_checks(request.user),
         "progress": progress,
         "now": now,
+        "panels": home_panels(request),  # other apps' panels lead the page (the alerts, for those who see them)
     }
     return render(request, "medication/home.html", context)

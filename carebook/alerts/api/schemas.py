@@ -1,0 +1,151 @@
+"""The alerts' JSON shapes: what comes in (strict, extra fields refused: who and when are the server's) and what
+goes out. Every coded field is typed from ``carebook.alerts.vocab``, so the OpenAPI lists its values; which fields a
+step needs (an answer, the advice, an outcome's details) is the rules' to say (422 with the field).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+
+from carebook.alerts.vocab import (
+    ActionKind,
+    AlertKind,
+    AlertStatus,
+    CareWorkerAnswer,
+    Informed,
+    Outcome,
+    Professional,
+    Severity,
+)
+from carebook.core.schemas import _NO_NUL, LongText, _no_nul
+from carebook.core.vocab import Vocabulary
+from carebook.medication.api.schemas import Moment, StaffRef, StrictIn
+from carebook.people.api.schemas import PersonRef
+
+
+class AlertStatusFilter(Vocabulary):
+    """What ``GET /alerts?status=`` accepts: a stored status, or one of the dashboard's two lists."""
+
+    OPEN = AlertStatus.OPEN.value, AlertStatus.OPEN.label
+    ACKNOWLEDGED = AlertStatus.ACKNOWLEDGED.value, AlertStatus.ACKNOWLEDGED.label
+    RESOLVED = AlertStatus.RESOLVED.value, AlertStatus.RESOLVED.label
+    NEEDS_ATTENTION = "needs_attention", "Needs attention (open or acknowledged, not carried on, not cleared)"
+    CLEARED = "cleared", "Cleared by itself (the dose was recorded), not yet resolved"
+
+
+# The administrations' outcome is the component "Outcome" already (medication.vocab.Outcome): the alerts' own is
+# written in place under its own title, so that neither replaces the other in the OpenAPI.
+AlertOutcome = Annotated[
+    Outcome,
+    WithJsonSchema(
+        {"type": "string", "enum": Outcome.values, "title": "AlertOutcome", "description": str(Outcome.__doc__)}
+    ),
+]
+
+
+# --- Out -----------------------------------------------------------------------------------------------------------
+
+
+class AlertOut(BaseModel):
+    id: uuid.UUID
+    kind: AlertKind
+    kind_label: str = Field(examples=["Overdue dose"])
+    severity: Severity
+    status: AlertStatus
+    needs_attention: bool = Field(
+        description="Open or acknowledged, not carried on by a more serious alert, not cleared by itself."
+    )
+    summary: str = Field(description="What was noticed, in words, when it was raised.")
+    person: PersonRef
+    location_id: uuid.UUID
+    prescription_id: uuid.UUID | None
+    medicine: str | None = Field(description="The prescription's medicine, in words.", examples=["Ramipril 5 mg"])
+    due_dose_id: uuid.UUID | None
+    due_at: dt.datetime | None = Field(description="When the dose behind it was due.")
+    raised_at: dt.datetime
+    acknowledged_by: StaffRef | None
+    acknowledged_at: dt.datetime | None
+    resolved_by: StaffRef | None
+    resolved_at: dt.datetime | None
+    outcome: AlertOutcome | None = Field(description="What was decided (set when resolved: the last outcome recorded).")
+    outcome_label: str | None
+    cleared_at: dt.datetime | None = Field(description="When its condition cleared by itself (the dose was recorded).")
+    cleared_reason: str = Field(description="Why it cleared, in words: the record, who made it and when.")
+    cleared_by_administration_id: uuid.UUID | None
+    follows: uuid.UUID | None = Field(description="The alert this one grew out of (an overdue dose became missed).")
+    superseded_by: uuid.UUID | None = Field(description="The more serious alert that carries this one on.")
+
+
+class AlertKindCount(BaseModel):
+    kind: AlertKind
+    label: str
+    count: int = Field(description="Alerts of this kind needing attention.")
+
+
+class AlertListOut(BaseModel):
+    counts: list[AlertKindCount] = Field(
+        description="Every kind, with the number needing attention at the location(s) asked for (whatever "
+        "``status`` and ``kind`` say)."
+    )
+    needs_attention: int = Field(description="The sum of ``counts``.")
+    alerts: list[AlertOut] = Field(description="Most severe first, then oldest first.")
+
+
+class AlertActionOut(BaseModel):
+    id: uuid.UUID
+    kind: ActionKind
+    label: str = Field(examples=["Contacted the care worker"])
+    note: str
+    answer: CareWorkerAnswer | None = Field(description="contacted_care_worker: what the care worker said.")
+    professional: Professional | None = Field(description="escalated: who was asked for advice.")
+    advice: str = Field(description="escalated: the advice received, in words.")
+    outcome: AlertOutcome | None = Field(description="advice_outcome: what was decided.")
+    new_prescription_id: uuid.UUID | None = Field(description="medication_changed: the new prescription version.")
+    observe_what: str = Field(description="observe: what to watch for.")
+    observe_until: dt.datetime | None = Field(description="observe: until when.")
+    informed: Informed | None = Field(description="informed: who was told.")
+    by: StaffRef
+    at: dt.datetime = Field(description="The server's clock when it was recorded.")
+
+
+class AlertDetail(AlertOut):
+    actions: list[AlertActionOut] = Field(description="The steps taken on it, oldest first. Never edited.")
+
+
+# --- In ------------------------------------------------------------------------------------------------------------
+
+ObserveWhat = Annotated[str, Field(max_length=300), _NO_NUL, AfterValidator(_no_nul)]
+
+
+class AlertActionIn(StrictIn):
+    """One step taken on an alert. Who took it and when come from the sign-in and the server clock.
+
+    What each kind needs (422 with the field otherwise): ``contacted_care_worker`` an ``answer``; ``escalated`` a
+    ``professional`` and the ``advice`` (not blank); ``advice_outcome`` an ``outcome`` (senior roles only), with
+    ``new_prescription_id`` (a prescription of the same person) for ``medication_changed``, and ``observe_what``
+    and ``observe_until`` (a time still to come) for ``observe``; ``informed`` who was told (``informed``);
+    ``note`` the ``note`` (not blank). Not on a resolved alert (409).
+    """
+
+    kind: ActionKind
+    note: LongText = ""
+    answer: CareWorkerAnswer | None = None
+    professional: Professional | None = None
+    advice: LongText = ""
+    outcome: AlertOutcome | None = None
+    new_prescription_id: uuid.UUID | None = Field(
+        default=None, description="medication_changed: the new version of the prescription (GET /prescriptions/{id})."
+    )
+    observe_what: ObserveWhat = ""
+    observe_until: Moment | None = None
+    informed: Informed | None = None
+
+
+class AlertResolveIn(StrictIn):
+    """Resolve with the last outcome recorded on the alert; a note is kept as a step."""
+
+    note: LongText = ""

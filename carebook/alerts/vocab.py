@@ -1,0 +1,79 @@
+"""The alerts' vocabulary: kinds, severities, states, and the steps of an escalation (one spelling for the
+models, the rules, the constraints and the API)."""
+
+from __future__ import annotations
+
+from carebook.core.vocab import Vocabulary
+
+
+class AlertKind(Vocabulary):
+    OVERDUE_DOSE = "overdue_dose", "Overdue dose"
+    MISSED_DOSE = "missed_dose", "Missed dose"
+
+
+class Severity(Vocabulary):
+    # Stored as text, ranked by SEVERITY_RANK: the dashboard sorts most severe first.
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
+class AlertStatus(Vocabulary):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class EscalatedTo(Vocabulary):
+    """Who an alert nobody acknowledged has gone to, in order (rules.escalation_level_due)."""
+
+    SHIFT = "shift", "The staff on shift"
+    TEAM_LEADER = "team_leader", "The team leader"
+    REGISTERED_MANAGER = "registered_manager", "The registered manager"
+
+
+ESCALATION_ORDER = (EscalatedTo.SHIFT, EscalatedTo.TEAM_LEADER, EscalatedTo.REGISTERED_MANAGER)
+
+OPEN_STATUSES = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
+
+
+class ActionKind(Vocabulary):
+    CONTACTED_CARE_WORKER = "contacted_care_worker", "Contacted the care worker"
+    ESCALATED = "escalated", "Asked a professional for advice"
+    ADVICE_OUTCOME = "advice_outcome", "Outcome"
+    INFORMED = "informed", "Told the person, family or advocate"
+    NOTE = "note", "Note"
+
+
+class CareWorkerAnswer(Vocabulary):
+    GIVEN_NOT_RECORDED = "given_not_recorded", "Given, but not recorded (a late entry to follow)"
+    NOT_GIVEN = "not_given", "Not given"
+
+
+class Professional(Vocabulary):
+    GP = "gp", "GP"
+    PHARMACIST = "pharmacist", "Pharmacist"
+    NHS_111 = "nhs_111", "NHS 111"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours service"
+    DISTRICT_NURSE = "district_nurse", "District nurse"
+    COMMUNITY_MENTAL_HEALTH_TEAM = "cmht", "Community mental health team"
+
+
+class Outcome(Vocabulary):
+    """What was decided: an alert cannot be resolved without one."""
+
+    GIVEN_NOT_RECORDED = "given_not_recorded", "Given but not recorded: a late entry was made"
+    NO_HARM_EXPECTED = "no_harm_expected", "No harm expected"
+    GIVE_NOW = "give_now", "Give the dose now"
+    SKIP_THIS_DOSE = "skip_this_dose", "Skip this dose"
+    MEDICATION_CHANGED = "medication_changed", "Medication changed"
+    OBSERVE = "observe", "Observe the person"
+
+
+class Informed(Vocabulary):
+    PERSON = "person", "The person"
+    FAMILY = "family", "Family"
+    ADVOCATE = "advocate", "Advocate"

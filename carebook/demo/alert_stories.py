@@ -1,0 +1,192 @@
+"""The demo's alerts: five morning doses at Oakfield House not recorded on the last full day, and what the team did.
+
+Made through the services as the week is replayed (the scan runs when the worker would have run it), so the
+dashboard shows an alert at every stage:
+
+1. given but not recorded: the coordinator asks the carer, who makes a late entry; resolved;
+2. skipped on the pharmacist's advice: the team leader records the dose withheld; resolved;
+3. missed, the GP says no harm expected; resolved;
+4. missed, NHS 111 advise observing the person: acknowledged, the steps recorded, still open;
+5. nobody took it on: escalated to the team leader, then to the registered manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, alert_resolve
+from carebook.alerts.models import Alert
+from carebook.alerts.rules import ActionInput, round_ends_at
+from carebook.alerts.services import alerts_scan
+from carebook.alerts.vocab import ActionKind, AlertKind, AlertStatus, CareWorkerAnswer, Outcome, Professional
+from carebook.medication import rules
+from carebook.medication.models import DueDose
+from carebook.medication.vocab import Outcome as DoseOutcome
+from carebook.organisations.models import Location
+
+if TYPE_CHECKING:
+    from carebook.access.models import User
+
+STORIES = 5
+MINUTE = dt.timedelta(minutes=1)
+
+
+class AlertStories:
+    def __init__(self, replay: Any, staff: dict[str, User], *, day_index: int) -> None:
+        self.replay = replay
+        self.staff = staff
+        self.day_index = day_index  # the replay's day on which the doses are not recorded
+        self.doses: list[DueDose] = []
+        self._people: set[Any] = set()
+        self._planned = False
+
+    def takes(self, dose: DueDose, day_index: int) -> bool:
+        """Whether this dose is one of the stories' (then the replay does not record it)."""
+        rx = dose.prescription
+        if (
+            self._planned
+            or day_index != self.day_index
+            or len(self.doses) >= STORIES
+            or dose.local_time != dt.time(8, 0)
+            or rx.person.location.kind != Location.Kind.CARE_HOME
+            or rx.medicine.needs_witness
+            or rx.medicine.time_critical
+            or rx.effective_check
+            or rx.is_variable_dose
+            or rx.medicine.site_recorded
+            or dose.person_id in self._people
+        ):
+            return False
+        self.doses.append(dose)
+        self._people.add(dose.person_id)
+        return True
+
+    def events(self) -> list[Any]:
+        """The scans and the team's steps, as replay events (once the doses are chosen)."""
+        if self._planned or len(self.doses) < STORIES:
+            return []
+        self._planned = True
+        first = self.doses[0]
+        closes = first.window_closes_at  # every story dose is an 08:00 dose: its window closes at 09:00
+        ends = round_ends_at(first.local_date, first.local_time)
+        events = [self.replay.event(closes + MINUTE, self._scan)]
+        events += [self.replay.event(closes + n * 60 * MINUTE + MINUTE, self._scan) for n in (1,)]
+        events += [self.replay.event(ends + n * 60 * MINUTE + MINUTE, self._scan) for n in (0, 1, 2)]
+        d1, d2, d3, d4, _d5 = self.doses
+        tom, chloe = self.staff["leader.tom"], self.staff["coord.chloe"]
+
+        def given_not_recorded() -> None:
+            alert = self._alert(d1, AlertKind.OVERDUE_DOSE)
+            alert_acknowledge(alert=alert, by=chloe)
+            self._tick(3)
+            self._step(
+                alert,
+                chloe,
+                kind=ActionKind.CONTACTED_CARE_WORKER,
+                answer=CareWorkerAnswer.GIVEN_NOT_RECORDED,
+                note="Gave it at 08:05 and was called away before recording it.",
+            )
+            self._tick(4)
+            rx = d1.prescription
+            self.replay.record(
+                rx=rx,
+                at=self.replay.clock.now,
+                outcome=DoseOutcome.GIVEN,
+                prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for(rx.effective_check)],
+                due_dose=d1,
+                administered_at=d1.scheduled_at + 5 * MINUTE,
+                observations="Recorded late, from the alert: given at 08:05, called away before recording it.",
+            )
+            self._tick(1)
+            self._scan()  # the worker's next scan (in the product, the recording's event clears it at once)
+            self._tick(1)
+            self._step(alert, chloe, kind=ActionKind.ADVICE_OUTCOME, outcome=Outcome.GIVEN_NOT_RECORDED)
+            alert_resolve(alert=alert, by=chloe, note="Late entry made; reminded Amy to record at the time.")
+
+        def skipped_on_advice() -> None:
+            alert = self._alert(d2, AlertKind.OVERDUE_DOSE)
+            alert_acknowledge(alert=alert, by=tom)
+            self._tick(8)
+            self._step(
+                alert,
+                tom,
+                kind=ActionKind.ESCALATED,
+                professional=Professional.PHARMACIST,
+                advice="Too close to the evening dose now: skip this morning's dose, give the next as usual.",
+            )
+            self._tick(2)
+            self._step(alert, tom, kind=ActionKind.ADVICE_OUTCOME, outcome=Outcome.SKIP_THIS_DOSE)
+            rx = d2.prescription
+            self.replay.record(
+                rx=rx,
+                at=self.replay.clock.now,
+                outcome=DoseOutcome.NOT_REQUIRED,
+                prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for(rx.effective_check)],
+                due_dose=d2,
+                reason="Withheld on the pharmacist's advice (alert): too late for this morning's dose.",
+            )
+            alert_resolve(alert=alert, by=tom)
+
+        def no_harm_expected() -> None:
+            alert = self._alert(d3, AlertKind.MISSED_DOSE)
+            alert_acknowledge(alert=alert, by=tom)
+            self._tick(5)
+            self._step(
+                alert,
+                tom,
+                kind=ActionKind.CONTACTED_CARE_WORKER,
+                answer=CareWorkerAnswer.NOT_GIVEN,
+                note="She was at the hairdresser's during the round and nobody offered it after.",
+            )
+            self._tick(15)
+            self._step(
+                alert,
+                tom,
+                kind=ActionKind.ESCALATED,
+                professional=Professional.GP,
+                advice="One missed dose will do no harm; carry on tomorrow morning as prescribed.",
+            )
+            self._tick(1)
+            self._step(alert, tom, kind=ActionKind.ADVICE_OUTCOME, outcome=Outcome.NO_HARM_EXPECTED)
+            self._step(alert, tom, kind=ActionKind.INFORMED, informed="family", note="Told her daughter by phone.")
+            alert_resolve(alert=alert, by=tom)
+
+        def observing() -> None:
+            alert = self._alert(d4, AlertKind.MISSED_DOSE)
+            alert_acknowledge(alert=alert, by=chloe)
+            self._tick(10)
+            self._step(
+                alert,
+                chloe,
+                kind=ActionKind.ESCALATED,
+                professional=Professional.NHS_111,
+                advice="No need to give it now; watch for dizziness and check blood pressure this afternoon.",
+            )
+            self._tick(2)
+            self._step(
+                alert,
+                chloe,
+                kind=ActionKind.ADVICE_OUTCOME,
+                outcome=Outcome.OBSERVE,
+                observe_what="Dizziness; blood pressure at 14:00 and 18:00",
+                observe_until=self.replay.clock.now + dt.timedelta(days=3),
+            )
+
+        events.append(self.replay.event(closes + 12 * MINUTE, given_not_recorded))
+        events.append(self.replay.event(closes + 30 * MINUTE, skipped_on_advice))
+        events.append(self.replay.event(ends + 20 * MINUTE, no_harm_expected))
+        events.append(self.replay.event(ends + 35 * MINUTE, observing))
+        return events
+
+    def _scan(self) -> None:
+        alerts_scan(now=self.replay.clock.now)
+
+    def _tick(self, minutes: int) -> None:
+        self.replay.clock.advance_to(self.replay.clock.now + minutes * MINUTE)
+
+    def _alert(self, dose: DueDose, kind: str) -> Alert:
+        return Alert.objects.get(due_dose=dose, kind=kind, status=AlertStatus.OPEN)
+
+    def _step(self, alert: Alert, by: User, **fields: Any) -> None:
+        alert_action_record(alert=alert, by=by, step=ActionInput(**fields))
