@@ -29,7 +29,15 @@ from carebook.alerts.forms import ResolveForm, StepForm
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, alert_resolve
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.selectors import alert_actions, alerts_dashboard
-from carebook.alerts.vocab import ActionKind, AlertStatus, CareWorkerAnswer, Informed, Outcome, Professional
+from carebook.alerts.vocab import (
+    ActionKind,
+    AlertStatus,
+    CareWorkerAnswer,
+    EscalatedTo,
+    Informed,
+    Outcome,
+    Professional,
+)
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.ids import parse_uuid
@@ -60,6 +68,9 @@ def _status_text(alert: Alert) -> str:
         return f"Acknowledged by {alert.acknowledged_by.display_name} at {moment(alert.acknowledged_at)}"
     if alert.status == AlertStatus.RESOLVED and alert.resolved_by is not None and alert.resolved_at:
         return f"Resolved by {alert.resolved_by.display_name} at {moment(alert.resolved_at)}"
+    if alert.escalated_to != EscalatedTo.SHIFT and alert.escalated_at is not None:
+        who = EscalatedTo.label_of(alert.escalated_to).lower()
+        return f"Open: nobody acknowledged it in time; escalated to {who} at {moment(alert.escalated_at)}"
     return "Open: nobody has acknowledged it yet"
 
 

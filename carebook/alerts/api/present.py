@@ -46,6 +46,8 @@ def alert(a: Alert) -> dict[str, Any]:
         "cleared_by_administration_id": a.cleared_by_administration_id,
         "follows": a.follows_id,
         "superseded_by": a.superseded_by_id,
+        "escalated_to": a.escalated_to,
+        "escalated_at": a.escalated_at,
     }
 
 

@@ -16,6 +16,7 @@ from carebook.alerts.vocab import (
     AlertKind,
     AlertStatus,
     CareWorkerAnswer,
+    EscalatedTo,
     Informed,
     Outcome,
     Professional,
@@ -78,6 +79,11 @@ class AlertOut(BaseModel):
     cleared_by_administration_id: uuid.UUID | None
     follows: uuid.UUID | None = Field(description="The alert this one grew out of (an overdue dose became missed).")
     superseded_by: uuid.UUID | None = Field(description="The more serious alert that carries this one on.")
+    escalated_to: EscalatedTo = Field(
+        description="Who it is with: the staff on shift, or (nobody acknowledged it in time) the team leader, then "
+        "the registered manager."
+    )
+    escalated_at: dt.datetime | None = Field(description="When it last went up a level.")
 
 
 class AlertKindCount(BaseModel):

@@ -511,3 +511,14 @@ def test_the_list_gives_at_most_the_limit_asked_and_refuses_a_limit_out_of_range
     for bad in ("0", "1001", "many"):
         response = api.get(f"/alerts?limit={bad}")
         assert response.status_code == 422, (bad, response.content)
+
+
+def test_an_alert_says_who_it_went_to_when_nobody_took_it_on(world):
+    with time_machine.travel(dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC), tick=False):
+        prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
+    with time_machine.travel(dt.datetime(2026, 6, 10, 8, 0, tzinfo=dt.UTC), tick=False):
+        (alert_id,) = alerts_scan().raised
+    with time_machine.travel(dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC), tick=False):
+        alerts_scan()
+        body = api_as(world.tia).get(f"/alerts/{alert_id}").json()
+    assert body["escalated_to"] == "team_leader" and body["escalated_at"].startswith("2026-06-10T09:00")

@@ -110,6 +110,16 @@ def test_an_acknowledged_alert_says_by_whom(world, alert):
     assert "Acknowledged by Tia Leader at 09:10 on 10 June" in body
 
 
+def test_an_alert_nobody_took_on_says_who_it_went_to_and_when(world, alert):
+    _scan(WINDOW_CLOSES + dt.timedelta(minutes=60))  # an hour unacknowledged: the team leader
+    later = WINDOW_CLOSES + dt.timedelta(minutes=70)
+    with time_machine.travel(later, tick=False):
+        body = text(as_user(world.colin).get(reverse("alerts:dashboard")))
+        page = text(as_user(world.colin).get(reverse("alerts:alert", args=[alert.pk])))
+    words = "Open: nobody acknowledged it in time; escalated to the team leader at 10:00 on 10 June"
+    assert words in body and words in page
+
+
 def test_a_dose_recorded_late_moves_its_alert_to_cleared_with_the_reason(world, alert):
     prompts = [medication_rules.Answer(p, "confirmed") for p in medication_rules.prompts_for("")]
     with time_machine.travel(NOW - dt.timedelta(minutes=5), tick=False):
