@@ -7,6 +7,7 @@ so two seniors acknowledging at once: one does, the other is told who did (no lo
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from django.db import transaction
@@ -82,7 +83,7 @@ def alert_action_record(
         )
         if new_rx is None:
             raise ValidationFailed("Choose a prescription of this person.", field="new_prescription")
-    rules.check_action(rules.ActionInput(**{**step.__dict__, "new_prescription": new_rx is not None}), now=now)
+    rules.check_action(dataclasses.replace(step, new_prescription=new_rx is not None), now=now)
     with transaction.atomic():
         status = Alert.objects.filter(pk=alert.pk).values_list("status", flat=True).get()
         if status == AlertStatus.RESOLVED:

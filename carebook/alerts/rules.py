@@ -65,7 +65,7 @@ def dose_alert_kind(dose: DoseFacts, now: dt.datetime) -> str | None:
     return None
 
 
-def severity_for(kind: str, *, time_critical: bool, high_risk: bool) -> str:
+def severity_for(*, time_critical: bool, high_risk: bool) -> str:
     if time_critical or high_risk:
         return Severity.HIGH
     return Severity.MEDIUM

@@ -7,7 +7,6 @@ cleared by itself. Cleared alerts stay listed (in their own list) until someone 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +77,3 @@ def alert_actions(alert: Alert) -> list[AlertAction]:
     return list(
         AlertAction.objects.filter(alert=alert).select_related("by", "new_prescription__medicine").order_by("at")
     )
-
-
-def age_minutes(alert: Alert, now: dt.datetime) -> int:
-    return max(0, int((now - alert.raised_at).total_seconds() // 60))

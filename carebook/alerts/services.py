@@ -65,7 +65,7 @@ def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
 
 
 def alerts_escalate_unacknowledged(*, now: dt.datetime) -> list[uuid.UUID]:
-    """Send up a level the alerts nobody acknowledged in time (rules.escalation_level_due), each once per level:
+    """Send up a level the alerts nobody acknowledged in time (rules.escalation_due), each once per level:
     a conditional UPDATE from the level it was at, audited."""
     escalated = []
     waiting = (
@@ -139,7 +139,7 @@ def _raise_dose_alert(
         with transaction.atomic():
             alert = Alert.objects.create(
                 kind=kind,
-                severity=rules.severity_for(kind, time_critical=facts.time_critical, high_risk=facts.high_risk),
+                severity=rules.severity_for(time_critical=facts.time_critical, high_risk=facts.high_risk),
                 key=rules.alert_key(kind, dose.pk),
                 location_id=dose.location_id,
                 person_id=dose.person_id,
@@ -186,14 +186,17 @@ def alerts_clear_recorded(*, now: dt.datetime, due_dose_ids: list[uuid.UUID] | N
     )
     if due_dose_ids is not None:
         candidates = candidates.filter(due_dose_id__in=due_dose_ids)
+    alerts = list(candidates)
+    # Each dose's record, read once for them all (not once per alert).
+    records = {
+        r.due_dose_id: r
+        for r in Administration.objects.effective()
+        .filter(due_dose_id__in=[a.due_dose_id for a in alerts])
+        .select_related("recorded_by")
+    }
     cleared = []
-    for alert in candidates.select_related("due_dose"):
-        record = (
-            Administration.objects.effective()
-            .filter(due_dose_id=alert.due_dose_id)
-            .select_related("recorded_by")
-            .first()
-        )
+    for alert in alerts:
+        record = records.get(alert.due_dose_id)
         if record is None:
             continue
         reason = (

@@ -234,3 +234,22 @@ def test_a_dose_whose_alert_was_resolved_is_not_raised_again_as_missed(world, do
         )
         alert_resolve(alert=alert, by=world.tia)
     assert scan_at(ROUND_ENDS + MINUTE).raised == []
+
+
+def test_clearing_reads_the_records_once_however_many_alerts_clear(world):
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        rxs = [prescribe(world.ada, MedicineFactory(name=n), by=world.sam, checker=world.tia) for n in "ABC"]
+    scan_at(WINDOW_CLOSES)
+    for rx in rxs:
+        give(world, DueDose.objects.get(prescription=rx, local_date=DUE.date()), WINDOW_CLOSES + 5 * MINUTE)
+    with time_machine.travel(WINDOW_CLOSES + 6 * MINUTE, tick=False), CaptureQueriesContext(connection) as ctx:
+        from carebook.alerts.services import alerts_clear_recorded
+
+        cleared = alerts_clear_recorded(now=WINDOW_CLOSES + 6 * MINUTE)
+    assert len(cleared) == 3
+    reads = [
+        q for q in ctx.captured_queries if q["sql"].startswith("SELECT") and "medication_administration" in q["sql"]
+    ]
+    assert len(reads) == 1
