@@ -36,10 +36,12 @@ class Scale:
 
 
 FULL = Scale("large", locations=10, people_per_unit=30, days=90, per_person=(6, 7, 7))
+FULL_30 = Scale("large-30", locations=10, people_per_unit=30, days=30, per_person=(6, 7, 7))
 SMALL = Scale("small", locations=1, people_per_unit=30, days=30, per_person=(6, 7, 7))
 QUICK = Scale("quick", locations=3, people_per_unit=30, days=10, per_person=(6, 7, 7))
+QUICK_30 = Scale("quick-30", locations=3, people_per_unit=30, days=3, per_person=(6, 7, 7))
 QUICK_SMALL = Scale("quick-small", locations=1, people_per_unit=30, days=5, per_person=(6, 7, 7))
-SCALES = {s.name: s for s in (FULL, SMALL, QUICK, QUICK_SMALL)}
+SCALES = {s.name: s for s in (FULL, FULL_30, SMALL, QUICK, QUICK_30, QUICK_SMALL)}
 
 
 def django_setup(database_url: str) -> None:

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.phases import FULL, QUICK, QUICK_SMALL, SCALES, SMALL  # noqa: E402
+from bench.phases import FULL, FULL_30, QUICK, QUICK_30, QUICK_SMALL, SCALES, SMALL  # noqa: E402
 from bench.report import write_report  # noqa: E402
 
 VAR = ROOT / "var" / "bench"
@@ -122,6 +122,7 @@ def choose_pg(args: argparse.Namespace) -> tuple[str | None, pg.PrivateServer | 
 def orchestrate(args: argparse.Namespace) -> int:
     quick = args.quick
     large, small = (QUICK, QUICK_SMALL) if quick else (FULL, SMALL)
+    shorter = QUICK_30 if quick else FULL_30  # the same people with a third of the history: the alerts' scan
     repeats = 10 if quick else args.repeats
     cpu_repeats = 40 if quick else args.cpu_repeats
     profile_requests = 40 if quick else args.profile_requests
@@ -148,6 +149,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     if not args.load_only:
         databases["sqlite"] = f"sqlite:///{VAR / 'large.sqlite3'}"
         databases["small"] = f"sqlite:///{VAR / 'small.sqlite3'}"
+        databases["sqlite_30"] = f"sqlite:///{VAR / 'large-30.sqlite3'}"
     pg_name = f"carebook_bench_{stamp}"
     if pg_server is not None:
         pg.admin(pg_server, f'CREATE DATABASE "{pg_name}"')
@@ -155,21 +157,22 @@ def orchestrate(args: argparse.Namespace) -> int:
 
     manifests: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
+    alerts: dict[str, dict[str, Any]] = {}
     load: dict[str, Any] = {}
     breakdown: dict[str, Any] = {}
     seed_seconds: dict[str, float] = {}
     running: dict[str, subprocess.Popen[bytes]] = {}
     try:
         # The two large databases are seeded side by side (one process each), with the small one.
-        for label in ("sqlite", "postgres", "small"):
+        for label in ("sqlite", "postgres", "small", "sqlite_30"):
             if label not in databases:
                 continue
-            scale = small if label == "small" else large
+            scale = {"small": small, "sqlite_30": shorter}.get(label, large)
             say(f"Seeding {label}: {scale.locations} location(s), {scale.people} people, {scale.days} days …")
             path = VAR / f"manifest-{label}.json"
             process = child("seed", databases[label], "--scale", scale.name, "--out", str(path), wait=False)
             running[label] = process
-            if label == "small" or (label == "postgres" and args.serial):
+            if label in ("small", "sqlite_30") or (label == "postgres" and args.serial):
                 for waiting in running.values():
                     finish(waiting)
         for label, process in running.items():
@@ -235,6 +238,24 @@ def orchestrate(args: argparse.Namespace) -> int:
                 threads=4,
                 port=_free_port(),
             )
+        # The alerts' scan and dashboard, last: on PostgreSQL after the load test has recorded its doses.
+        for label in ("sqlite_30", "sqlite", "postgres"):
+            if label not in databases:
+                continue
+            say(f"Alerts on {label}: the backlog's scan, the minute's scan, the dashboard …")
+            path = VAR / f"alerts-{label}.json"
+            manifest_path = VAR / f"manifest-{label}.json"
+            child(
+                "alerts",
+                databases[label],
+                "--manifest",
+                str(manifest_path),
+                "--out",
+                str(path),
+                "--repeats",
+                str(repeats),
+            )
+            alerts[label] = json.loads(path.read_text())
     finally:
         for process in running.values():
             if process.poll() is None:  # a phase failed: stop the others this run started
@@ -251,6 +272,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     run = {
         "info": info,
         "load": load,
+        "alerts": alerts,
         "seed_seconds": seed_seconds,
         "total": total,
         "quick": quick,
@@ -265,12 +287,12 @@ def report_again() -> int:
     """Render the report from the files the last run left in var/bench (for working on the report)."""
     run = json.loads((VAR / "run.json").read_text())
     manifests, results = {}, {}
-    for label in ("sqlite", "postgres", "small"):
+    for label in ("sqlite", "postgres", "small", "sqlite_30"):
         if (VAR / f"results-{label}.json").exists():
             manifests[label] = json.loads((VAR / f"manifest-{label}.json").read_text())
             results[label] = json.loads((VAR / f"results-{label}.json").read_text())
-        elif label == "postgres" and (VAR / "manifest-postgres.json").exists():
-            manifests[label] = json.loads((VAR / "manifest-postgres.json").read_text())
+        elif label in ("postgres", "sqlite_30") and (VAR / f"manifest-{label}.json").exists():
+            manifests[label] = json.loads((VAR / f"manifest-{label}.json").read_text())
     breakdown_path = VAR / "breakdown.json"
     breakdown = json.loads(breakdown_path.read_text()) if breakdown_path.exists() else {}
     run["seed_seconds"] = {k: v for k, v in run["seed_seconds"].items() if k in manifests}
@@ -295,7 +317,7 @@ def _free_port() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--phase", choices=["all", "seed", "measure", "breakdown"], default="all")
+    parser.add_argument("--phase", choices=["all", "seed", "measure", "breakdown", "alerts"], default="all")
     parser.add_argument("--db", help="DATABASE_URL for a seed, measure or breakdown phase")
     parser.add_argument("--scale", default="large")
     parser.add_argument("--out")
@@ -341,6 +363,10 @@ def main() -> int:
             repeats=args.repeats,
             cpu_repeats=args.cpu_repeats,
         )
+    elif args.phase == "alerts":
+        from bench.alerts import phase_alerts
+
+        phase_alerts(Path(args.manifest), Path(args.out), repeats=args.repeats)
     else:
         from bench.breakdown import phase_breakdown
 
