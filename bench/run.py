@@ -20,7 +20,10 @@ What it does, in order:
 5. Against the production setup (bench/load.py: gunicorn, config.settings, 2 workers × 4 threads, on the
    PostgreSQL database): 8 concurrent clients record doses for 20 seconds; doses per second, latency, CPU
    milliseconds per dose of gunicorn and of the PostgreSQL backends, SQL statements per dose.
-6. Prints the figures with PASS/MISS against the targets and writes docs/benchmarks.md (bench/report.py).
+6. The alerts (bench/alerts.py), on both large databases and on a third SQLite one of the same 600 people with
+   30 days of history: the scan that meets the seed's backlog, the scan that runs every minute after it, and
+   the dashboard of the busiest care home (on PostgreSQL after the load test).
+7. Prints the figures with PASS/MISS against the targets and writes docs/benchmarks.md (bench/report.py).
 
 Each database phase runs in its own process (``--phase seed|measure|breakdown``), with its own settings.
 """
