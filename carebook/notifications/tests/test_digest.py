@@ -98,7 +98,7 @@ def test_a_section_another_app_registers_is_included(staff):
     body = Notification.objects.get(key="digest:2026-06-11").body
     assert body.index("Alerts\n") < body.index("Incidents\n- Overdue corrective actions at 1 location(s): 2")
     with pytest.raises(ValueError):
-        digest_section("Alerts")(lambda u, l, d: [])
+        digest_section("Alerts")(lambda user, locations, day: [])
 
 
 def test_emails_given_up_on_are_listed_for_the_manager(staff):
