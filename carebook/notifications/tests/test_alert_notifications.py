@@ -105,3 +105,41 @@ def test_the_notifier_costs_the_same_few_queries_with_nothing_new(overdue, staff
     with CaptureQueriesContext(connection) as ctx:
         at(overdue.raised_at + 2 * MINUTE)
     assert len(ctx.captured_queries) <= 4, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two notifiers at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_notifying_at_once_tell_each_person_once(staff):
+    import threading
+
+    from django.db import connections
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        for name in ("Ramipril", "Bisoprolol", "Amlodipine", "Atorvastatin"):
+            prescribe(staff.ada, MedicineFactory(name=name), by=staff.sam, checker=staff.tia)
+    closes = DueDose.objects.filter(local_date=dt.date(2026, 6, 10)).first().window_closes_at
+    with time_machine.travel(closes + MINUTE, tick=False):
+        assert len(alerts_scan().raised) == 4
+    start = threading.Barrier(2)
+    results: dict[int, object] = {}
+
+    def notifier(n: int) -> None:
+        try:
+            start.wait(10)
+            results[n] = at(closes + 2 * MINUTE)
+        except BaseException as exc:
+            results[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=notifier, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(isinstance(r, BaseException) for r in results.values()), results
+    assert sum(results.values()) == 12 == Notification.objects.count()  # type: ignore[arg-type]
+    from carebook.audit_log.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="notification.created").count() == 12
