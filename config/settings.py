@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "carebook.people",
     "carebook.medication",
     "carebook.alerts",
+    "carebook.notifications",
     "carebook.demo",
 ]
 
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carebook.core.context_processors.carebook",
                 "carebook.alerts.context_processors.alerts_nav",
+                "carebook.notifications.context_processors.notifications_nav",
             ],
         },
     }
@@ -203,7 +205,22 @@ CAREBOOK = {
     "WITNESS_FAILURE_LIMIT": env.int("CAREBOOK_WITNESS_FAILURE_LIMIT", default=5),
     # Personal API tokens stop working this many days after they are made.
     "API_TOKEN_DAYS": env.int("CAREBOOK_API_TOKEN_DAYS", default=90),
+    # The address staff reach Carebook at: notification emails link to it (ADR 0028).
+    "BASE_URL": env.str("CAREBOOK_BASE_URL", default="http://127.0.0.1:8000"),
 }
+
+# --- Email (notifications, ADR 0028) --------------------------------------------
+# The console backend in the demo and in development (emails are printed by the worker); SMTP in production with
+# CAREBOOK_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the settings below. Emails are sent by the
+# worker's job notifications.send_email, never while a page or the API answers.
+EMAIL_BACKEND = env.str("CAREBOOK_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("CAREBOOK_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("CAREBOOK_EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("CAREBOOK_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("CAREBOOK_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("CAREBOOK_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("CAREBOOK_EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("CAREBOOK_EMAIL_FROM", default="Carebook <carebook@localhost>")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="carebook-demo-2026")
 
 LOGGING = {

@@ -13,3 +13,4 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns w
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 AXES_ENABLED = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # mail.outbox; pytest-django sets it too

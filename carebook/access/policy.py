@@ -38,6 +38,7 @@ class Action(StrEnum):
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     RECORD_ALERT_ACTION = "record_alert_action"
     RESOLVE_ALERT = "resolve_alert"
+    VIEW_OWN_NOTIFICATIONS = "view_own_notifications"
 
 
 # Staff who read the medicines records of their locations.
@@ -97,6 +98,17 @@ POLICY: Mapping[Action, frozenset[str]] = {
         {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
     ),
     Action.RESOLVE_ALERT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    # One's own notifications (the list, the unread count, marking them read): never anyone else's.
+    Action.VIEW_OWN_NOTIFICATIONS: frozenset(
+        {
+            Role.CARE_WORKER,
+            Role.SENIOR_CARER,
+            Role.TEAM_LEADER,
+            Role.COORDINATOR,
+            Role.REGISTERED_MANAGER,
+            Role.PROVIDER_ADMIN,
+        }
+    ),
 }
 
 

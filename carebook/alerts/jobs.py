@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from carebook.alerts import notify as _notify  # noqa: F401  (its job alerts.notify and the digest's section)
 from carebook.alerts.services import alerts_scan
 from carebook.core.jobs import job
 

@@ -971,6 +971,7 @@ def create_staff(
             role=m.role,
             provider=provider,
             password=hashed,
+            email=f"{m.username}@carebook.example",  # notifications' emails: printed by the demo's console backend
         )
         for m in members
     ]

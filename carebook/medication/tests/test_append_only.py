@@ -28,6 +28,7 @@ from django.urls import path
 
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record
 from carebook.alerts.models import Alert
+from carebook.alerts.notify import notify_alerts
 from carebook.alerts.rules import ActionInput as AlertStep
 from carebook.alerts.services import alerts_scan
 from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
@@ -56,6 +57,8 @@ from carebook.medication.services.administrations import (
 )
 from carebook.medication.services.prescriptions import prescription_discontinue
 from carebook.medication.vocab import LateDoseChoice
+from carebook.notifications.models import EmailDelivery, Notification
+from carebook.notifications.sender import send_pending_emails
 from carebook.people.services import allergy_correct, allergy_record, allergy_status_none_known
 from carebook.substances.models import Substance
 from carebook.substances.reference import load_reference_data
@@ -98,6 +101,10 @@ CLINICAL_RECORDS = {
     },
     # A step taken on an alert: never edited (a mistaken step is followed by a note that says so).
     "alerts.AlertAction": set(),
+    # Not clinical records: a notification is only ever marked read; its email's delivery columns change as it is
+    # tried, while who it went to and what it said never do, and neither is deleted (ADR 0028).
+    "notifications.Notification": {"read_at"},
+    "notifications.EmailDelivery": {"status", "attempts", "next_attempt_at", "last_error", "sent_at"},
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -167,6 +174,10 @@ def records(world) -> Records:
         prescribe(world.bert, amoxicillin, by=world.sam, allergy_reason="GP confirmed: the rash was viral")
     with time_machine.travel(dt.datetime(2026, 6, 11, 8, 5, tzinfo=dt.UTC), tick=False):
         alerts_scan()  # tomorrow's 08:00 dose (07:00 UTC), past its window: an overdue-dose alert
+        world.tia.email = "tia@example.org"
+        world.tia.save(update_fields=["email"])
+        notify_alerts()  # Tia (a team leader) is told of the alert, in the product and by email
+        send_pending_emails()
         alert = alert_acknowledge(alert=Alert.objects.get(due_dose=tomorrow), by=world.sam)
         step = alert_action_record(
             alert=alert, by=world.sam, step=AlertStep(kind="contacted_care_worker", answer="not_given")
@@ -175,6 +186,8 @@ def records(world) -> Records:
         {
             "alerts.Alert": Alert.objects.get(due_dose=tomorrow),
             "alerts.AlertAction": step,
+            "notifications.Notification": Notification.objects.filter(recipient=world.tia).first(),
+            "notifications.EmailDelivery": EmailDelivery.objects.order_by("pk").first(),
             "medication.AllergyDecision": AllergyDecision.objects.get(),
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,

@@ -1,0 +1,1 @@
+"""Notifications: telling staff, in the product and by email, what needs them (ADR 0028)."""
