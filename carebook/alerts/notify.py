@@ -34,7 +34,7 @@ from django.urls import reverse
 from carebook.access.models import Role, User
 from carebook.alerts.models import Alert
 from carebook.alerts.selectors import NEEDS_ATTENTION
-from carebook.alerts.vocab import AlertKind, AlertStatus, EscalatedTo, Outcome, Severity
+from carebook.alerts.vocab import SEVERITY_RANK, AlertKind, AlertStatus, EscalatedTo, Outcome, Severity
 from carebook.core import clock
 from carebook.core.jobs import job
 from carebook.core.text import moment
@@ -148,7 +148,7 @@ def alerts_digest(user: User, locations: Sequence[Location], day: dt.date) -> li
     rows = [(r["kind"], r["severity"], r["n"]) for r in open_counts]
     total = sum(n for _, _, n in rows)
     lines.append(f"Open alerts: {total}." if total else "No open alerts.")
-    for kind, severity, n in sorted(rows, key=lambda r: (_label(AlertKind, r[0]), _SEVERITY_ORDER.get(r[1], 9))):
+    for kind, severity, n in sorted(rows, key=lambda r: (_label(AlertKind, r[0]), SEVERITY_RANK.get(r[1], 9))):
         lines.append(f"{_label(AlertKind, kind)}, {_label(Severity, severity).lower()} severity: {n}")
     escalated = Counter(
         scoped.filter(NEEDS_ATTENTION, status=AlertStatus.OPEN)
@@ -170,9 +170,6 @@ def alerts_digest(user: User, locations: Sequence[Location], day: dt.date) -> li
     for outcome, n in sorted(outcomes.items(), key=lambda item: _label(Outcome, item[0])):
         lines.append(f"Resolved yesterday, {_label(Outcome, outcome).lower()}: {n}")
     return lines
-
-
-_SEVERITY_ORDER = {Severity.HIGH.value: 0, Severity.MEDIUM.value: 1, Severity.LOW.value: 2}
 
 
 def _label(vocabulary: Any, value: str) -> str:
