@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "carebook.people",
     "carebook.medication",
     "carebook.alerts",
+    "carebook.actions",
+    "carebook.incidents",
     "carebook.demo",
 ]
 
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carebook.core.context_processors.carebook",
                 "carebook.alerts.context_processors.alerts_nav",
+                "carebook.incidents.context_processors.incidents_nav",
             ],
         },
     }

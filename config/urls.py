@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("carebook.people.urls")),
     path("", include("carebook.medication.urls")),
     path("", include("carebook.alerts.urls")),
+    path("", include("carebook.incidents.urls")),
 ]
 
 handler500 = "carebook.core.web.server_error"  # a 503 (not a 500) when the database cannot be reached
