@@ -32,6 +32,7 @@ NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
 HORIZON = "medication.due_dose_horizon"
 RETRY = "core.event_delivery_retry"
 SCAN = "alerts.scan"
+OVERDUE_ACTIONS = "incidents.overdue_actions"
 calls: list[str] = []
 
 
@@ -85,7 +86,11 @@ def test_after_migrate_the_job_is_scheduled_and_the_old_data_migration_row_is_go
 def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_once(trolley_job):
     Schedule.objects.filter(func=RUNNER).delete()
     first = sync_schedules()
-    assert set(first.created) == {HORIZON, RETRY, SCAN, "test.trolley"} and not first.updated and not first.removed
+    assert (
+        set(first.created) == {HORIZON, RETRY, SCAN, OVERDUE_ACTIONS, "test.trolley"}
+        and not first.updated
+        and not first.removed
+    )
     assert ours()["test.trolley"].next_run == NOW  # a new job is due at once
     assert not sync_schedules().changed  # idempotent
 
@@ -102,12 +107,12 @@ def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_onc
     Schedule.objects.create(name="hand-made", func="somewhere.else", schedule_type="D")
     tidied = sync_schedules()
     assert sorted(tidied.removed) == ["test.retired", "test.trolley"]
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, "test.trolley"])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, OVERDUE_ACTIONS, "test.trolley"])
     assert Schedule.objects.filter(name="hand-made").exists()
 
     unregister_job("test.trolley")
     assert sync_schedules().removed == ("test.trolley",)
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, OVERDUE_ACTIONS])
 
 
 @pytest.mark.django_db
@@ -152,8 +157,9 @@ def test_manage_py_jobs_lists_each_job_its_schedule_next_and_last_run(fridge_job
         out = StringIO()
         call_command("jobs", stdout=out)
     text = out.getvalue()
-    assert "4 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
+    assert "5 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
     assert "alerts.scan  every 1 minute" in text
+    assert "incidents.overdue_actions  every 1 hour" in text
     assert "medication.due_dose_horizon  every 15 minutes" in text
     assert "next run: 2026-06-10 10:15:00 BST" in text
     assert "last run: 2026-06-10 10:06:00 BST, succeeded in 0.0 s" in text
@@ -170,7 +176,10 @@ def test_manage_py_jobs_says_when_a_job_is_not_scheduled_and_sync_fixes_it():
     assert "last run: never ran" in out.getvalue()
     out = StringIO()
     call_command("jobs", "--sync", stdout=out)
-    assert f"Synced: created {SCAN}, {RETRY}, {HORIZON}." in out.getvalue() and "not scheduled" not in out.getvalue()
+    assert (
+        f"Synced: created {SCAN}, {RETRY}, {OVERDUE_ACTIONS}, {HORIZON}." in out.getvalue()
+        and "not scheduled" not in out.getvalue()
+    )
 
 
 @pytest.mark.django_db
@@ -183,3 +192,9 @@ def test_run_job_by_hand_names_the_jobs_when_the_name_is_wrong():
 def test_a_schedule_must_be_whole_minutes_the_worker_can_keep(every):
     with pytest.raises(ValueError, match="whole number of minutes"):
         register_job(Job("test.odd", _tidy_the_drugs_trolley, every, "Odd"))
+
+
+def test_the_registry_lists_the_incidents_overdue_actions_job_every_hour():
+    overdue = get_job(OVERDUE_ACTIONS)
+    assert overdue in registered_jobs() and overdue.every == dt.timedelta(hours=1)
+    assert overdue.description.startswith("Tell the owner and the registered manager")
