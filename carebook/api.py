@@ -27,6 +27,7 @@ from carebook.alerts.api import endpoints as alerts
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
+from carebook.incidents.api import endpoints as incidents
 from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
 from carebook.people.api import endpoints as people
 
@@ -219,3 +220,4 @@ api.add_router("", doses.router)
 api.add_router("", administrations.router)
 api.add_router("", mar.router)
 api.add_router("", alerts.router)
+api.add_router("", incidents.router)
