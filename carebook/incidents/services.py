@@ -2,9 +2,9 @@
 findings and corrective actions, and sign it off.
 
 Each runs in one transaction, audited in it; who and when are the signed-in user passed in and the server clock,
-never the request. Every write after the report takes the incident's row first (``select_for_update``: the only
-lock these take, so there is no lock order to keep), so a corrective action added while the manager signs off
-cannot slip past the rule "no close with an open action". A refusal raises before anything is written.
+never the request. Every write after the report takes the incident's row first (``locks.lock_incident``: the
+only lock these take, never with a person's, so it adds nothing to the lock order), so a corrective action added
+while the manager signs off cannot slip past "no close with an open action". A refusal writes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from carebook.core.errors import NotFound, ValidationFailed
 from carebook.incidents import rules
 from carebook.incidents.audit import IncidentsAudit
 from carebook.incidents.facts import sign_off_facts
+from carebook.incidents.locks import lock_incident
 from carebook.incidents.models import (
     CandourRecord,
     CqcNotification,
@@ -175,7 +176,7 @@ def incident_report(*, by: User, data: IncidentInput) -> Incident:
 
 def _locked(incident: Incident) -> Incident:
     """The incident's row, locked for the rest of the transaction, and refused when it is closed."""
-    current = Incident.objects.select_for_update().get(pk=incident.pk)
+    current = lock_incident(incident.pk)
     rules.check_open(current.status)
     return current
 
@@ -343,7 +344,7 @@ def incident_sign_off(*, incident: Incident, by: User, note: str = "") -> Incide
     require(by, Action.SIGN_OFF_INCIDENT)
     now = clock.now()
     with transaction.atomic():
-        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        current = lock_incident(incident.pk)
         rules.check_sign_off(sign_off_facts(current))
         changed = Incident.objects.filter(pk=incident.pk, status=IncidentStatus.UNDER_REVIEW).update(
             status=IncidentStatus.CLOSED, signed_off_by=by, signed_off_at=now, sign_off_note=note.strip()
