@@ -29,6 +29,7 @@ from carebook.alerts.vocab import AlertStatus, Outcome
 from carebook.core import clock
 from carebook.core.text import clock_time
 from carebook.incidents.models import Incident
+from carebook.incidents.services import IncidentInput, incident_action_add, incident_report
 from carebook.incidents.vocab import IncidentStatus
 from carebook.medication.models import Prescription
 from carebook.medication.services.prescriptions import PrescriptionInput, prescription_change
@@ -308,5 +309,60 @@ def test_maria_opens_an_incident_from_the_resolved_alert_and_signs_it_off(ui, wo
     action = CorrectiveAction.objects.get(source_id=incident.pk)
     assert (action.kind, action.owner, action.completed_by) == ("training", world.carla, world.maria)
 
+    # The list shows it closed
+    page.goto(ui.url("/incidents/"))
+    ui.check()
+    expect(page.get_by_test_id(f"incident-{incident.pk}").get_by_test_id("incident-status")).to_have_text(
+        "Closed (signed off)"
+    )
+
     print(f"\ntaps: from the alert to the incident signed off, {taps.count}")
     assert taps.count <= MAX_INCIDENT_TAPS  # open, harm, report, 3 for the finding, 5 for the action, 2, sign off: 14
+
+
+def test_on_a_phone_the_incidents_pages_fit_and_pass_axe(phone_ui, world):
+    """The pages the journey does not reach, at 360 px (and 768 px): a list with an overdue action, an incident at
+    moderate harm (the duties callout, every step's form open), and "Report an incident" with its errors."""
+    with time_machine.travel(clock.now() - dt.timedelta(days=3), tick=True):
+        found = incident_report(
+            by=world.tia,
+            data=IncidentInput(
+                kind="wrong_dose",
+                what_happened="Two tablets given instead of one",
+                occurred_at=clock.now() - dt.timedelta(hours=1),
+                discovered_at=clock.now(),
+                harm="moderate",
+                person_id=world.ada.pk,
+                staff_ids=[world.carla.pk],
+            ),
+        )
+        incident_action_add(
+            incident=found,
+            by=world.tia,
+            kind="training",
+            what="Refresher",
+            owner_id=world.carla.pk,
+            due_on=clock.today(),
+        )
+    page = phone_ui.page
+    phone_ui.expect_status(f"/incidents/{found.pk}/candour/", 422)  # the form's errors, on purpose
+    phone_ui.expect_status("/incidents/new/", 422)
+    phone_ui.sign_in("maria")
+    phone_ui.check()
+    expect(page.get_by_test_id("home-incidents")).to_contain_text("Corrective actions overdue (1)")
+    phone_ui.goto("/incidents/")
+    expect(page.get_by_test_id(f"incident-{found.pk}").get_by_test_id("overdue-flag")).to_be_visible()
+    phone_ui.goto(f"/incidents/{found.pk}/")
+    expect(page.get_by_test_id("cqc-required")).to_be_visible()
+    expect(page.get_by_test_id("candour-required")).to_be_visible()
+    expect(page.get_by_test_id("action-state")).to_have_text("Overdue")
+    for summary in ("Record a finding", "Add a corrective action", "Record who was told"):
+        page.get_by_text(summary).click()
+    phone_ui.check()
+    page.get_by_role("button", name="Save the duty of candour").click()  # nothing filled in: the errors
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Choose who was told.")
+    phone_ui.check()
+    phone_ui.goto("/incidents/new/")
+    page.get_by_role("button", name="Report the incident").click()
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Say what happened.")
+    phone_ui.check()
