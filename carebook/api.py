@@ -103,7 +103,8 @@ api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
-        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts and alerts. "
+        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts, alerts and medication "
+        "incidents. "
         "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
         "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
         "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
