@@ -27,6 +27,7 @@ from carebook.alerts.api import endpoints as alerts
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
+from carebook.incidents.api import endpoints as incidents
 from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
 from carebook.notifications.api import endpoints as notifications
 from carebook.people.api import endpoints as people
@@ -103,7 +104,8 @@ api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
-        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts and alerts. "
+        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts, alerts and medication "
+        "incidents. "
         "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
         "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
         "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
@@ -221,3 +223,4 @@ api.add_router("", administrations.router)
 api.add_router("", mar.router)
 api.add_router("", alerts.router)
 api.add_router("", notifications.router)
+api.add_router("", incidents.router)

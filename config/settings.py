@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "carebook.medication",
     "carebook.alerts",
     "carebook.notifications",
+    "carebook.actions",
+    "carebook.incidents",
     "carebook.demo",
 ]
 
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "carebook.core.context_processors.carebook",
                 "carebook.alerts.context_processors.alerts_nav",
                 "carebook.notifications.context_processors.notifications_nav",
+                "carebook.incidents.context_processors.incidents_nav",
             ],
         },
     }

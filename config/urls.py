@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("carebook.medication.urls")),
     path("", include("carebook.alerts.urls")),
     path("", include("carebook.notifications.urls")),
+    path("", include("carebook.incidents.urls")),
 ]
 
 handler500 = "carebook.core.web.server_error"  # a 503 (not a 500) when the database cannot be reached

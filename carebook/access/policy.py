@@ -39,6 +39,13 @@ class Action(StrEnum):
     RECORD_ALERT_ACTION = "record_alert_action"
     RESOLVE_ALERT = "resolve_alert"
     VIEW_OWN_NOTIFICATIONS = "view_own_notifications"
+    VIEW_INCIDENTS = "view_incidents"
+    REPORT_INCIDENT = "report_incident"
+    MANAGE_INCIDENT = "manage_incident"
+    SIGN_OFF_INCIDENT = "sign_off_incident"
+    ASSIGN_ACTION = "assign_action"
+    COMPLETE_ACTION = "complete_action"
+    COMPLETE_ANY_ACTION = "complete_any_action"
 
 
 # Staff who read the medicines records of their locations.
@@ -109,6 +116,24 @@ POLICY: Mapping[Action, frozenset[str]] = {
             Role.PROVIDER_ADMIN,
         }
     ),
+    # Medication incidents (ADR 0027): the staff of a location see its incidents (a care worker may own an action);
+    # those who record doses, and the coordinator, report one; a team leader or above investigates (who was told,
+    # the CQC notification, duty of candour, findings, corrective actions); only the registered manager signs off.
+    Action.VIEW_INCIDENTS: frozenset(
+        {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.REPORT_INCIDENT: frozenset(
+        {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.MANAGE_INCIDENT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    Action.SIGN_OFF_INCIDENT: frozenset({Role.REGISTERED_MANAGER}),
+    # Corrective actions (carebook.actions, shared by incidents and, later, audits): a team leader or above sets
+    # one; its owner completes it (any role that may own one), or a team leader or above completes anyone's.
+    Action.ASSIGN_ACTION: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    Action.COMPLETE_ACTION: frozenset(
+        {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
+    ),
+    Action.COMPLETE_ANY_ACTION: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
 }
 
 

@@ -277,6 +277,10 @@ def _render_alert(
         "errors": errors,
         "outcome_label": Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome,
         "now_local": clock.to_local(clock.now()),
+        # "Open an incident" (carebook.incidents, above this app: named by its route only, never imported).
+        "incident_report_url": (
+            reverse("incidents:report") + f"?alert={alert.pk}" if can(user, Action.REPORT_INCIDENT) else ""
+        ),
     }
     return render(request, "alerts/alert.html", context, status=status)
 

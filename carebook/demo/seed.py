@@ -39,6 +39,7 @@ from carebook.access.models import Membership, Role, User
 from carebook.alerts.services import alerts_scan
 from carebook.core import clock
 from carebook.demo.alert_stories import AlertStories
+from carebook.demo.incident_stories import IncidentStories
 from carebook.demo.medicines import (
     BY_KEY,
     DemoMedicine,
@@ -1585,6 +1586,7 @@ def _replay_history(
     flags = {"mistake": False, "late": False}
     # Five of the last full day's morning doses are not recorded: the alerts' stories (demo/alert_stories.py).
     stories = AlertStories(replay, replay.staff, day_index=size.history_days - 1)
+    incident_stories = IncidentStories(replay, replay.staff, stories)  # three of them become incidents
     day = go_live
     day_index = 0
     while clock.local_wall_time(day, dt.time(0, 0)) < cutoff:
@@ -1638,7 +1640,7 @@ def _replay_history(
 
         heapq.heapify(queue)
         add_doses(day_start)
-        for event in stories.events():
+        for event in [*stories.events(), *incident_stories.events()]:
             heapq.heappush(queue, event)
         prn = (
             Prescription.objects.filter(

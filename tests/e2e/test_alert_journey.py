@@ -20,11 +20,17 @@ import pytest
 import time_machine
 from playwright.sync_api import Locator, Page, expect
 
+from carebook.actions.models import CorrectiveAction
+from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, alert_resolve
 from carebook.alerts.models import Alert, AlertAction
+from carebook.alerts.rules import ActionInput
 from carebook.alerts.services import alerts_scan
 from carebook.alerts.vocab import AlertStatus, Outcome
 from carebook.core import clock
 from carebook.core.text import clock_time
+from carebook.incidents.models import Incident
+from carebook.incidents.services import IncidentInput, incident_action_add, incident_report
+from carebook.incidents.vocab import IncidentStatus
 from carebook.medication.models import Prescription
 from carebook.medication.services.prescriptions import PrescriptionInput, prescription_change
 from carebook.testing.factories import MedicineFactory, prescribe
@@ -212,3 +218,151 @@ def test_on_a_phone_the_dashboard_and_the_alert_fit_and_pass_axe(phone_ui, world
     page.get_by_test_id("step-form").get_by_label("Medication changed", exact=True).check()
     expect(page.get_by_label("The new version of the prescription")).to_be_visible()
     phone_ui.check()  # with the choices open: the long option texts still fit
+
+
+MAX_INCIDENT_TAPS = 16
+
+
+def test_maria_opens_an_incident_from_the_resolved_alert_and_signs_it_off(ui, world, overdue):
+    """The second half: Colin resolved the alert ("medication changed", as above, here through the services); Maria,
+    the registered manager, opens an incident from it (pre-filled: Addie, the ramipril, the dose, the alert), says
+    there was no harm, records the finding, sets a training action for Carla, completes it when Carla has done it,
+    and signs the incident off. Every page is checked by axe at 768 px and 360 px; the taps are counted."""
+    alert, new = overdue
+    alert_acknowledge(alert=alert, by=world.colin)
+    alert_action_record(alert=alert, by=world.colin, step=ActionInput(kind="contacted_care_worker", answer="not_given"))
+    alert_action_record(
+        alert=alert,
+        by=world.colin,
+        step=ActionInput(kind="advice_outcome", outcome=Outcome.MEDICATION_CHANGED),
+        new_prescription_id=new.pk,
+    )
+    alert_resolve(alert=alert, by=world.colin)
+    page = ui.page
+    ui.sign_in("maria")
+    ui.check()
+    page.goto(ui.url(f"/alerts/{alert.pk}/"))
+    ui.check()
+
+    # 1. Open an incident from the alert: the form is pre-filled from it
+    taps = Taps(page)
+    taps.click(page.get_by_role("link", name="Open an incident"))
+    ui.check()
+    assert ui.path == f"/incidents/new/?alert={alert.pk}"
+    expect(page.get_by_test_id("from-alert")).to_contain_text("Ada Lovelace")
+    expect(page.get_by_test_id("from-alert")).to_contain_text("Ramipril")
+    form = page.get_by_test_id("report-form")
+    expect(form.get_by_label("Omission (a dose not given)")).to_be_checked()
+    expect(form.get_by_label("What happened")).not_to_be_empty()
+    taps.check(form.get_by_label("No harm", exact=True))
+    taps.click(form.get_by_role("button", name="Report the incident"))
+    ui.check()
+    incident = Incident.objects.get(alert=alert)
+    assert ui.path == f"/incidents/{incident.pk}/"
+    expect(page.get_by_test_id("incident-status")).to_have_text("Open")
+    expect(page.get_by_test_id("incident-links").get_by_role("link", name="The alert it came from")).to_be_visible()
+    expect(page.get_by_test_id("sign-off-problems")).to_contain_text("Record the investigation")
+
+    # 2. The finding: the incident goes under review
+    taps.click(page.get_by_text("Record a finding"))
+    taps.type(page.get_by_test_id("finding-form").get_by_label("Finding"), "The dose was missed at a busy handover")
+    taps.click(page.get_by_role("button", name="Save the finding"))
+    expect(page.get_by_test_id("incident-status")).to_have_text("Under review")
+    ui.check()
+
+    # 3. A training action for Carla, due in two weeks (the form proposes it)
+    taps.click(page.get_by_text("Add a corrective action"))
+    form = page.get_by_test_id("action-form")
+    taps.check(form.get_by_label("Training", exact=True))
+    taps.type(form.get_by_label("What is to be done"), "Medicines handover refresher")
+    taps.choose(form.get_by_label("Owner"), str(world.carla.pk))
+    taps.click(form.get_by_role("button", name="Add the action"))
+    expect(page.get_by_test_id("actions")).to_contain_text("Owner: Carla Carer")
+    expect(page.get_by_test_id("sign-off-problems")).to_contain_text("1 corrective action is still open")
+    ui.check()
+
+    # 4. Carla did the refresher: Maria completes the action
+    complete = page.get_by_test_id("complete-form")
+    taps.type(complete.get_by_label("What was done"), "Carla completed the refresher on Tuesday")
+    taps.click(complete.get_by_role("button", name="Complete"))
+    expect(page.get_by_test_id("action-state")).to_have_text("Completed")
+    ui.check()
+
+    # 5. Sign off: closed
+    taps.click(page.get_by_role("button", name="Sign off"))
+    ui.check()
+    expect(page.get_by_test_id("incident-status")).to_have_text("Closed (signed off)")
+    expect(page.get_by_test_id("signed-off")).to_contain_text("Maria Manager")
+    entries = page.get_by_test_id("timeline").get_by_test_id("entry")
+    expect(entries).to_have_count(6)  # reported, finding, under review, action set, action completed, signed off
+    expect(entries.first).to_contain_text("Reported")
+    expect(entries.last).to_contain_text("Signed off and closed")
+
+    # The record says the same: who and when from the session and the server clock
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED and incident.signed_off_by == world.maria
+    assert (incident.person, incident.prescription, incident.due_dose) == (
+        world.ada,
+        alert.prescription,
+        alert.due_dose,
+    )
+    action = CorrectiveAction.objects.get(source_id=incident.pk)
+    assert (action.kind, action.owner, action.completed_by) == ("training", world.carla, world.maria)
+
+    # The list shows it closed
+    page.goto(ui.url("/incidents/"))
+    ui.check()
+    expect(page.get_by_test_id(f"incident-{incident.pk}").get_by_test_id("incident-status")).to_have_text(
+        "Closed (signed off)"
+    )
+
+    print(f"\ntaps: from the alert to the incident signed off, {taps.count}")
+    assert taps.count <= MAX_INCIDENT_TAPS  # open, harm, report, 3 for the finding, 5 for the action, 2, sign off: 14
+
+
+def test_on_a_phone_the_incidents_pages_fit_and_pass_axe(phone_ui, world):
+    """The pages the journey does not reach, at 360 px (and 768 px): a list with an overdue action, an incident at
+    moderate harm (the duties callout, every step's form open), and "Report an incident" with its errors."""
+    with time_machine.travel(clock.now() - dt.timedelta(days=3), tick=True):
+        found = incident_report(
+            by=world.tia,
+            data=IncidentInput(
+                kind="wrong_dose",
+                what_happened="Two tablets given instead of one",
+                occurred_at=clock.now() - dt.timedelta(hours=1),
+                discovered_at=clock.now(),
+                harm="moderate",
+                person_id=world.ada.pk,
+                staff_ids=[world.carla.pk],
+            ),
+        )
+        incident_action_add(
+            incident=found,
+            by=world.tia,
+            kind="training",
+            what="Refresher",
+            owner_id=world.carla.pk,
+            due_on=clock.today(),
+        )
+    page = phone_ui.page
+    phone_ui.expect_status(f"/incidents/{found.pk}/candour/", 422)  # the form's errors, on purpose
+    phone_ui.expect_status("/incidents/new/", 422)
+    phone_ui.sign_in("maria")
+    phone_ui.check()
+    expect(page.get_by_test_id("home-incidents")).to_contain_text("Corrective actions overdue (1)")
+    phone_ui.goto("/incidents/")
+    expect(page.get_by_test_id(f"incident-{found.pk}").get_by_test_id("overdue-flag")).to_be_visible()
+    phone_ui.goto(f"/incidents/{found.pk}/")
+    expect(page.get_by_test_id("cqc-required")).to_be_visible()
+    expect(page.get_by_test_id("candour-required")).to_be_visible()
+    expect(page.get_by_test_id("action-state")).to_have_text("Overdue")
+    for summary in ("Record a finding", "Add a corrective action", "Record who was told"):
+        page.get_by_text(summary).click()
+    phone_ui.check()
+    page.get_by_role("button", name="Save the duty of candour").click()  # nothing filled in: the errors
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Choose who was told.")
+    phone_ui.check()
+    phone_ui.goto("/incidents/new/")
+    page.get_by_role("button", name="Report the incident").click()
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Say what happened.")
+    phone_ui.check()

@@ -33,6 +33,7 @@ HORIZON = "medication.due_dose_horizon"
 RETRY = "core.event_delivery_retry"
 SCAN = "alerts.scan"
 NOTIFY, SEND, DIGEST = "alerts.notify", "notifications.send_email", "notifications.daily_digest"
+OVERDUE_ACTIONS = "incidents.overdue_actions"
 calls: list[str] = []
 
 
@@ -86,7 +87,7 @@ def test_after_migrate_the_job_is_scheduled_and_the_old_data_migration_row_is_go
 def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_once(trolley_job):
     Schedule.objects.filter(func=RUNNER).delete()
     first = sync_schedules()
-    assert set(first.created) == {HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, "test.trolley"}
+    assert set(first.created) == {HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, "test.trolley"}
     assert not first.updated and not first.removed
     assert ours()["test.trolley"].next_run == NOW  # a new job is due at once
     assert not sync_schedules().changed  # idempotent
@@ -104,12 +105,12 @@ def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_onc
     Schedule.objects.create(name="hand-made", func="somewhere.else", schedule_type="D")
     tidied = sync_schedules()
     assert sorted(tidied.removed) == ["test.retired", "test.trolley"]
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, "test.trolley"])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, "test.trolley"])
     assert Schedule.objects.filter(name="hand-made").exists()
 
     unregister_job("test.trolley")
     assert sync_schedules().removed == ("test.trolley",)
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS])
 
 
 @pytest.mark.django_db
@@ -154,7 +155,7 @@ def test_manage_py_jobs_lists_each_job_its_schedule_next_and_last_run(fridge_job
         out = StringIO()
         call_command("jobs", stdout=out)
     text = out.getvalue()
-    assert "7 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
+    assert "8 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
     assert "alerts.scan  every 1 minute" in text and "alerts.notify  every 1 minute" in text
     assert "notifications.send_email  every 1 minute" in text
     assert "notifications.daily_digest  every 5 minutes" in text
@@ -174,7 +175,9 @@ def test_manage_py_jobs_says_when_a_job_is_not_scheduled_and_sync_fixes_it():
     assert "last run: never ran" in out.getvalue()
     out = StringIO()
     call_command("jobs", "--sync", stdout=out)
-    assert f"Synced: created {NOTIFY}, {SCAN}, {RETRY}, {HORIZON}, {DIGEST}, {SEND}." in out.getvalue()
+    assert (
+        f"Synced: created {NOTIFY}, {SCAN}, {RETRY}, {OVERDUE_ACTIONS}, {HORIZON}, {DIGEST}, {SEND}." in out.getvalue()
+    )
     assert "not scheduled" not in out.getvalue()
 
 
@@ -188,3 +191,9 @@ def test_run_job_by_hand_names_the_jobs_when_the_name_is_wrong():
 def test_a_schedule_must_be_whole_minutes_the_worker_can_keep(every):
     with pytest.raises(ValueError, match="whole number of minutes"):
         register_job(Job("test.odd", _tidy_the_drugs_trolley, every, "Odd"))
+
+
+def test_the_registry_lists_the_incidents_overdue_actions_job_every_hour():
+    overdue = get_job(OVERDUE_ACTIONS)
+    assert overdue in registered_jobs() and overdue.every == dt.timedelta(hours=1)
+    assert overdue.description.startswith("Tell the owner and the registered manager")

@@ -234,3 +234,33 @@ def test_the_demo_leaves_alerts_at_every_stage_made_through_the_services(small_d
     # The dose given but not recorded now has its late entry; the skipped one is recorded as withheld.
     given = resolved.get(outcome="given_not_recorded")
     assert given.cleared_at is not None and given.due_dose.state == "recorded"
+
+
+def test_the_demo_leaves_incidents_with_open_overdue_and_completed_actions_one_signed_off(small_demo):
+    """Made through the services from the alerts' stories: one signed off, one with an overdue action, one with a
+    completed and an open action (and the CQC notification the page says is required)."""
+    from carebook.actions.models import CorrectiveAction
+    from carebook.actions.rules import is_overdue
+    from carebook.core import clock
+    from carebook.incidents.models import Incident
+
+    with time_machine.travel(MONDAY, tick=False):
+        today = clock.today()
+    incidents = {i.kind + ":" + i.harm: i for i in Incident.objects.all()}
+    assert set(incidents) == {"recording_error:none", "omission:low", "omission:moderate"}
+    assert all(i.alert_id is not None for i in incidents.values())
+    signed = incidents["recording_error:none"]
+    assert signed.status == "closed" and signed.signed_off_by.username == "manager.mike"
+    actions = list(CorrectiveAction.objects.all())
+    overdue = [a for a in actions if is_overdue(due_on=a.due_on, completed=a.completed_at is not None, today=today)]
+    assert [a.source_id for a in overdue] == [incidents["omission:low"].pk]
+    assert {a.completed_at is None for a in actions if a.source_id == incidents["omission:moderate"].pk} == {
+        True,
+        False,
+    }
+    assert (
+        incidents["omission:moderate"].candour.exists()
+        and not incidents["omission:moderate"].cqc_notifications.exists()
+    )
+    for incident in incidents.values():
+        assert AuditEvent.objects.filter(entity_id=str(incident.pk), action="incident.reported").count() == 1

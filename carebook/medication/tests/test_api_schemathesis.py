@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from carebook.access.services import api_token_create
 from carebook.alerts.models import Alert
 from carebook.alerts.services import alerts_scan
+from carebook.incidents.services import IncidentInput, incident_report
 from carebook.medication import rules
 from carebook.medication.models import DueDose
 from carebook.medication.services.administrations import administration_record
@@ -83,7 +84,25 @@ def real_records(world: Any) -> dict[str, Any]:
     with time_machine.travel(MORNING + dt.timedelta(minutes=61), tick=False):  # its window has closed: overdue
         alerts_scan()
     alert = Alert.objects.get(prescription=forgotten, due_at=MORNING)
-    return {"person_id": world.ada.pk, "prescription_id": rx.pk, "administration_id": record.pk, "alert_id": alert.pk}
+    with time_machine.travel(MORNING + dt.timedelta(minutes=62), tick=False):
+        incident = incident_report(
+            by=world.sam,
+            data=IncidentInput(
+                kind="omission",
+                what_happened=alert.summary,
+                occurred_at=MORNING,
+                discovered_at=MORNING + dt.timedelta(minutes=61),
+                harm="none",
+                alert_id=alert.pk,
+            ),
+        )
+    return {
+        "person_id": world.ada.pk,
+        "prescription_id": rx.pk,
+        "administration_id": record.pk,
+        "alert_id": alert.pk,
+        "incident_id": incident.pk,
+    }
 
 
 @contextmanager

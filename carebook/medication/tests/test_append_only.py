@@ -35,6 +35,8 @@ from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
 from carebook.audit_log.models import AuditEvent
 from carebook.core import append_only
 from carebook.core.append_only import AppendOnlyViolation, UnlockRefused, protected_models, unlocked
+from carebook.incidents import rules as incident_rules
+from carebook.incidents import services as incidents
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -105,6 +107,22 @@ CLINICAL_RECORDS = {
     # tried, while who it went to and what it said never do, and neither is deleted (ADR 0028).
     "notifications.Notification": {"read_at"},
     "notifications.EmailDelivery": {"status", "attempts", "next_attempt_at", "last_error", "sent_at"},
+    # A medication incident: its lifecycle moves forward only (ADR 0027); what is added later is new rows.
+    "incidents.Incident": {
+        "status",
+        "review_started_by",
+        "review_started_at",
+        "signed_off_by",
+        "signed_off_at",
+        "sign_off_note",
+    },
+    "incidents.IncidentStaff": set(),
+    "incidents.IncidentNotice": set(),
+    "incidents.CqcNotification": set(),
+    "incidents.CandourRecord": set(),
+    "incidents.IncidentFinding": set(),
+    # A corrective action: completed once (who, when, a note); the job marks once when it told of it overdue.
+    "actions.CorrectiveAction": {"completed_at", "completed_by", "completion_note", "overdue_noticed_at"},
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -182,8 +200,47 @@ def records(world) -> Records:
         step = alert_action_record(
             alert=alert, by=world.sam, step=AlertStep(kind="contacted_care_worker", answer="not_given")
         )
+        # The incident opened from that alert, with a row of each kind added to it (ADR 0027)
+        now = dt.datetime(2026, 6, 11, 8, 5, tzinfo=dt.UTC)
+        incident = incidents.incident_report(
+            by=world.maria,
+            data=incidents.IncidentInput(
+                kind="omission",
+                what_happened="Not given",
+                occurred_at=now - dt.timedelta(hours=1),
+                discovered_at=now,
+                harm="moderate",
+                alert_id=alert.pk,
+                staff_ids=[world.carla.pk],
+            ),
+        )
+        notice = incidents.incident_notice_record(incident=incident, by=world.maria, party="gp", told_at=now)
+        cqc = incidents.incident_cqc_record(incident=incident, by=world.maria, notified_at=now, reference="CQC-1")
+        candour = incidents.incident_candour_record(
+            incident=incident,
+            by=world.maria,
+            candour=incident_rules.CandourInput(
+                told="family", told_on=dt.date(2026, 6, 11), apology=True, written_on=dt.date(2026, 6, 11)
+            ),
+        )
+        finding = incidents.incident_finding_record(incident=incident, by=world.maria, text="Found")
+        corrective = incidents.incident_action_add(
+            incident=incident,
+            by=world.maria,
+            kind="training",
+            what="Refresher",
+            owner_id=world.carla.pk,
+            due_on=dt.date(2026, 6, 20),
+        )
     return Records(
         {
+            "incidents.Incident": incident,
+            "incidents.IncidentStaff": incident.staff.get(),
+            "incidents.IncidentNotice": notice,
+            "incidents.CqcNotification": cqc,
+            "incidents.CandourRecord": candour,
+            "incidents.IncidentFinding": finding,
+            "actions.CorrectiveAction": corrective,
             "alerts.Alert": Alert.objects.get(due_dose=tomorrow),
             "alerts.AlertAction": step,
             "notifications.Notification": Notification.objects.filter(recipient=world.tia).first(),
