@@ -15,6 +15,11 @@ recipient, and the alerts already told are found in one query by key. Bounded: o
 ``ESCALATED_RAISED_WITHIN``) are read, per location, by the index ``alert_location_status_idx``. An alert that is no
 longer waiting (acknowledged, cleared by itself, carried on by another) is not announced late.
 
+An alert storm (hazard H46: a round not recorded, a tablet down) must not bury the alert that matters in an inbox:
+when more than ``EMAIL_EACH_UP_TO`` alerts of one location reach the same step in one run, each is still a
+notification in the product, but only the high-severity ones are emailed one by one; the rest are emailed as one
+summary (how many, of which kinds, a link to the dashboard, which lists the most severe first).
+
 What is emailed is minimal (hazard H55): the kind, the severity, the location and a link; never the person or the
 medicine, which the alert's page shows to whoever signs in.
 
@@ -24,7 +29,7 @@ It also registers the alerts' section of the registered managers' daily digest.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +42,7 @@ from carebook.alerts.selectors import NEEDS_ATTENTION
 from carebook.alerts.vocab import SEVERITY_RANK, AlertKind, AlertStatus, EscalatedTo, Outcome, Severity
 from carebook.core import clock
 from carebook.core.jobs import job
-from carebook.core.text import moment
+from carebook.core.text import clock_time, moment, plural
 from carebook.notifications.digest import digest_section
 from carebook.notifications.models import Notification
 from carebook.notifications.recipients import staff_of
@@ -45,6 +50,7 @@ from carebook.notifications.services import notify
 from carebook.organisations.models import Location
 
 RAISED_WITHIN = dt.timedelta(days=1)
+EMAIL_EACH_UP_TO = 5  # more at one location and step in one run: the rest after the high-severity ones in one email
 ESCALATED_RAISED_WITHIN = dt.timedelta(days=2)
 
 # Who hears at each step, named one by one (each may acknowledge: a test holds them to the policy table).
@@ -89,22 +95,69 @@ def notify_alerts(*, now: dt.datetime | None = None) -> int:
         return 0
     roles = frozenset().union(*(roles for _, roles in todo.values()))
     staff = staff_of({alert.location_id for alert, _ in todo.values()}, roles)
+    groups: dict[tuple[Any, str], list[str]] = defaultdict(list)  # (location, step) -> keys
+    for key, (alert, _roles) in todo.items():
+        groups[(alert.location_id, _step(key))].append(key)
     count = 0
-    for key, (alert, roles) in todo.items():
-        recipients = [u for u in staff.get(alert.location_id, []) if u.role in roles]
-        subject, body = _words(alert, escalated=not key.endswith(":raised"))
-        count += len(
-            notify(
-                recipients=recipients,
-                key=key,
-                subject=subject,
-                body=body,
-                link=reverse("alerts:alert", args=[alert.pk]),
-                location=alert.location_id,
-                at=now,
+    for (location_id, step), keys in groups.items():
+        storm = len(keys) > EMAIL_EACH_UP_TO
+        alerts = [todo[key][0] for key in keys]
+        roles = todo[keys[0]][1]  # one step, one set of roles
+        recipients = [u for u in staff.get(location_id, []) if u.role in roles]
+        summarised = [a for a in alerts if storm and a.severity != Severity.HIGH]
+        if summarised:  # first: a run that stops half-way summarises again at the next, rather than not at all
+            count += _tell_summary(summarised, step=step, recipients=recipients, now=now)
+        for key, alert in zip(keys, alerts, strict=True):
+            subject, body = _words(alert, escalated=step != "raised")
+            count += len(
+                notify(
+                    recipients=recipients,
+                    key=key,
+                    subject=subject,
+                    body=body,
+                    link=reverse("alerts:alert", args=[alert.pk]),
+                    location=location_id,
+                    at=now,
+                    email=not (storm and alert.severity != Severity.HIGH),
+                )
             )
-        )
     return count
+
+
+def _step(key: str) -> str:
+    """``raised`` or ``escalated:<level>``, from a notification key."""
+    return key.split(":", 2)[2]
+
+
+def _tell_summary(alerts: list[Alert], *, step: str, recipients: list[User], now: dt.datetime) -> int:
+    """One email for the many alerts of a storm that are not high severity (each is in the product as well)."""
+    where = alerts[0].location.name
+    kinds = Counter(AlertKind(a.kind).label.lower() for a in alerts)
+    what = ", ".join(f"{label}: {n}" for label, n in sorted(kinds.items()))
+    if step == "raised":
+        subject = f"{plural(len(alerts), 'more alert')} at {where}"
+        verb = "was" if len(alerts) == 1 else "were"
+        body = f"{plural(len(alerts), 'alert')} of medium or low severity {verb} raised at {where} by {clock_time(now)}"
+    else:
+        level = EscalatedTo(step.split(":", 1)[1]).label.lower()
+        subject = f"{plural(len(alerts), 'more alert')} not acknowledged at {where}"
+        verb = "has" if len(alerts) == 1 else "have"
+        body = f"{plural(len(alerts), 'alert')} of medium or low severity at {where} {verb} gone to {level}"
+    body += (
+        f" ({what}). The high-severity ones were emailed one by one; every one is in your notifications. "
+        "Open the alerts dashboard: the most severe are first."
+    )
+    return len(
+        notify(
+            recipients=recipients,
+            key=f"alerts:{alerts[0].location_id}:{step}:{now:%Y%m%dT%H%M}",
+            subject=subject,
+            body=body,
+            link=reverse("alerts:dashboard") + f"?location={alerts[0].location_id}",
+            location=alerts[0].location_id,
+            at=now,
+        )
+    )
 
 
 def _words(alert: Alert, *, escalated: bool) -> tuple[str, str]:

@@ -37,9 +37,11 @@ def notify(
     link: str,
     location: Any = None,
     at: dt.datetime | None = None,
+    email: bool = True,
 ) -> list[Notification]:
-    """Tell each recipient once (per ``key``); queue an email for each with an address. Returns what was written
-    now (nobody twice: a recipient already told is skipped). Switched-off accounts are not told.
+    """Tell each recipient once (per ``key``); queue an email for each with an address (unless ``email`` is false:
+    in the product only, e.g. one alert of many that a summary email covers). Returns what was written now (nobody
+    twice: a recipient already told is skipped). Switched-off accounts are not told.
 
     Keep ``subject`` and ``body`` minimal: they are emailed. A link to the record, no medicines, no names of the
     people cared for (hazard H55).
@@ -74,9 +76,9 @@ def notify(
                     )
             except IntegrityError:
                 continue  # another worker told them first
-            email = None
-            if user.email:
-                email = EmailDelivery.objects.create(
+            delivery = None
+            if email and user.email:
+                delivery = EmailDelivery.objects.create(
                     notification=notification, to_address=user.email, created_at=at, next_attempt_at=at
                 )
             record_event(
@@ -89,7 +91,7 @@ def notify(
                     "key": key,
                     "subject": subject,
                     "link": link,
-                    "email": email.pk if email else None,
+                    "email": delivery.pk if delivery else None,
                 },
                 at=at,
             )

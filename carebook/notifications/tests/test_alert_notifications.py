@@ -143,3 +143,44 @@ def test_two_workers_notifying_at_once_tell_each_person_once(staff):
     from carebook.audit_log.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="notification.created").count() == 12
+
+
+def test_an_alert_storm_emails_the_high_severity_ones_each_and_the_rest_in_one_summary(staff):
+    """Seven doses of one morning not recorded (H46): Sam gets seven notifications in the product, but two emails
+    for the two time-critical doses and one summary for the five others, not seven."""
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        for i in range(5):
+            prescribe(staff.ada, MedicineFactory(name=f"Medicine {i}"), by=staff.sam, checker=staff.tia)
+        for i in range(2):
+            prescribe(
+                staff.ada, MedicineFactory(name=f"Critical {i}", time_critical=True), by=staff.sam, checker=staff.tia
+            )
+    closes = max(DueDose.objects.filter(local_date=dt.date(2026, 6, 10)).values_list("window_closes_at", flat=True))
+    with time_machine.travel(closes + MINUTE, tick=False):
+        raised = alerts_scan().raised
+    assert len(raised) == 7 > alert_notify.EMAIL_EACH_UP_TO
+    at(closes + 2 * MINUTE)
+    sams = Notification.objects.filter(recipient=staff.sam).select_related("email")
+    assert sams.filter(key__startswith="alert:").count() == 7  # each alert in the product
+    emailed = [n for n in sams if hasattr(n, "email")]
+    assert len(emailed) == 3
+    (summary,) = [n for n in emailed if n.key.startswith("alerts:")]
+    assert summary.subject == "5 more alerts at Oakfield House"
+    assert "5 alerts of medium or low severity were raised" in summary.body and "overdue dose: 5" in summary.body
+    assert summary.link == f"/alerts/?location={staff.home.pk}"
+    high = [n for n in emailed if n.key.startswith("alert:")]
+    assert {Alert.objects.get(pk=n.key.split(":")[1]).severity for n in high} == {"high"}
+    assert at(closes + 3 * MINUTE) == 0  # told once: no second summary
+
+
+def test_a_few_alerts_at_once_are_each_emailed(staff):
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        for i in range(alert_notify.EMAIL_EACH_UP_TO):
+            prescribe(staff.ada, MedicineFactory(name=f"Medicine {i}"), by=staff.sam, checker=staff.tia)
+    closes = max(DueDose.objects.filter(local_date=dt.date(2026, 6, 10)).values_list("window_closes_at", flat=True))
+    with time_machine.travel(closes + MINUTE, tick=False):
+        alerts_scan()
+    at(closes + 2 * MINUTE)
+    sams = Notification.objects.filter(recipient=staff.sam).select_related("email")
+    assert sams.count() == alert_notify.EMAIL_EACH_UP_TO
+    assert all(hasattr(n, "email") for n in sams)
