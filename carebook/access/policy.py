@@ -38,6 +38,7 @@ class Action(StrEnum):
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     RECORD_ALERT_ACTION = "record_alert_action"
     RESOLVE_ALERT = "resolve_alert"
+    SET_ALERT_THRESHOLDS = "set_alert_thresholds"
 
 
 # Staff who read the medicines records of their locations.
@@ -97,6 +98,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
         {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
     ),
     Action.RESOLVE_ALERT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    # When each alert is raised, for a location or one prescription: the registered manager's decision.
+    Action.SET_ALERT_THRESHOLDS: frozenset({Role.REGISTERED_MANAGER}),
 }
 
 
