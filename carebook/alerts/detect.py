@@ -357,7 +357,7 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
     book = threshold_book(prescriptions=False)
     days = book.widest("omission_days")
     # Each omission: (when, person, medicine, location, prescription, the record or the missed dose).
-    events: list[tuple[dt.datetime, Any, Any, Any, Any, Behind, str]] = []
+    events: list[tuple[dt.datetime, Any, Any, Any, Any, Behind, str, bool]] = []
     for a in _history(rules.OMISSIONS, people, now=now, days=days):
         events.append(
             (
@@ -367,7 +367,8 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
                 a.location_id,
                 a.prescription_id,
                 Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id),
-                f"{a.person.full_name}",
+                a.person.full_name,
+                a.prescription.medicine.time_critical or a.prescription.medicine.high_risk,
             )
         )
     recorded = {e[5].due_dose_id for e in events if e[5].due_dose_id is not None}
@@ -379,7 +380,7 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
             raised_at__gt=now - dt.timedelta(days=days),
             cleared_at__isnull=True,
         )
-        .select_related("prescription", "person")
+        .select_related("prescription__medicine", "person")
         .order_by("raised_at")
     ):
         if m.due_dose_id in recorded:
@@ -395,6 +396,8 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
                 m.prescription_id,
                 Behind(at=at, due_dose_id=m.due_dose_id),
                 m.person.full_name,
+                m.prescription is not None
+                and (m.prescription.medicine.time_critical or m.prescription.medicine.high_risk),
             )
         )
     events.sort(key=lambda e: e[0])
@@ -448,7 +451,9 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
                     prescription_id=latest[4] if subject != "person" else None,
                     due_at=latest[0],
                     severity=rules.severity_for(
-                        time_critical=False, high_risk=False, kind=AlertKind.REPEATED_OMISSIONS
+                        time_critical=subject != "person" and any(e[7] for e in window),
+                        high_risk=False,
+                        kind=AlertKind.REPEATED_OMISSIONS,
                     ),
                     summary=(
                         f"{latest[6]}: {len(window)} doses of {what} not given or missed in "

@@ -455,3 +455,48 @@ def test_every_record_behind_an_alert_names_one(world, ramipril):
     record(world, dose_on(ramipril, 0), "refused", DUE + 5 * MINUTE)
     scan_at(WINDOW_CLOSES)
     assert AlertRecord.objects.count() == 1
+
+
+# --- The alert page and the dashboard ----------------------------------------------------------------------
+
+
+def test_the_alert_page_links_each_record_behind_a_repeated_refusal(world, ramipril):
+    from django.test import Client
+    from django.urls import reverse
+
+    for day in (0, 1, 2):
+        record(world, dose_on(ramipril, day), "refused_final", DUE + day * DAY + 5 * MINUTE)
+    scan_at(DUE + 2 * DAY + 10 * MINUTE)
+    alert = of_kind(AlertKind.REPEATED_REFUSAL).get()
+    client = Client()
+    client.force_login(world.tia)
+    with time_machine.travel(DUE + 2 * DAY + 11 * MINUTE, tick=False):
+        page = client.get(reverse("alerts:alert", args=[alert.pk])).content.decode()
+    assert page.count("Refused (will not offer again) at") == 3
+    assert page.count(reverse("medication:mar", args=[world.ada.pk]) + "?month=2026-06") == 3
+
+
+def test_an_alert_storm_keeps_the_missed_insulin_first_and_one_alert_for_the_refusals(world, ramipril):
+    """H46: a person's refusals become one repeated-refusal alert (the refused-dose alerts carried on), and a
+    missed dose of a time-critical medicine ranks above them all."""
+    from carebook.alerts.selectors import alerts_dashboard
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        prescribe(
+            world.bert,
+            MedicineFactory(name="Insulin", time_critical=True),
+            by=world.sam,
+            checker=world.tia,
+            times=["08:00"],
+        )
+    for day in (0, 1, 2):
+        record(world, dose_on(ramipril, day), "refused", DUE + day * DAY + 5 * MINUTE)
+        scan_at(WINDOW_CLOSES + day * DAY)
+    scan_at(DUE + 2 * DAY + dt.timedelta(hours=4))  # the insulin missed (no record by the end of its round)
+    with time_machine.travel(DUE + 2 * DAY + dt.timedelta(hours=4), tick=False):
+        board = alerts_dashboard(world.tia)
+    first = board.needs_attention[0]
+    assert (first.kind, first.person_id, first.severity) == (AlertKind.MISSED_DOSE, world.bert.pk, Severity.HIGH)
+    ada = [a.kind for a in board.needs_attention if a.person_id == world.ada.pk]
+    assert ada.count(AlertKind.REPEATED_REFUSAL) == 1 and AlertKind.REFUSED_OFFER_AGAIN not in ada
+    assert board.counts[AlertKind.REPEATED_REFUSAL] == 1
