@@ -36,6 +36,7 @@ from carebook.core import clock
 from carebook.core.text import clock_time, format_quantity, moment
 from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer
 from carebook.medication.rules.prn import PrnDose
+from carebook.medication.rules.windows import ROUNDS, round_for_time
 from carebook.medication.vocab import TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
 from carebook.organisations.models import Location
 
@@ -344,128 +345,168 @@ def detect_repeated_refusals(*, now: dt.datetime, ids: Iterable[Any] | None = No
 # --- Repeated omissions ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Omission:
+    at: dt.datetime
+    person_id: Any
+    person: str
+    medicine_id: Any
+    location_id: Any
+    prescription_id: Any
+    round: str  # the round of its slot (medication.rules.windows)
+    risky: bool  # a time-critical or high-risk medicine
+    behind: Behind
+
+
+def _omissions(location_ids: set[Any], *, now: dt.datetime, days: int) -> list[_Omission]:
+    """The omissions of these locations in the last ``days`` days: their not-given records (index
+    ``admin_location_time_idx``) and their missed doses not recorded since (index ``alert_location_status_idx``):
+    two queries."""
+    since = now - dt.timedelta(days=days)
+    found: list[_Omission] = []
+    for a in (
+        Administration.objects.effective()
+        .filter(
+            location_id__in=list(location_ids),
+            outcome__in=list(rules.OMISSIONS),
+            administered_at__gt=since,
+            administered_at__lte=now,
+        )
+        .select_related("prescription__medicine", "person", "due_dose")
+    ):
+        medicine = a.prescription.medicine
+        local = a.due_dose.local_time if a.due_dose is not None else clock.to_local(a.administered_at).time()
+        found.append(
+            _Omission(
+                a.administered_at,
+                a.person_id,
+                a.person.full_name,
+                medicine.pk,
+                a.location_id,
+                a.prescription_id,
+                round_for_time(local),
+                medicine.time_critical or medicine.high_risk,
+                Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id),
+            )
+        )
+    recorded = {o.behind.due_dose_id for o in found if o.behind.due_dose_id is not None}
+    for m in Alert.objects.filter(
+        kind=AlertKind.MISSED_DOSE,
+        location_id__in=list(location_ids),
+        raised_at__gt=since,
+        cleared_at__isnull=True,  # recorded since: given, it was no omission; not given, its record counts
+    ).select_related("prescription__medicine", "person", "due_dose"):
+        if m.due_dose is None or m.prescription is None or m.due_dose_id in recorded:
+            continue
+        medicine = m.prescription.medicine
+        at = m.due_at or m.raised_at
+        found.append(
+            _Omission(
+                at,
+                m.person_id,
+                m.person.full_name,
+                medicine.pk,
+                m.location_id,
+                m.prescription_id,
+                round_for_time(m.due_dose.local_time),
+                medicine.time_critical or medicine.high_risk,
+                Behind(at=at, due_dose_id=m.due_dose_id),
+            )
+        )
+    return sorted(found, key=lambda o: o.at)
+
+
 def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
     """``omission_count`` omissions (not-given records of ``rules.OMISSIONS`` and missed doses) in
-    ``omission_days`` days, for one medicine of a person, or else for the person across their medicines."""
-    recent = _records(now=now, ids=ids).filter(outcome__in=list(rules.OMISSIONS)).values_list("person_id", flat=True)
-    missed_recently = Alert.objects.filter(
-        kind=AlertKind.MISSED_DOSE, location_id__in=Location.objects.values("pk"), raised_at__gt=now - BACKSTOP
-    ).values_list("person_id", flat=True)
-    people = set(recent) | (set(missed_recently) if ids is None else set())
-    if not people:
+    ``omission_days`` days: for one medicine of a person; else for the person across their medicines; and for a
+    round of a location when they concern more than one person (staffing, timing, stock)."""
+    recent = _records(now=now, ids=ids).filter(outcome__in=list(rules.OMISSIONS)).values_list("location_id", flat=True)
+    places = set(recent)
+    if ids is None:
+        places |= set(
+            Alert.objects.filter(
+                kind=AlertKind.MISSED_DOSE, location_id__in=Location.objects.values("pk"), raised_at__gt=now - BACKSTOP
+            ).values_list("location_id", flat=True)
+        )
+    if not places:
         return []
     book = threshold_book(prescriptions=False)
     days = book.widest("omission_days")
-    # Each omission: (when, person, medicine, location, prescription, the record or the missed dose).
-    events: list[tuple[dt.datetime, Any, Any, Any, Any, Behind, str, bool]] = []
-    for a in _history(rules.OMISSIONS, people, now=now, days=days):
-        events.append(
-            (
-                a.administered_at,
-                a.person_id,
-                a.prescription.medicine_id,
-                a.location_id,
-                a.prescription_id,
-                Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id),
-                a.person.full_name,
-                a.prescription.medicine.time_critical or a.prescription.medicine.high_risk,
-            )
-        )
-    recorded = {e[5].due_dose_id for e in events if e[5].due_dose_id is not None}
-    for m in (
-        # A missed dose later recorded: given, it was not an omission; not given, its record counts already.
-        Alert.objects.filter(
-            kind=AlertKind.MISSED_DOSE,
-            person_id__in=list(people),
-            raised_at__gt=now - dt.timedelta(days=days),
-            cleared_at__isnull=True,
-        )
-        .select_related("prescription__medicine", "person")
-        .order_by("raised_at")
-    ):
-        if m.due_dose_id in recorded:
-            continue
-        at = m.due_at or m.raised_at
-        medicine = m.prescription.medicine_id if m.prescription is not None else None
-        events.append(
-            (
-                at,
-                m.person_id,
-                medicine,
-                m.location_id,
-                m.prescription_id,
-                Behind(at=at, due_dose_id=m.due_dose_id),
-                m.person.full_name,
-                m.prescription is not None
-                and (m.prescription.medicine.time_critical or m.prescription.medicine.high_risk),
-            )
-        )
-    events.sort(key=lambda e: e[0])
-    existing = _recent_alerts(AlertKind.REPEATED_OMISSIONS, people, now=now, days=days)
-    raised = []
-    per_person: dict[Any, list[Any]] = defaultdict(list)
-    for e in events:
-        per_person[e[1]].append(e)
+    omissions = _omissions(places, now=now, days=days)
+    existing: dict[str, list[Alert]] = defaultdict(list)
+    for alert in Alert.objects.filter(
+        kind=AlertKind.REPEATED_OMISSIONS, location_id__in=list(places), raised_at__gt=now - dt.timedelta(days=days + 1)
+    ).prefetch_related("records"):
+        existing[alert.key.rsplit(":", 1)[0]].append(alert)
+    # The conditions: (subject, the omissions it counts); the subject is the key without its date.
+    kind = AlertKind.REPEATED_OMISSIONS
+    per_person: dict[Any, list[_Omission]] = defaultdict(list)
+    per_round: dict[tuple[Any, str], list[_Omission]] = defaultdict(list)
+    for o in omissions:
+        per_person[o.person_id].append(o)
+        per_round[(o.location_id, o.round)].append(o)
+    conditions: list[tuple[str, str, list[_Omission]]] = []
     for person_id, rows in per_person.items():
-        limits = book.of(rows[-1][3])
-        medicines: dict[Any, list[Any]] = defaultdict(list)
-        for e in rows:
-            medicines[e[2]].append(e)
-        subjects = [(f"medicine:{m}", ms) for m, ms in medicines.items() if m is not None]
-        subjects.append(("person", rows))
-        any_medicine = False
-        for subject, items in subjects:
-            if subject == "person" and any_medicine:
-                continue  # the medicine's alert says it: not a second one for the person
-            latest = items[-1]
-            mine = [
-                a
-                for a in existing
-                if a.person_id == person_id
-                and a.key.split(":")[2:3] == [subject.split(":")[0]]
-                and (subject == "person" or a.key.split(":")[3] == subject.split(":")[1])
-            ]
-            current = [a for a in mine if rules.ongoing([_since(a)], at=latest[0], days=limits.omission_days)]
-            if current:
-                any_medicine = any_medicine or subject != "person"
-                alert = current[-1]
-                known = {r.administration_id for r in alert.records.all()} | {
-                    r.due_dose_id for r in alert.records.all()
-                }
-                later = [e[5] for e in items if e[0] > _since(alert) and e[5].administration_id is not None]
-                join_alert(alert, later, now=now, known=known)
-                continue
-            times = [e[0] for e in items]
-            if not rules.repeated(times, at=latest[0], count=limits.omission_count, days=limits.omission_days):
-                continue
-            any_medicine = any_medicine or subject != "person"
-            start = latest[0] - dt.timedelta(days=limits.omission_days)
-            window = [e for e in items if e[0] > start]
-            what = "one of their medicines" if subject == "person" else "this medicine"
-            made = raise_alert(
-                NewAlert(
-                    kind=AlertKind.REPEATED_OMISSIONS,
-                    key=f"{AlertKind.REPEATED_OMISSIONS}:{person_id}:{subject}:{clock.to_local(latest[0]).date()}",
-                    location_id=latest[3],
-                    person_id=person_id,
-                    prescription_id=latest[4] if subject != "person" else None,
-                    due_at=latest[0],
-                    severity=rules.severity_for(
-                        time_critical=subject != "person" and any(e[7] for e in window),
-                        high_risk=False,
-                        kind=AlertKind.REPEATED_OMISSIONS,
-                    ),
-                    summary=(
-                        f"{latest[6]}: {len(window)} doses of {what} not given or missed in "
-                        f"{limits.omission_days} days (the latest at {moment(latest[0])}). Find out why, and ask "
-                        "for a review."
-                    ),
-                    behind=_dedupe([e[5] for e in window]),
+        medicines: dict[Any, list[_Omission]] = defaultdict(list)
+        for o in rows:
+            medicines[o.medicine_id].append(o)
+        conditions += [("medicine", f"{kind}:{person_id}:medicine:{m}", ms) for m, ms in medicines.items()]
+        conditions.append(("person", f"{kind}:{person_id}:person", rows))
+    conditions += [("round", f"{kind}:{loc}:round:{name}", rows) for (loc, name), rows in per_round.items()]
+    raised = []
+    alerted_people: set[Any] = set()
+    for level, subject, items in conditions:
+        latest = items[-1]
+        limits = book.of(latest.location_id)
+        if level == "person" and latest.person_id in alerted_people:
+            continue  # a medicine's alert says it already: not a second one for the person
+        current = [a for a in existing[subject] if rules.ongoing([_since(a)], at=latest.at, days=limits.omission_days)]
+        if current:
+            if level == "medicine":
+                alerted_people.add(latest.person_id)
+            alert = current[-1]
+            known = {r.administration_id for r in alert.records.all()}
+            later = [o.behind for o in items if o.at > _since(alert) and o.behind.administration_id is not None]
+            join_alert(alert, later, now=now, known=known)
+            continue
+        start = latest.at - dt.timedelta(days=limits.omission_days)
+        window = [o for o in items if o.at > start]
+        if not rules.repeated(
+            [o.at for o in window], at=latest.at, count=limits.omission_count, days=limits.omission_days
+        ):
+            continue
+        if level == "round" and len({o.person_id for o in window}) < 2:
+            continue  # one person's omissions: their own alert says it
+        if level == "medicine":
+            alerted_people.add(latest.person_id)
+        what = {
+            "medicine": "this medicine",
+            "person": "their medicines",
+            "round": f"the {ROUNDS[latest.round].label.lower()} round's medicines, for "
+            f"{len({o.person_id for o in window})} people,",
+        }[level]
+        who = latest.person if level != "round" else f"{ROUNDS[latest.round].label} round"
+        made = raise_alert(
+            NewAlert(
+                kind=kind,
+                key=f"{subject}:{clock.to_local(latest.at).date()}",
+                location_id=latest.location_id,
+                person_id=latest.person_id,
+                prescription_id=latest.prescription_id if level == "medicine" else None,
+                due_at=latest.at,
+                severity=rules.severity_for(
+                    time_critical=level == "medicine" and any(o.risky for o in window), high_risk=False, kind=kind
                 ),
-                now=now,
-            )
-            if made is not None:
-                raised.append(made.pk)
+                summary=(
+                    f"{who}: {len(window)} doses of {what} not given or missed in {limits.omission_days} days "
+                    f"(the latest at {moment(latest.at)}, {latest.person}). Find out why, and ask for a review."
+                ),
+                behind=_dedupe([o.behind for o in window]),
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
     return raised
 
 
