@@ -71,6 +71,7 @@ class NewAlert:
     due_at: dt.datetime | None = None
     behind: list[Behind] = field(default_factory=list)
     supersede: list[Any] = field(default_factory=list)  # alerts this one carries on
+    superseded_by_id: Any = None  # raised already carried on by a more serious alert (a repeated refusal)
 
 
 def raise_alert(new: NewAlert, *, now: dt.datetime) -> Alert | None:
@@ -89,6 +90,7 @@ def raise_alert(new: NewAlert, *, now: dt.datetime) -> Alert | None:
                 summary=new.summary[:300],
                 raised_at=now,
                 due_at=new.due_at,
+                superseded_by_id=new.superseded_by_id,
             )
             record_event(
                 actor=None,
@@ -201,6 +203,21 @@ def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
         )
         .select_related("prescription__medicine", "person")
     )
+    # A refusal that continues a repeated refusal still open is carried on by it from the start (one alert).
+    carried = (
+        {
+            (a.person_id, a.prescription.medicine_id): a.pk
+            for a in Alert.objects.filter(
+                kind=AlertKind.REPEATED_REFUSAL,
+                person_id__in=list({d.person_id for d in doses}),
+                status__in=OPEN_STATUSES,
+                superseded_by__isnull=True,
+            ).select_related("prescription")
+            if a.prescription is not None
+        }
+        if doses
+        else {}
+    )
     raised = []
     for dose in doses:
         medicine = dose.prescription.medicine
@@ -228,6 +245,7 @@ def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
                     "if it is still safe to, or ask for advice."
                 ),
                 behind=[Behind(at=dose.scheduled_at, administration_id=refusal_id, due_dose_id=dose.pk)],
+                superseded_by_id=carried.get((dose.person_id, medicine.pk)),
             ),
             now=now,
         )
@@ -593,7 +611,7 @@ def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -
                         severity=_severity(AlertKind.PRN_PATTERN, latest),
                         summary=(
                             f"{_rx_name(latest)} for {latest.person.full_name}: the maximum of "
-                            f"{format_quantity(rx.prn_max_quantity_24h)} in 24 hours was reached at "
+                            f"{format_quantity(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours was reached at "
                             f"{moment(latest.administered_at)}. Ask for a review of the pain or symptom, and of "
                             "the protocol."
                         ),
