@@ -8,15 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from carebook.access.models import User
 from carebook.access.policy import Action, require
+from carebook.access.scopes import scope_for
 from carebook.alerts import rules
 from carebook.alerts.audit import AlertsAudit
 from carebook.alerts.models import AlertThresholds, PrescriptionAlertThresholds
 from carebook.audit_log.services import record_event
 from carebook.core import clock
+from carebook.core.errors import Conflict, NotFound
 
 
 def _values(row: Any, names: Iterable[str]) -> dict[str, int | None]:
@@ -82,12 +84,23 @@ def location_settings(location_id: Any) -> dict[str, int | None]:
     return {name: getattr(row, name, None) for name in rules.THRESHOLD_FIELDS}
 
 
+def _save(model: Any, owner: dict[str, Any], values: dict[str, int | None], *, by: User, now: Any) -> None:
+    """Write the settings in place (a setting, not a record; no row lock: the last save wins, each audited). Two
+    first saves at once: the second meets the one-per-owner constraint and is asked to save again."""
+    fields = {**values, "updated_by": by, "updated_at": now}
+    try:
+        with transaction.atomic():
+            if not model.objects.filter(**owner).update(**fields):
+                model.objects.create(**owner, **fields)
+    except IntegrityError:
+        raise Conflict(
+            "Someone saved these thresholds at the same moment: check them and save again.", code="thresholds_changed"
+        ) from None
+
+
 def location_thresholds_set(*, location: Any, by: User, values: dict[str, int | None]) -> dict[str, int | None]:
     """Change a location's thresholds (None: back to the default), audited with before and after."""
     require(by, Action.SET_ALERT_THRESHOLDS)
-    from carebook.access.scopes import scope_for
-    from carebook.core.errors import NotFound
-
     if not scope_for(by).allows(location.pk):
         raise NotFound("No such location.")
     unknown = set(values) - set(rules.THRESHOLD_FIELDS)
@@ -95,19 +108,12 @@ def location_thresholds_set(*, location: Any, by: User, values: dict[str, int | 
         raise ValueError(f"not thresholds: {sorted(unknown)}")
     rules.check_thresholds(values)
     now = clock.now()
-    with transaction.atomic():
-        row = AlertThresholds.objects.select_for_update().filter(location=location).first()
-        before = {name: getattr(row, name, None) for name in rules.THRESHOLD_FIELDS}
+    with transaction.atomic():  # the change and its audit event, together
+        before = location_settings(location.pk)
         after = {**before, **values}
         if after == before:
             return after
-        if row is None:
-            row = AlertThresholds(location=location)
-        for name, value in after.items():
-            setattr(row, name, value)
-        row.updated_by = by
-        row.updated_at = now
-        row.save()
+        _save(AlertThresholds, {"location": location}, after, by=by, now=now)
         record_event(
             actor=by,
             action=AlertsAudit.THRESHOLDS_CHANGED,
@@ -123,25 +129,21 @@ def location_thresholds_set(*, location: Any, by: User, values: dict[str, int | 
 def prescription_thresholds_set(*, prescription: Any, by: User, values: dict[str, int | None]) -> dict[str, int | None]:
     """Change one prescription's own thresholds (None: the location's), audited with before and after."""
     require(by, Action.SET_ALERT_THRESHOLDS)
+    if not scope_for(by).allows(prescription.person.location_id):
+        raise NotFound("No such prescription.")
     unknown = set(values) - set(rules.PRESCRIPTION_THRESHOLD_FIELDS)
     if unknown:
         raise ValueError(f"not prescription thresholds: {sorted(unknown)}")
     rules.check_thresholds(values)
     now = clock.now()
     location_id = prescription.person.location_id
-    with transaction.atomic():
-        row = PrescriptionAlertThresholds.objects.select_for_update().filter(prescription=prescription).first()
+    with transaction.atomic():  # the change and its audit event, together
+        row = PrescriptionAlertThresholds.objects.filter(prescription=prescription).first()
         before = {name: getattr(row, name, None) for name in rules.PRESCRIPTION_THRESHOLD_FIELDS}
         after = {**before, **values}
         if after == before:
             return after
-        if row is None:
-            row = PrescriptionAlertThresholds(prescription=prescription)
-        for name, value in after.items():
-            setattr(row, name, value)
-        row.updated_by = by
-        row.updated_at = now
-        row.save()
+        _save(PrescriptionAlertThresholds, {"prescription": prescription}, after, by=by, now=now)
         record_event(
             actor=by,
             action=AlertsAudit.THRESHOLDS_CHANGED,

@@ -75,3 +75,24 @@ def test_the_dashboard_links_the_manager_to_the_thresholds(world):
     )
     client.force_login(world.tia)
     assert "alert-thresholds" not in client.get(reverse("alerts:dashboard")).content.decode()
+
+
+def test_a_prescriptions_thresholds_are_set_only_by_a_registered_manager_of_its_location(world):
+    import datetime as dt
+
+    import time_machine
+
+    from carebook.alerts.thresholds import prescription_thresholds_set
+    from carebook.core.errors import NotFound, PermissionDenied
+    from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
+
+    with time_machine.travel(dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC), tick=False):
+        rx = prescribe(world.ada, MedicineFactory(), by=world.sam, checker=world.tia)
+    with pytest.raises(PermissionDenied):
+        prescription_thresholds_set(prescription=rx, by=world.tia, values={"refusal_count": 2})
+    elsewhere = UserFactory(role=Role.REGISTERED_MANAGER, at=world.elsewhere)
+    with pytest.raises(NotFound):
+        prescription_thresholds_set(prescription=rx, by=elsewhere, values={"refusal_count": 2})
+    assert not AuditEvent.objects.filter(action="alert.thresholds_changed").exists()
+    prescription_thresholds_set(prescription=rx, by=world.maria, values={"refusal_count": 2})
+    assert thresholds_for(world.home.pk, rx.pk).refusal_count == 2 and thresholds_for(world.home.pk).refusal_count == 3
