@@ -516,3 +516,39 @@ def test_an_alert_storm_keeps_the_missed_insulin_first_and_one_alert_for_the_ref
     ada = [a.kind for a in board.needs_attention if a.person_id == world.ada.pk]
     assert ada.count(AlertKind.REPEATED_REFUSAL) == 1 and AlertKind.REFUSED_OFFER_AGAIN not in ada
     assert board.counts[AlertKind.REPEATED_REFUSAL] == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two scanners at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_scanning_at_once_raise_each_new_kind_once(world):
+    import threading
+
+    from django.db import connections
+
+    _people_with_records(world, 4)  # refusals recorded late: refused-dose and late-recording alerts
+    start = threading.Barrier(2)
+    results: dict[int, object] = {}
+
+    def scanner(n: int) -> None:
+        try:
+            start.wait(10)
+            results[n] = scan_at(WINDOW_CLOSES + 10 * MINUTE)
+        except BaseException as exc:
+            results[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scanner, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(isinstance(r, BaseException) for r in results.values()), results
+    raised = [pk for r in results.values() for pk in r.raised]  # type: ignore[attr-defined]
+    # The late recordings were raised at once by the recording's event (this test commits); the scanners raise the
+    # refused doses, each once.
+    assert len(raised) == len(set(raised)) == of_kind(AlertKind.REFUSED_OFFER_AGAIN).count() == 4
+    assert of_kind(AlertKind.LATE_RECORDING).count() == 4 and Alert.objects.count() == 8
+    assert AuditEvent.objects.filter(action="alert.raised").count() == 8
+    assert AlertRecord.objects.count() == 8
