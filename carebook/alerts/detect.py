@@ -621,8 +621,8 @@ def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -
                 )
                 if made is not None:
                     raised.append(made.pk)
-        # Used on more days than the protocol expects.
-        local_dates = [clock.to_local(a.administered_at).date() for a in doses]
+        # Used on more days than the protocol expects: its when-required doses (not a regular one of the medicine).
+        local_dates = [clock.to_local(a.administered_at).date() for a in prn]
         today = clock.to_local(latest.administered_at).date()
         ongoing_days = [
             a
@@ -638,7 +638,7 @@ def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -
                 alert,
                 [
                     Behind(at=a.administered_at, administration_id=a.pk)
-                    for a in doses
+                    for a in prn
                     if a.administered_at > _since(alert)
                 ],
                 now=now,
@@ -648,7 +648,7 @@ def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -
         if not rules.prn_overused(local_dates, today=today, days=limits.prn_days, of_days=limits.prn_days_of):
             continue
         first = today - dt.timedelta(days=limits.prn_days_of - 1)
-        window = [a for a in doses if clock.to_local(a.administered_at).date() >= first]
+        window = [a for a in prn if clock.to_local(a.administered_at).date() >= first]
         used = rules.prn_days_used(local_dates, today=today, of_days=limits.prn_days_of)
         made = raise_alert(
             NewAlert(

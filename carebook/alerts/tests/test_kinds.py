@@ -274,6 +274,17 @@ def test_a_when_required_medicine_taken_on_five_of_seven_days_asks_for_a_review(
     assert rules.prn_days_used([dt.date(2026, 5, 31)], today=dt.date(2026, 6, 7), of_days=7) == 0
 
 
+def test_regular_doses_of_the_same_medicine_do_not_count_as_days_of_when_required_use(world):
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        prn = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
+        regular = prescribe(world.ada, prn.medicine, by=world.sam, checker=world.tia)
+    for day in range(6):
+        record(world, dose_on(regular, day), "given", DUE + day * DAY)
+    give_prn(world, prn, DUE + 5 * DAY + dt.timedelta(hours=6), quantity="1")
+    scan_at(DUE + 5 * DAY + dt.timedelta(hours=6, minutes=1))
+    assert not of_kind(AlertKind.PRN_PATTERN).exists()
+
+
 # --- Safety checks, readings, allergy decisions ------------------------------------------------------------
 
 
