@@ -98,6 +98,12 @@ def _save(model: Any, owner: dict[str, Any], values: dict[str, int | None], *, b
         ) from None
 
 
+def prescription_settings(prescription_id: Any) -> dict[str, int | None]:
+    """What a prescription has set (None: the location's), for its page."""
+    row = PrescriptionAlertThresholds.objects.filter(prescription_id=prescription_id).first()
+    return {name: getattr(row, name, None) for name in rules.PRESCRIPTION_THRESHOLD_FIELDS}
+
+
 def location_thresholds_set(*, location: Any, by: User, values: dict[str, int | None]) -> dict[str, int | None]:
     """Change a location's thresholds (None: back to the default), audited with before and after."""
     require(by, Action.SET_ALERT_THRESHOLDS)

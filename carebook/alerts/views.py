@@ -285,6 +285,10 @@ def _render_alert(
         "errors": errors,
         "outcome_label": Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome,
         "now_local": clock.to_local(clock.now()),
+        # The registered manager may change when this prescription's alerts are raised (ADR 0026).
+        "thresholds_url": reverse("alerts:prescription_thresholds", args=[alert.prescription_id])
+        if alert.prescription_id is not None and can(user, Action.SET_ALERT_THRESHOLDS)
+        else "",
     }
     return render(request, "alerts/alert.html", context, status=status)
 

@@ -69,6 +69,16 @@ def test_maria_reviews_a_late_recording_and_changes_a_threshold(ui, world, late_
     records = page.get_by_test_id("alert-records")
     expect(records.get_by_role("link", name=re.compile("^Given at .* recorded by Carla Carer"))).to_be_visible()
 
+    # This prescription's own thresholds (blank: the location's)
+    page.get_by_test_id("prescription-thresholds").click()
+    page.wait_for_load_state()
+    ui.check()
+    page.get_by_label("A dose is overdue this many minutes after its time").fill("90")
+    page.get_by_role("button", name="Save the thresholds").click()
+    page.wait_for_load_state()
+    ui.check()
+    assert thresholds_for(world.home.pk, late_recording.prescription_id).overdue_minutes == 90
+
     ui.goto("/alerts/")
     page.get_by_test_id("threshold-links").get_by_role("link", name=re.compile("Oakfield House")).click()
     page.wait_for_load_state()

@@ -96,3 +96,32 @@ def test_a_prescriptions_thresholds_are_set_only_by_a_registered_manager_of_its_
     assert not AuditEvent.objects.filter(action="alert.thresholds_changed").exists()
     prescription_thresholds_set(prescription=rx, by=world.maria, values={"refusal_count": 2})
     assert thresholds_for(world.home.pk, rx.pk).refusal_count == 2 and thresholds_for(world.home.pk).refusal_count == 3
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_registered_manager_opens_a_prescriptions_thresholds(world, role):
+    import datetime as dt
+
+    import time_machine
+
+    from carebook.alerts.models import PrescriptionAlertThresholds
+    from carebook.testing.factories import MedicineFactory, prescribe
+
+    with time_machine.travel(dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC), tick=False):
+        own = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
+        other = prescribe(world.stranger, MedicineFactory(), by=world.sam, checker=world.tia)
+    client = Client()
+    client.force_login(_member(world, role))
+    for where, rx in (("other", other), ("own", own)):
+        url = reverse("alerts:prescription_thresholds", args=[rx.pk])
+        expected = 403 if role not in MANAGING else (404 if where == "other" else 200)
+        assert client.get(url).status_code == expected, (role, where)
+        before = AuditEvent.objects.count()
+        status = client.post(url, {"refusal_count": "2", "refusal_days": ""}).status_code
+        assert status == (302 if expected == 200 else expected), (role, where)
+        if status != 302:
+            assert AuditEvent.objects.count() == before
+    if role in MANAGING:
+        assert PrescriptionAlertThresholds.objects.get().refusal_count == 2
+        page = client.get(reverse("alerts:prescription_thresholds", args=[own.pk])).content.decode()
+        assert "Ramipril" in page and "Default: 7 days" in page  # the location's setting for what it leaves blank
