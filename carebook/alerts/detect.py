@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from carebook.alerts import rules
 from carebook.alerts.audit import AlertsAudit
@@ -189,19 +189,19 @@ def _alerted(kind: str) -> Exists:
 
 
 def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
-    """Doses whose record is still "refused (will offer again)" when their window has closed (the last LOOK_BACK,
-    index ``due_dose_state_closes_idx``): one query to find them."""
-    refusal = Administration.objects.effective().filter(due_dose_id=OuterRef("pk"), outcome=Outcome.REFUSED)
-    doses = list(
-        DueDose.objects.filter(
-            state=DueDose.State.RECORDED, window_closes_at__lte=now, window_closes_at__gt=now - LOOK_BACK
+    """Doses whose record is still "refused (will offer again)" when their window has closed (in the last
+    LOOK_BACK): one query, from the refusals (few) through ``admin_location_time_idx``, not from every recorded
+    dose."""
+    refusals = list(
+        _records(now=now, ids=None, since=LOOK_BACK + dt.timedelta(days=1))
+        .filter(
+            outcome=Outcome.REFUSED,
+            due_dose__isnull=False,
+            due_dose__window_closes_at__lte=now,
+            due_dose__window_closes_at__gt=now - LOOK_BACK,
         )
-        .annotate(cb_refusal=Subquery(refusal.values("pk")[:1]))
-        .filter(cb_refusal__isnull=False)
-        .exclude(
-            Exists(Alert.objects.filter(kind=AlertKind.REFUSED_OFFER_AGAIN, administration_id=OuterRef("cb_refusal")))
-        )
-        .select_related("prescription__medicine", "person")
+        .exclude(_alerted(AlertKind.REFUSED_OFFER_AGAIN))
+        .select_related("due_dose", "prescription__medicine", "person")
     )
     # A refusal that continues a repeated refusal still open is carried on by it from the start (one alert).
     carried = (
@@ -209,30 +209,31 @@ def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
             (a.person_id, a.prescription.medicine_id): a.pk
             for a in Alert.objects.filter(
                 kind=AlertKind.REPEATED_REFUSAL,
-                person_id__in=list({d.person_id for d in doses}),
+                person_id__in=list({r.person_id for r in refusals}),
                 status__in=OPEN_STATUSES,
                 superseded_by__isnull=True,
             ).select_related("prescription")
             if a.prescription is not None
         }
-        if doses
+        if refusals
         else {}
     )
     raised = []
-    for dose in doses:
-        medicine = dose.prescription.medicine
-        if not rules.refused_to_offer_again(Outcome.REFUSED, window_closes_at=dose.window_closes_at, now=now):
+    for refusal in refusals:
+        dose = refusal.due_dose
+        assert dose is not None
+        medicine = refusal.prescription.medicine
+        if not rules.refused_to_offer_again(refusal.outcome, window_closes_at=dose.window_closes_at, now=now):
             continue
-        refusal_id = dose.cb_refusal  # type: ignore[attr-defined]
         made = raise_alert(
             NewAlert(
                 kind=AlertKind.REFUSED_OFFER_AGAIN,
-                key=rules.alert_key(AlertKind.REFUSED_OFFER_AGAIN, refusal_id),
-                location_id=dose.location_id,
-                person_id=dose.person_id,
-                prescription_id=dose.prescription_id,
+                key=rules.alert_key(AlertKind.REFUSED_OFFER_AGAIN, refusal.pk),
+                location_id=refusal.location_id,
+                person_id=refusal.person_id,
+                prescription_id=refusal.prescription_id,
                 due_dose_id=dose.pk,
-                administration_id=refusal_id,
+                administration_id=refusal.pk,
                 due_at=dose.scheduled_at,
                 severity=rules.severity_for(
                     time_critical=medicine.time_critical,
@@ -240,12 +241,12 @@ def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
                     kind=AlertKind.REFUSED_OFFER_AGAIN,
                 ),
                 summary=(
-                    f"{medicine} for {dose.person.full_name}, due at {moment(dose.scheduled_at)}: refused, to be "
+                    f"{medicine} for {refusal.person.full_name}, due at {moment(dose.scheduled_at)}: refused, to be "
                     f"offered again, and no later record by {clock_time(dose.window_closes_at)}. Offer it again "
                     "if it is still safe to, or ask for advice."
                 ),
-                behind=[Behind(at=dose.scheduled_at, administration_id=refusal_id, due_dose_id=dose.pk)],
-                superseded_by_id=carried.get((dose.person_id, medicine.pk)),
+                behind=[Behind(at=dose.scheduled_at, administration_id=refusal.pk, due_dose_id=dose.pk)],
+                superseded_by_id=carried.get((refusal.person_id, medicine.pk)),
             ),
             now=now,
         )
