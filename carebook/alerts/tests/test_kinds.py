@@ -563,3 +563,15 @@ def test_two_workers_scanning_at_once_raise_each_new_kind_once(world):
     assert of_kind(AlertKind.LATE_RECORDING).count() == 4 and Alert.objects.count() == 8
     assert AuditEvent.objects.filter(action="alert.raised").count() == 8
     assert AlertRecord.objects.count() == 8
+
+
+def test_what_the_recordings_subscribers_cost_when_they_act(world, ramipril, django_capture_on_commit_callbacks):
+    """A refusal: its repeated-refusal check reads a fixed handful of rows after the commit, whatever the history."""
+    for day in (0, 1):
+        record(world, dose_on(ramipril, day), "refused_final", DUE + day * DAY + 5 * MINUTE)
+    dose = dose_on(ramipril, 2)
+    with CaptureQueriesContext(connection) as ctx:
+        record(world, dose, "refused_final", DUE + 2 * DAY + 5 * MINUTE, events=django_capture_on_commit_callbacks)
+    alerts = [q for q in ctx.captured_queries if "alerts_" in q["sql"]]
+    assert of_kind(AlertKind.REPEATED_REFUSAL).count() == 1
+    assert len(alerts) <= 12, [q["sql"][:100] for q in alerts]
