@@ -575,3 +575,18 @@ def test_what_the_recordings_subscribers_cost_when_they_act(world, ramipril, dja
     alerts = [q for q in ctx.captured_queries if "alerts_" in q["sql"]]
     assert of_kind(AlertKind.REPEATED_REFUSAL).count() == 1
     assert len(alerts) <= 12, [q["sql"][:100] for q in alerts]
+
+
+def test_the_api_filters_by_a_new_kind_and_counts_every_kind(world, ramipril):
+    from carebook.medication.api.testing import api_as
+
+    for day in (0, 1, 2):
+        record(world, dose_on(ramipril, day), "refused", DUE + day * DAY + 5 * MINUTE)
+    scan_at(DUE + 2 * DAY + dt.timedelta(hours=2))
+    with time_machine.travel(DUE + 2 * DAY + dt.timedelta(hours=2), tick=False):
+        body = api_as(world.tia).get("/alerts", {"location": world.home.pk, "kind": "repeated_refusal"}).json()
+        detail = api_as(world.tia).get(f"/alerts/{body['alerts'][0]['id']}").json()
+    assert [a["kind"] for a in body["alerts"]] == ["repeated_refusal"]
+    counts = {c["kind"]: c["count"] for c in body["counts"]}
+    assert counts["repeated_refusal"] == 1 and counts["refused_offer_again"] == 0  # carried on: one needs attention
+    assert len(detail["records"]) == 3 and all(r["administration_id"] for r in detail["records"])
