@@ -46,6 +46,7 @@ class Action(StrEnum):
     ASSIGN_ACTION = "assign_action"
     COMPLETE_ACTION = "complete_action"
     COMPLETE_ANY_ACTION = "complete_any_action"
+    SET_ALERT_THRESHOLDS = "set_alert_thresholds"
 
 
 # Staff who read the medicines records of their locations.
@@ -134,6 +135,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
         {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
     ),
     Action.COMPLETE_ANY_ACTION: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    # When each alert is raised, for a location or one prescription: the registered manager's decision.
+    Action.SET_ALERT_THRESHOLDS: frozenset({Role.REGISTERED_MANAGER}),
 }
 
 

@@ -17,3 +17,5 @@ class AlertsAudit(AuditAction):
     ALERT_ACKNOWLEDGED = "alert.acknowledged", "A member of staff took an alert on"
     ALERT_ACTION_RECORDED = "alert.action_recorded", "A step taken on an alert was recorded"
     ALERT_RESOLVED = "alert.resolved", "An alert was resolved, with its outcome"
+    ALERT_RECORD_ADDED = "alert.record_added", "A later record joined an alert of the same condition"
+    THRESHOLDS_CHANGED = "alert.thresholds_changed", "A location's or a prescription's alert thresholds changed"

@@ -11,7 +11,9 @@ from carebook.core.jobs import job
 
 @job(name="alerts.scan", every=dt.timedelta(minutes=1))
 def scan_alerts() -> int:
-    """Raise the alerts time brings (overdue and missed doses) and clear those whose dose was recorded.
+    """Raise the alerts time brings (overdue and missed doses, refused doses not offered again, transcription checks
+    outstanding) and, as the backstop of their events, the kinds raised from records (ADR 0026); clear those whose
+    condition cleared.
 
     Idempotent; safe when two workers run it at once (a unique key per condition). Returns the alerts raised.
     """

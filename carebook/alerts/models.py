@@ -165,3 +165,89 @@ class AlertAction(AppendOnlyModel, UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.alert_id}"
+
+
+class AlertRecord(AppendOnlyModel):
+    """One record behind an alert, so its page links each: the refusals behind a repeated refusal, the dose
+    whose check was skipped, the allergy decision to review. Added as records come in (a later refusal joins the
+    repeated-refusal alert it continues); never edited or removed."""
+
+    append_only = AppendOnly()
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="records")
+    administration = models.ForeignKey(
+        "medication.Administration", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_dose = models.ForeignKey(
+        "medication.DueDose", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    allergy_decision = models.ForeignKey(
+        "medication.AllergyDecision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(help_text="When the record happened (given, due, decided).")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "administration"],
+                condition=models.Q(administration__isnull=False),
+                name="alert_record_administration_once",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "due_dose"],
+                condition=models.Q(due_dose__isnull=False),
+                name="alert_record_due_dose_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(administration__isnull=False)
+                | models.Q(due_dose__isnull=False)
+                | models.Q(allergy_decision__isnull=False),
+                name="alert_record_names_a_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record behind {self.alert_id}"
+
+
+class _ThresholdFields(models.Model):
+    """The settings a location (and some a prescription) may change; blank means the default (alerts.rules)."""
+
+    overdue_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes after the due time; never earlier than the dose window closes."
+    )
+    refusal_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    refusal_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    prn_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class AlertThresholds(_ThresholdFields):
+    """A location's alert thresholds: settings, not records (changed in place, each change audited before/after)."""
+
+    location = models.OneToOneField("organisations.Location", on_delete=models.PROTECT, related_name="alert_thresholds")
+    omission_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    omission_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    prn_days_of = models.PositiveSmallIntegerField(null=True, blank=True)
+    late_recording_minutes = models.PositiveIntegerField(null=True, blank=True)
+    transcription_lead_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Alert thresholds of {self.location_id}"
+
+
+class PrescriptionAlertThresholds(_ThresholdFields):
+    """One prescription's own overdue minutes, refusal count and days, and when-required days."""
+
+    prescription = models.OneToOneField(
+        "medication.Prescription", on_delete=models.PROTECT, related_name="alert_thresholds"
+    )
+
+    def __str__(self) -> str:
+        return f"Alert thresholds of {self.prescription_id}"

@@ -15,7 +15,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from carebook.access.models import User
 from carebook.access.policy import Action, require
 from carebook.access.scopes import scope_for
-from carebook.alerts.models import Alert, AlertAction
+from carebook.alerts.models import Alert, AlertAction, AlertRecord
 from carebook.alerts.vocab import OPEN_STATUSES, SEVERITY_RANK, AlertKind
 
 NEEDS_ATTENTION = Q(status__in=list(OPEN_STATUSES), superseded_by__isnull=True, cleared_at__isnull=True)
@@ -76,4 +76,13 @@ def alert_actions(alert: Alert) -> list[AlertAction]:
     """The steps taken on an alert, oldest first, with who took each: one query."""
     return list(
         AlertAction.objects.filter(alert=alert).select_related("by", "new_prescription__medicine").order_by("at")
+    )
+
+
+def alert_records(alert: Alert) -> list[AlertRecord]:
+    """The records behind an alert (the refusals behind a repeated refusal...), oldest first: one query."""
+    return list(
+        AlertRecord.objects.filter(alert=alert)
+        .select_related("administration__recorded_by", "due_dose", "allergy_decision__decided_by")
+        .order_by("at", "pk")
     )

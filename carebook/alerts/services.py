@@ -30,6 +30,8 @@ from carebook.medication.models import Administration, DueDose
 
 LOOK_BACK = dt.timedelta(days=7)
 DOSE_KINDS = (AlertKind.OVERDUE_DOSE, AlertKind.MISSED_DOSE)
+# The alerts a later record of their dose clears: overdue and missed (any record), refused (a record after it).
+CLEARED_BY_A_RECORD = (*DOSE_KINDS, AlertKind.REFUSED_OFFER_AGAIN)
 
 
 @dataclass
@@ -40,9 +42,14 @@ class ScanResult:
 
 
 def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
-    """Raise the alerts time has brought (overdue and missed doses) and clear those whose dose was recorded."""
+    """Raise the alerts time has brought (overdue and missed doses, and the kinds of alerts.detect as the backstop
+    of their events) and clear those whose condition cleared."""
+    from carebook.alerts.detect import clear_transcription_checked, detect_all
+    from carebook.alerts.thresholds import threshold_book
+
     now = now or clock.now()
     result = ScanResult()
+    book = threshold_book()
     for dose in _doses_to_alert(now):
         facts = rules.DoseFacts(
             scheduled_at=dose.scheduled_at,
@@ -52,14 +59,15 @@ def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
             time_critical=dose.prescription.medicine.time_critical,
             high_risk=dose.prescription.medicine.high_risk,
         )
-        kind = rules.dose_alert_kind(facts, now)
+        kind = rules.dose_alert_kind(facts, now, book.of(dose.location_id, dose.prescription_id).overdue_minutes)
         overdue_id = dose.cb_overdue_alert_id  # type: ignore[attr-defined]
         if kind is None or (kind == AlertKind.OVERDUE_DOSE and overdue_id is not None):
             continue
         raised = _raise_dose_alert(dose, facts, kind=kind, follows_id=overdue_id, now=now)
         if raised is not None:
             result.raised.append(raised.pk)
-    result.cleared = alerts_clear_recorded(now=now)
+    result.raised += detect_all(now=now)
+    result.cleared = alerts_clear_recorded(now=now) + clear_transcription_checked(now=now)
     result.escalated = alerts_escalate_unacknowledged(now=now)
     return result
 
@@ -176,9 +184,10 @@ def _raise_dose_alert(
 
 
 def alerts_clear_recorded(*, now: dt.datetime, due_dose_ids: list[uuid.UUID] | None = None) -> list[uuid.UUID]:
-    """Clear the dose alerts whose dose now has a record: each says when it was recorded, by whom and what."""
+    """Clear the dose alerts whose dose now has a record (a refused dose: a record after the refusal): each says
+    when it was recorded, by whom and what."""
     candidates = Alert.objects.filter(
-        kind__in=DOSE_KINDS,
+        kind__in=CLEARED_BY_A_RECORD,
         status__in=OPEN_STATUSES,
         cleared_at__isnull=True,
         superseded_by__isnull=True,
@@ -197,8 +206,8 @@ def alerts_clear_recorded(*, now: dt.datetime, due_dose_ids: list[uuid.UUID] | N
     cleared = []
     for alert in alerts:
         record = records.get(alert.due_dose_id)
-        if record is None:
-            continue
+        if record is None or record.pk == alert.administration_id:
+            continue  # no record yet, or still the refusal the alert is about
         reason = (
             f"{record.get_outcome_display()} at {moment(record.administered_at)}, recorded by "
             f"{record.recorded_by.display_name} at {moment(record.recorded_at)}."

@@ -1,15 +1,30 @@
-"""What the alerts app does when the medication app announces something (ADR 0007).
+"""What the alerts app does when the medication app announces something (ADR 0007, 0026).
 
-The scan (``services.alerts_scan``, every minute) is what must not miss anything; these only act sooner.
+The scan (``services.alerts_scan``, every minute) is what must not miss anything; these only act sooner. Each
+decides from the event's own fields whether there can be anything to do, so that an ordinary dose recorded in
+time, with its checks confirmed, costs the alerts app no query.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from carebook.alerts import detect, rules
 from carebook.alerts.models import Alert
 from carebook.alerts.services import alerts_clear_recorded
 from carebook.core import clock
 from carebook.core.events import subscriber
-from carebook.medication.events import DoseRecorded
+from carebook.medication.events import (
+    AllergyOverridden,
+    DoseRecorded,
+    PrescriptionChange,
+    PrescriptionChanged,
+    ReadingOutsideRule,
+)
+from carebook.medication.vocab import TAKEN
+
+# The least any location may set for a late recording (rules.LIMITS): nearer, no location can call it late.
+_LATE_AT_THE_LEAST = dt.timedelta(minutes=rules.LIMITS["late_recording_minutes"][0])
 
 
 @subscriber(DoseRecorded, name="alerts.clear_when_recorded")
@@ -23,3 +38,38 @@ def clear_when_recorded(event: DoseRecorded) -> None:
     if not Alert.objects.filter(due_dose_id=event.due_dose_id, cleared_at__isnull=True).exists():
         return
     alerts_clear_recorded(now=clock.now(), due_dose_ids=[event.due_dose_id])
+
+
+@subscriber(DoseRecorded, name="alerts.raise_from_record")
+def raise_from_record(event: DoseRecorded) -> None:
+    """A refusal, an omission, a when-required dose, a check skipped or failed, a late recording: the kinds it may
+    raise, at once."""
+    now = clock.now()
+    ids = [event.administration_id]
+    if event.outcome in rules.REFUSALS:
+        detect.detect_repeated_refusals(now=now, ids=ids)
+    if event.outcome in rules.OMISSIONS:
+        detect.detect_repeated_omissions(now=now, ids=ids)
+    if event.due_dose_id is None and event.outcome in TAKEN:
+        detect.detect_prn_patterns(now=now, ids=ids)
+    if rules.prompts_to_alert(skipped=event.prompts_skipped, failed=event.prompts_failed, outcome=event.outcome):
+        detect.detect_prompts_not_confirmed(now=now, ids=ids)
+    if event.recorded_at - event.administered_at > _LATE_AT_THE_LEAST:
+        detect.detect_late_recordings(now=now, ids=ids)
+
+
+@subscriber(ReadingOutsideRule, name="alerts.reading_outside_rule")
+def reading_outside_rule(event: ReadingOutsideRule) -> None:
+    if event.administration_id is not None:
+        detect.detect_readings_outside_rule(now=clock.now(), ids=[event.administration_id])
+
+
+@subscriber(AllergyOverridden, name="alerts.allergy_overridden")
+def allergy_overridden(event: AllergyOverridden) -> None:
+    detect.detect_allergy_overrides(now=clock.now(), ids=[event.decision_id])
+
+
+@subscriber(PrescriptionChanged, name="alerts.transcription_checked")
+def transcription_checked(event: PrescriptionChanged) -> None:
+    if event.change == PrescriptionChange.TRANSCRIPTION_CHECKED:
+        detect.clear_transcription_checked(now=clock.now(), prescription_ids=[event.prescription_id])

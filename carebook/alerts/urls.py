@@ -1,7 +1,7 @@
 """The alerts pages. The views module owns its routes."""
 
-from carebook.alerts import views
+from carebook.alerts import threshold_views, views
 
 app_name = "alerts"
 
-urlpatterns = [*views.urlpatterns]
+urlpatterns = [*views.urlpatterns, *threshold_views.urlpatterns]

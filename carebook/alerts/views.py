@@ -28,7 +28,7 @@ from carebook.alerts.access import access_alert_for_user
 from carebook.alerts.forms import ResolveForm, StepForm
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, alert_resolve
 from carebook.alerts.models import Alert, AlertAction
-from carebook.alerts.selectors import alert_actions, alerts_dashboard
+from carebook.alerts.selectors import alert_actions, alert_records, alerts_dashboard
 from carebook.alerts.vocab import (
     ActionKind,
     AlertStatus,
@@ -42,7 +42,7 @@ from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.ids import parse_uuid
 from carebook.core.text import duration, moment
-from carebook.medication.models import Prescription
+from carebook.medication.models import DueDose, Prescription
 from carebook.medication.vocab import PrescriptionStatus
 from carebook.organisations.models import Location
 
@@ -119,7 +119,10 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     context = _dashboard_context(request)
     ids = scope_for(request.user).location_ids()
-    context["locations"] = list(Location.objects.filter(pk__in=ids).order_by("name")) if len(ids) > 1 else []
+    places = list(Location.objects.filter(pk__in=ids).order_by("name"))
+    context["locations"] = places if len(ids) > 1 else []
+    # The registered manager changes when alerts are raised, per location (alerts.threshold_views).
+    context["threshold_places"] = places if can(request.user, Action.SET_ALERT_THRESHOLDS) else []
     return render(request, "alerts/dashboard.html", context)
 
 
@@ -259,8 +262,13 @@ def _render_alert(
                 reverse("medication:prescription", args=[alert.prescription_id]),
             )
         )
-    if alert.due_dose is not None and can(user, Action.RECORD_ADMINISTRATION):
+    if (
+        alert.due_dose is not None
+        and alert.due_dose.state == DueDose.State.PENDING
+        and can(user, Action.RECORD_ADMINISTRATION)
+    ):
         records.append(("Record the due dose", reverse("medication:record_dose", args=[alert.due_dose_id])))
+    records.extend(_records_behind(alert))
     context = {
         "alert": alert,
         "row": _row(alert, clock.now()),
@@ -281,8 +289,36 @@ def _render_alert(
         "incident_report_url": (
             reverse("incidents:report") + f"?alert={alert.pk}" if can(user, Action.REPORT_INCIDENT) else ""
         ),
+        # The registered manager may change when this prescription's alerts are raised (ADR 0026).
+        "thresholds_url": reverse("alerts:prescription_thresholds", args=[alert.prescription_id])
+        if alert.prescription_id is not None and can(user, Action.SET_ALERT_THRESHOLDS)
+        else "",
     }
     return render(request, "alerts/alert.html", context, status=status)
+
+
+def _records_behind(alert: Alert) -> list[tuple[str, str]]:
+    """Each record behind the alert, in words, linked: a dose record to its day on the person's MAR chart, an
+    allergy decision to its prescription."""
+    links = []
+    for r in alert_records(alert):
+        if r.administration is not None:
+            a = r.administration
+            month = f"{clock.to_local(a.administered_at):%Y-%m}"
+            label = (
+                f"{a.get_outcome_display()} at {moment(a.administered_at)}, recorded by "
+                f"{a.recorded_by.display_name} at {moment(a.recorded_at)}"
+            )
+            links.append((label, f"{reverse('medication:mar', args=[a.person_id])}?month={month}"))
+        elif r.due_dose is not None:
+            month = f"{clock.to_local(r.due_dose.scheduled_at):%Y-%m}"
+            label = f"Dose due at {moment(r.due_dose.scheduled_at)}: {r.due_dose.get_state_display().lower()}"
+            links.append((label, f"{reverse('medication:mar', args=[r.due_dose.person_id])}?month={month}"))
+        elif r.allergy_decision is not None:
+            d = r.allergy_decision
+            label = f"Allergy decision by {d.decided_by.display_name} at {moment(d.decided_at)}: {d.reason}"
+            links.append((label, reverse("medication:prescription", args=[d.prescription_id])))
+    return links
 
 
 def _vocab() -> dict[str, Any]:

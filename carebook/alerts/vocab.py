@@ -9,6 +9,15 @@ from carebook.core.vocab import Vocabulary
 class AlertKind(Vocabulary):
     OVERDUE_DOSE = "overdue_dose", "Overdue dose"
     MISSED_DOSE = "missed_dose", "Missed dose"
+    REFUSED_OFFER_AGAIN = "refused_offer_again", "Refused, to offer again"
+    REPEATED_REFUSAL = "repeated_refusal", "Repeated refusal"
+    REPEATED_OMISSIONS = "repeated_omissions", "Repeated omissions"
+    PRN_PATTERN = "prn_pattern", "When-required pattern"
+    PROMPT_NOT_CONFIRMED = "prompt_not_confirmed", "Safety check skipped or failed"
+    READING_OUTSIDE_RULE = "reading_outside_rule", "Reading outside its rule"
+    ALLERGY_OVERRIDDEN = "allergy_overridden", "Allergy warning overridden"
+    LATE_RECORDING = "late_recording", "Late recording"
+    TRANSCRIPTION_OUTSTANDING = "transcription_outstanding", "Transcription check outstanding"
 
 
 class Severity(Vocabulary):

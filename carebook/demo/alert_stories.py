@@ -21,7 +21,7 @@ from carebook.alerts.rules import ActionInput, round_ends_at
 from carebook.alerts.services import alerts_scan
 from carebook.alerts.vocab import ActionKind, AlertKind, AlertStatus, CareWorkerAnswer, Outcome, Professional
 from carebook.medication import rules
-from carebook.medication.models import DueDose
+from carebook.medication.models import DueDose, Prescription
 from carebook.medication.vocab import Outcome as DoseOutcome
 from carebook.organisations.models import Location
 
@@ -190,3 +190,150 @@ class AlertStories:
 
     def _step(self, alert: Alert, by: User, **fields: Any) -> None:
         alert_action_record(alert=alert, by=by, step=ActionInput(**fields))
+
+
+class KindStories:
+    """The other alert kinds (ADR 0026), made through the services as the week is replayed:
+
+    - a resident refuses one medicine three times in two days: the refused-dose alerts, carried on by one
+      repeated-refusal alert;
+    - a carer finds the label does not match the MAR (the right-medicine check failed): the dose is not given;
+    - a resident takes a when-required medicine up to its 24-hour maximum;
+    - at the end, the registered manager sets Oakfield House to warn of an unchecked prescription 24 hours ahead,
+      and the prescriptions entered this morning and not yet checked raise their alerts.
+
+    The refusals of the demo's rounds, its late entry, its readings and its allergy decision raise the rest.
+    """
+
+    REFUSALS = 3
+
+    def __init__(self, replay: Any, staff: dict[str, User], *, last_day_index: int) -> None:
+        self.replay = replay
+        self.staff = staff
+        self.last = last_day_index
+        self.refusing: Any = None  # the prescription refused
+        self.refused = 0
+        self.failed_check = False
+        self.prn_done = False
+
+    def instead(self, dose: DueDose, at: dt.datetime, day_index: int) -> Any:
+        """A replay event to record in place of the ordinary one, or None."""
+        from carebook.demo.seed import answers
+
+        rx = dose.prescription
+        ordinary = (
+            rx.person.location.kind == Location.Kind.CARE_HOME
+            and not rx.medicine.needs_witness
+            and not rx.medicine.time_critical
+            and not rx.effective_check
+            and not rx.is_variable_dose
+            and not rx.medicine.site_recorded
+        )
+        if not ordinary:
+            return None
+        if self.refusing is None and day_index == self.last - 1 and len(rx.times) >= 2:
+            self.refusing = rx.pk
+        if rx.pk == self.refusing and self.refused < self.REFUSALS and day_index >= self.last - 1:
+            self.refused += 1
+
+            def refuse() -> object:
+                return self.replay.record(
+                    rx=rx,
+                    at=at,
+                    outcome=DoseOutcome.REFUSED,
+                    prompts=answers("", outcome=DoseOutcome.REFUSED, failed="consent"),
+                    due_dose=dose,
+                    reason="Said it makes her feel sick and pushed the pot away. Will offer again later.",
+                )
+
+            return self.replay.event(at, refuse)
+        if (
+            not self.failed_check
+            and day_index == self.last
+            and rx.pk != self.refusing
+            and dose.local_time >= dt.time(11, 0)
+        ):
+            self.failed_check = True
+
+            def label_mismatch() -> object:
+                return self.replay.record(
+                    rx=rx,
+                    at=at,
+                    outcome=DoseOutcome.OTHER,
+                    prompts=[
+                        rules.Answer("right_person", "confirmed"),
+                        rules.Answer("right_medicine", "failed", note="The pharmacy label says a different strength."),
+                    ],
+                    due_dose=dose,
+                    reason="Not given: the label did not match the MAR. The pharmacy is checking the supply.",
+                )
+
+            return self.replay.event(at, label_mismatch)
+        return None
+
+    def prn_events(self, rx: Any, day: dt.date, day_index: int, cutoff: dt.datetime) -> list[Any]:
+        """On the last full day, one when-required medicine taken up to its 24-hour maximum, each dose when the
+        PRN rules (and the ingredients' maxima) allow it."""
+        from carebook.alerts.rules import prn_max_reached
+        from carebook.core import clock
+        from carebook.medication.rules.prn import prn_refusal
+
+        if (
+            self.prn_done
+            or day_index != self.last
+            or rx.person.location.kind != Location.Kind.CARE_HOME
+            or rx.medicine.needs_witness
+            or rx.prn_max_quantity_24h is None
+            # The PRN rule counts every dose of the medicine: one the person has no other prescription of.
+            or Prescription.objects.filter(person_id=rx.person_id, medicine_id=rx.medicine_id)
+            .exclude(pk=rx.pk)
+            .exists()
+        ):
+            return []
+        planned = list(self.replay.prn_planned.get(rx.pk, []))
+        interval = dt.timedelta(minutes=rx.prn_min_interval_minutes or 0)
+        at = clock.local_wall_time(day, dt.time(7, 0))
+        end = min(clock.local_wall_time(day, dt.time(23, 0)), cutoff - dt.timedelta(hours=1))
+        doses: list[tuple[dt.datetime, Any]] = []
+        while at < end:
+            for quantity in (rx.dose_max, rx.dose_min):
+                refusal = prn_refusal(
+                    history=planned, now=at, quantity=quantity, min_interval=interval, max_24h=rx.prn_max_quantity_24h
+                )
+                if refusal is None and self.replay.ingredient_allowed(rx, at, quantity) == at:
+                    planned.append(rules.PrnDose(at=at, quantity=quantity))
+                    doses.append((at, quantity))
+                    break
+            at += 15 * MINUTE
+        if not doses or not prn_max_reached(
+            planned, at=doses[-1][0], smallest=rx.dose_min, max_24h=rx.prn_max_quantity_24h
+        ):
+            return []
+        self.prn_done = True
+        self.replay.prn_planned[rx.pk] = sorted(planned, key=lambda d: d.at)
+        events = []
+        for when, quantity in doses:
+            self.replay.plan_ingredients(rx, when, quantity)
+
+            def give(when: dt.datetime = when, quantity: Any = quantity) -> object:
+                return self.replay.record(
+                    rx=rx,
+                    at=when,
+                    outcome=DoseOutcome.GIVEN,
+                    prompts=[rules.Answer(p, "confirmed") for p in rules.prompts_for(rx.effective_check)],
+                    prescription=rx,
+                    dose_given=quantity,
+                    administered_at=when,  # the replay's clock may have moved on a few minutes
+                    prn_reason="Back pain after the fall; asked again each time it wore off.",
+                )
+
+            events.append(self.replay.event(when, give))
+        return events
+
+    def thresholds(self, home: Location) -> None:
+        """The registered manager's setting, through the service (audited)."""
+        from carebook.alerts.thresholds import location_thresholds_set
+
+        location_thresholds_set(
+            location=home, by=self.staff["manager.mike"], values={"transcription_lead_minutes": 24 * 60}
+        )

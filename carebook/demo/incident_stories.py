@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from carebook.demo.alert_stories import AlertStories
 
 HOUR = dt.timedelta(hours=1)
+MINUTE = dt.timedelta(minutes=1)
 
 
 class IncidentStories:
@@ -62,8 +63,12 @@ class IncidentStories:
                 ),
             )
 
+        # Each moment is its own replay event (no clock jumps inside one), so that nothing due in between (a
+        # when-required dose at 13:00) waits for it and becomes a late entry.
+        opened: dict[str, Any] = {}
+
         def recording_error() -> None:
-            found = incident(
+            opened["found"] = incident(
                 d1,
                 chloe,
                 "recording_error",
@@ -71,11 +76,13 @@ class IncidentStories:
                 "The 08:00 dose was given at 08:05 but not recorded until the alert an hour later.",
                 "Late entry made from the alert.",
             )
-            self._tick(20)
+
+        def recording_error_found() -> None:
+            found = opened["found"]
             services.incident_finding_record(
                 incident=found, by=mike, text="Called away mid-round; the tablet was left on the trolley unsaved."
             )
-            action = services.incident_action_add(
+            opened["action"] = services.incident_action_add(
                 incident=found,
                 by=mike,
                 kind="supervision",
@@ -83,15 +90,20 @@ class IncidentStories:
                 owner_id=amy.pk,
                 due_on=day + dt.timedelta(days=1),
             )
-            self._tick(180)
+
+        def recording_error_done() -> None:
             services.incident_action_complete(
-                incident=found, action=action, by=tom, note="Observed the round: every dose recorded at the time."
+                incident=opened["found"],
+                action=opened["action"],
+                by=tom,
+                note="Observed the round: every dose recorded at the time.",
             )
-            self._tick(30)
-            services.incident_sign_off(incident=found, by=mike, note="Learning shared at the team meeting.")
+
+        def recording_error_signed_off() -> None:
+            services.incident_sign_off(incident=opened["found"], by=mike, note="Learning shared at the team meeting.")
 
         def omission_overdue() -> None:
-            found = incident(
+            opened["overdue"] = incident(
                 d3,
                 tom,
                 "omission",
@@ -99,7 +111,9 @@ class IncidentStories:
                 "The morning dose was not offered: she was at the hairdresser's during the round.",
                 "GP asked: no harm expected; the next dose given as prescribed.",
             )
-            self._tick(10)
+
+        def omission_overdue_told() -> None:
+            found = opened["overdue"]
             services.incident_notice_record(
                 incident=found, by=tom, party="family", told_at=clock.now(), note="Her daughter, by phone."
             )
@@ -116,7 +130,7 @@ class IncidentStories:
             )
 
         def moderate_harm() -> None:
-            found = incident(
+            opened["moderate"] = incident(
                 d4,
                 chloe,
                 "omission",
@@ -124,7 +138,9 @@ class IncidentStories:
                 "The morning dose was missed; she was dizzy in the afternoon and her blood pressure was high.",
                 "NHS 111 advised observing her; blood pressure checked at 14:00 and 18:00.",
             )
-            self._tick(15)
+
+        def moderate_harm_told() -> None:
+            found = opened["moderate"]
             services.incident_notice_record(incident=found, by=chloe, party="gp", told_at=clock.now())
             services.incident_candour_record(
                 incident=found,
@@ -156,9 +172,11 @@ class IncidentStories:
 
         return [
             self.replay.event(ends + 2 * HOUR, recording_error),
+            self.replay.event(ends + 2 * HOUR + 20 * MINUTE, recording_error_found),
+            self.replay.event(ends + 5 * HOUR + 20 * MINUTE, recording_error_done),
+            self.replay.event(ends + 5 * HOUR + 50 * MINUTE, recording_error_signed_off),
             self.replay.event(ends + 7 * HOUR, omission_overdue),
+            self.replay.event(ends + 7 * HOUR + 10 * MINUTE, omission_overdue_told),
             self.replay.event(ends + 8 * HOUR, moderate_harm),
+            self.replay.event(ends + 8 * HOUR + 15 * MINUTE, moderate_harm_told),
         ]
-
-    def _tick(self, minutes: int) -> None:
-        self.replay.clock.advance_to(self.replay.clock.now + dt.timedelta(minutes=minutes))

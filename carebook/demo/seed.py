@@ -38,7 +38,7 @@ from django.db import transaction
 from carebook.access.models import Membership, Role, User
 from carebook.alerts.services import alerts_scan
 from carebook.core import clock
-from carebook.demo.alert_stories import AlertStories
+from carebook.demo.alert_stories import AlertStories, KindStories
 from carebook.demo.incident_stories import IncidentStories
 from carebook.demo.medicines import (
     BY_KEY,
@@ -1028,6 +1028,8 @@ REFUSALS = (
     "Pushed the pot away and said 'not now'. Offered again 30 minutes later and still declined.",
     "Declined: wanted to wait until after her visitors had gone.",
 )
+# The refusals whose words say the dose will not be offered again (the rest: "Refused (will offer again)").
+REFUSED_FOR_GOOD = frozenset(REFUSALS[1:3])
 PRN_REASONS = {
     "paracetamol_500": ("Said her knees ached after the walk to the lounge.", "Headache, asked for painkillers."),
     "codeine_30": ("Hip pain after physiotherapy, scored 6 out of 10.",),
@@ -1183,6 +1185,8 @@ def scheduled_dose_event(replay: Replay, dose: DueDose, rx: Prescription, cutoff
     if outcome == Outcome.GIVEN:
         if roll < 0.035:
             outcome, failed, reason = Outcome.REFUSED, "consent", rng.choice(REFUSALS)
+            if reason in REFUSED_FOR_GOOD:  # offered again already, or to be reviewed: not to offer again
+                outcome = Outcome.REFUSED_NOT_OFFERED_AGAIN
         elif roll < 0.045 and not critical:
             outcome, reason = Outcome.ASLEEP, "Fast asleep; the care plan says not to wake her. Offered when awake."
         elif roll < 0.05:
@@ -1381,8 +1385,9 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
 
         # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
         due_doses_extend_horizon(now=clock.now())
-        alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
         awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
+        KindStories(replay, staff, last_day_index=0).thresholds(home)
+        alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
         result = DemoResult(
             provider=provider,
             home=home,
@@ -1587,6 +1592,7 @@ def _replay_history(
     # Five of the last full day's morning doses are not recorded: the alerts' stories (demo/alert_stories.py).
     stories = AlertStories(replay, replay.staff, day_index=size.history_days - 1)
     incident_stories = IncidentStories(replay, replay.staff, stories)  # three of them become incidents
+    kinds = KindStories(replay, replay.staff, last_day_index=size.history_days - 1)
     day = go_live
     day_index = 0
     while clock.local_wall_time(day, dt.time(0, 0)) < cutoff:
@@ -1625,7 +1631,10 @@ def _replay_history(
                 if stories.takes(dose, day_index):
                     continue
                 ordinary = not dose.prescription.medicine.needs_witness
-                if not flags["mistake"] and day_index == 1 and dose.local_time >= dt.time(11, 0) and ordinary:
+                kind_event = kinds.instead(dose, event.at, day_index)  # the other alert kinds' stories
+                if kind_event is not None:
+                    event = kind_event
+                elif not flags["mistake"] and day_index == 1 and dose.local_time >= dt.time(11, 0) and ordinary:
                     flags["mistake"] = True
                     event = _mistake_event(replay, dose, event.at)
                 elif (
@@ -1652,7 +1661,7 @@ def _replay_history(
         for rx in prn:
             if rx.medicine.controlled_drug_schedule == 3 and rx.medicine.form != Medicine.Form.CAPSULE:
                 continue  # rescue midazolam: nobody had a seizure this week
-            for event in prn_events(replay, rx, day, cutoff):
+            for event in prn_events(replay, rx, day, cutoff) + kinds.prn_events(rx, day, day_index, cutoff):
                 heapq.heappush(queue, event)
         while queue:
             event = heapq.heappop(queue)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from carebook.core.events import Event, event
+from carebook.medication.vocab import PromptResult
 
 if TYPE_CHECKING:
-    from carebook.medication.models import Administration, Prescription, PrnFollowUp
+    from carebook.medication.models import Administration, AllergyDecision, Prescription, PrnFollowUp, PromptAnswer
 
 
 @event("medication.dose_recorded")
@@ -41,9 +43,12 @@ class DoseRecorded(Event):
     # When the due dose's window closed (None for a when-required dose): a dose recorded before then cannot have
     # an overdue alert yet, so the alerts app need not look (the round's doses, mostly on time, cost it nothing).
     window_closes_at: dt.datetime | None = None
+    # The safety checks answered "skipped" and "failed" (Prompt values), from the answers the service just wrote.
+    prompts_skipped: tuple[str, ...] = ()
+    prompts_failed: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, administration: Administration) -> DoseRecorded:
+    def of(cls, administration: Administration, *, answers: Sequence[PromptAnswer] = ()) -> DoseRecorded:
         a = administration
         slot = a.due_dose if a.due_dose_id is not None else None  # loaded by the recording service
         return cls(
@@ -60,6 +65,8 @@ class DoseRecorded(Event):
             late_entry=a.late_entry,
             corrects_id=a.corrects_id,
             window_closes_at=slot.window_closes_at if slot is not None else None,
+            prompts_skipped=tuple(str(p.prompt) for p in answers if p.result == PromptResult.SKIPPED),
+            prompts_failed=tuple(str(p.prompt) for p in answers if p.result == PromptResult.FAILED),
         )
 
 
@@ -202,3 +209,30 @@ class ReadingOutsideRule(Event):
     rule: str  # the rule in words, e.g. "Pulse below 60: withhold and tell the GP"
     taken_at: dt.datetime
     recorded_by_id: int
+
+
+@event("medication.allergy_overridden")
+@dataclass(frozen=True, kw_only=True)
+class AllergyOverridden(Event):
+    """A senior decided to go on with a prescription despite an allergy or caution finding (for the registered
+    manager's review)."""
+
+    decision_id: uuid.UUID
+    prescription_id: uuid.UUID
+    person_id: uuid.UUID
+    location_id: uuid.UUID
+    finding_kind: str
+    decided_by_id: int
+    at: dt.datetime
+
+    @classmethod
+    def of(cls, decision: AllergyDecision, *, person_id: Any, location_id: Any) -> AllergyOverridden:
+        return cls(
+            decision_id=decision.pk,
+            prescription_id=decision.prescription_id,
+            person_id=person_id,
+            location_id=location_id,
+            finding_kind=decision.finding_kind,
+            decided_by_id=decision.decided_by_id,
+            at=decision.decided_at,
+        )

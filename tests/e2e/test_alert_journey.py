@@ -206,7 +206,8 @@ def test_on_a_phone_the_dashboard_and_the_alert_fit_and_pass_axe(phone_ui, world
     with time_machine.travel(clock.now() - dt.timedelta(hours=6), tick=True):
         due = (clock.local_now() + dt.timedelta(hours=4)).strftime("%H:%M")  # two hours ago, on the real clock
         prescribe(world.bert, MedicineFactory(name="Metformin"), by=world.sam, checker=world.tia, times=[due])
-    second = Alert.objects.get(pk__in=alerts_scan().raised)
+    # (The GP's new ramipril, not yet checked, raises its transcription alert too: ADR 0026.)
+    second = Alert.objects.get(pk__in=alerts_scan().raised, prescription__medicine__name="Metformin")
     page.evaluate("() => htmx.ajax('GET', '/alerts/list/', {target: '#alert-lists', swap: 'innerHTML'})")
     expect(page.get_by_test_id(f"alert-{second.pk}")).to_be_visible()
     expect(page.get_by_test_id("alert-counts")).to_contain_text("2")

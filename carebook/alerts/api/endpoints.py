@@ -26,6 +26,8 @@ from carebook.alerts.api.schemas import (
     AlertListOut,
     AlertResolveIn,
     AlertStatusFilter,
+    AlertThresholdsIn,
+    AlertThresholdsOut,
 )
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.vocab import AlertKind
@@ -42,7 +44,7 @@ _STATUS_FILTERS = {
 
 def _detail(alert_id: uuid.UUID) -> dict:
     alert = Alert.objects.select_related(*present.ALERT_RELATED).get(pk=alert_id)
-    return present.alert_detail(alert, selectors.alert_actions(alert))
+    return present.alert_detail(alert, selectors.alert_actions(alert), selectors.alert_records(alert))
 
 
 LIST_LIMIT, LIST_LIMIT_MOST = 200, 1000  # how many alerts one answer lists, unless asked; at most
@@ -87,7 +89,7 @@ def alerts_list(
 def alert_detail(request: HttpRequest, alert_id: uuid.UUID) -> dict:
     """One alert with the steps taken on it, oldest first (who took each, and when)."""
     alert = access_alert_for_user(caller(request), alert_id)
-    return present.alert_detail(alert, selectors.alert_actions(alert))
+    return present.alert_detail(alert, selectors.alert_actions(alert), selectors.alert_records(alert))
 
 
 @router.post(
@@ -149,3 +151,43 @@ def alert_resolve(request: HttpRequest, alert_id: uuid.UUID, payload: AlertResol
     alert = access_alert_for_user(user, alert_id)  # 404 out of scope; the service checks the role (403)
     lifecycle.alert_resolve(alert=alert, by=user, note=payload.note)
     return _detail(alert.pk)
+
+
+def _thresholds(location_id: uuid.UUID) -> dict:
+    from dataclasses import asdict
+
+    from carebook.alerts.thresholds import location_settings, thresholds_for
+
+    return {
+        "location_id": location_id,
+        "settings": location_settings(location_id),
+        "in_force": asdict(thresholds_for(location_id)),
+    }
+
+
+@router.get(
+    "/alerts/thresholds/{location_id}",
+    response={200: AlertThresholdsOut, **READ_ERRORS},
+    operation_id="alert_thresholds",
+)
+def alert_thresholds(request: HttpRequest, location_id: uuid.UUID) -> dict:
+    """When each alert kind is raised at a location: its settings and what is in force (ADR 0026)."""
+    user = caller(request)
+    require(user, Action.VIEW_ALERTS)
+    return _thresholds(access_location_for_user(user, location_id).pk)
+
+
+@router.post(
+    "/alerts/thresholds/{location_id}",
+    response={200: AlertThresholdsOut, **WRITE_ERRORS},
+    operation_id="alert_thresholds_set",
+)
+def alert_thresholds_set(request: HttpRequest, location_id: uuid.UUID, payload: AlertThresholdsIn) -> dict:
+    """Change a location's settings (the registered manager only; audited with before and after)."""
+    from carebook.alerts.thresholds import location_thresholds_set
+
+    user = caller(request)
+    require(user, Action.VIEW_ALERTS)
+    location = access_location_for_user(user, location_id)  # 404 out of scope; the service checks the role (403)
+    location_thresholds_set(location=location, by=user, values=payload.model_dump(exclude_unset=True))
+    return _thresholds(location.pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from carebook.alerts.models import Alert, AlertAction
+from carebook.alerts.models import Alert, AlertAction, AlertRecord
 from carebook.alerts.vocab import OPEN_STATUSES, ActionKind, AlertKind, Outcome
 from carebook.medication.api.present import staff
 from carebook.people.api.present import person_ref
@@ -33,6 +33,7 @@ def alert(a: Alert) -> dict[str, Any]:
         "prescription_id": a.prescription_id,
         "medicine": str(a.prescription.medicine) if a.prescription is not None else None,
         "due_dose_id": a.due_dose_id,
+        "administration_id": a.administration_id,
         "due_at": a.due_at,
         "raised_at": a.raised_at,
         "acknowledged_by": staff(a.acknowledged_by),
@@ -71,5 +72,14 @@ def action(step: AlertAction) -> dict[str, Any]:
     }
 
 
-def alert_detail(a: Alert, actions: list[AlertAction]) -> dict[str, Any]:
-    return {**alert(a), "actions": [action(step) for step in actions]}
+def record(r: AlertRecord) -> dict[str, Any]:
+    return {
+        "administration_id": r.administration_id,
+        "due_dose_id": r.due_dose_id,
+        "allergy_decision_id": r.allergy_decision_id,
+        "at": r.at,
+    }
+
+
+def alert_detail(a: Alert, actions: list[AlertAction], records: list[AlertRecord] | None = None) -> dict[str, Any]:
+    return {**alert(a), "actions": [action(step) for step in actions], "records": [record(r) for r in records or []]}

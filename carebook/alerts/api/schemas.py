@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from carebook.alerts.vocab import (
     ActionKind,
@@ -66,7 +66,11 @@ class AlertOut(BaseModel):
     prescription_id: uuid.UUID | None
     medicine: str | None = Field(description="The prescription's medicine, in words.", examples=["Ramipril 5 mg"])
     due_dose_id: uuid.UUID | None
-    due_at: dt.datetime | None = Field(description="When the dose behind it was due.")
+    administration_id: uuid.UUID | None = Field(description="The dose record it is about, for a kind raised from one.")
+    due_at: dt.datetime | None = Field(
+        description="When the dose behind it was due (for a kind raised from records: the record that crossed its "
+        "threshold)."
+    )
     raised_at: dt.datetime
     acknowledged_by: StaffRef | None
     acknowledged_at: dt.datetime | None
@@ -118,8 +122,22 @@ class AlertActionOut(BaseModel):
     at: dt.datetime = Field(description="The server's clock when it was recorded.")
 
 
+class AlertRecordOut(BaseModel):
+    """One record behind an alert (ADR 0026): a dose record, a due dose or an allergy decision."""
+
+    administration_id: uuid.UUID | None
+    due_dose_id: uuid.UUID | None
+    allergy_decision_id: uuid.UUID | None
+    at: dt.datetime = Field(description="When it happened: given or not given, due, decided.")
+
+
 class AlertDetail(AlertOut):
     actions: list[AlertActionOut] = Field(description="The steps taken on it, oldest first. Never edited.")
+    records: list[AlertRecordOut] = Field(
+        default_factory=list,
+        description="The records behind it, oldest first (the refusals behind a repeated refusal...); a later record "
+        "of a repeated condition is added here.",
+    )
 
 
 # --- In ------------------------------------------------------------------------------------------------------------
@@ -155,3 +173,45 @@ class AlertResolveIn(StrictIn):
     """Resolve with the last outcome recorded on the alert; a note is kept as a step."""
 
     note: LongText = ""
+
+
+# --- Thresholds (ADR 0026) -----------------------------------------------------------------------------------------
+
+
+class AlertThresholdsIn(BaseModel):
+    """A location's settings; a setting left out keeps its value, null means the default (``in_force`` shows it).
+    Each is checked against its range by the alerts' rules (422 with the field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overdue_minutes: int | None = Field(
+        default=None, description="After the due time; never earlier than the dose window closes (ADR 0026)."
+    )
+    refusal_count: int | None = None
+    refusal_days: int | None = None
+    omission_count: int | None = None
+    omission_days: int | None = None
+    prn_days: int | None = None
+    prn_days_of: int | None = None
+    late_recording_minutes: int | None = None
+    transcription_lead_minutes: int | None = None
+
+
+class AlertThresholdValues(BaseModel):
+    overdue_minutes: int | None
+    refusal_count: int | None
+    refusal_days: int | None
+    omission_count: int | None
+    omission_days: int | None
+    prn_days: int | None
+    prn_days_of: int | None
+    late_recording_minutes: int | None
+    transcription_lead_minutes: int | None
+
+
+class AlertThresholdsOut(BaseModel):
+    location_id: uuid.UUID
+    settings: AlertThresholdValues = Field(description="What the location set (null: the default).")
+    in_force: AlertThresholdValues = Field(
+        description="What the scan uses: the defaults with the settings over them (overdue null: the dose window)."
+    )

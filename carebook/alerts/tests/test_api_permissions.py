@@ -87,6 +87,21 @@ ENDPOINTS = [
         frozenset({Action.RESOLVE_ALERT}),
         body=lambda o: {"note": "GP said no harm"},
     ),
+    Endpoint(  # ADR 0026
+        "read the location's thresholds",
+        "GET",
+        "/alerts/thresholds/{location_id}",
+        lambda o: f"/alerts/thresholds/{o['location'].pk}",
+        frozenset(),
+    ),
+    Endpoint(
+        "change the location's thresholds",
+        "POST",
+        "/alerts/thresholds/{location_id}",
+        lambda o: f"/alerts/thresholds/{o['location'].pk}",
+        frozenset({Action.SET_ALERT_THRESHOLDS}),
+        body=lambda o: {"refusal_count": 2},
+    ),
 ]
 
 ROLES = [*Role.values, NEW_ROLE]

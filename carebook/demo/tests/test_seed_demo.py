@@ -211,6 +211,21 @@ def test_the_demo_has_digoxin_and_insulin_with_their_limits_and_a_dose_withheld_
     assert [a.administration.outcome for a in told] == ["given"]
 
 
+def test_the_demo_shows_an_alert_of_every_kind_each_with_the_records_behind_it(small_demo):
+    """ADR 0026: every kind on the dashboard, made through the services; the refusals of one medicine are one
+    repeated-refusal alert that carries on their refused-dose alerts."""
+    from carebook.alerts.models import Alert, AlertThresholds
+    from carebook.alerts.vocab import AlertKind
+
+    assert set(Alert.objects.values_list("kind", flat=True)) == set(AlertKind.values)
+    for alert in Alert.objects.exclude(kind__in=["overdue_dose", "missed_dose"]):
+        assert alert.records.exists(), alert.kind
+    repeated = Alert.objects.get(kind="repeated_refusal")
+    assert repeated.records.count() == 3 and repeated.supersedes.filter(kind="refused_offer_again").count() == 3
+    assert AlertThresholds.objects.get().transcription_lead_minutes == 24 * 60
+    assert AuditEvent.objects.filter(action="alert.thresholds_changed").count() == 1
+
+
 def test_the_demo_leaves_alerts_at_every_stage_made_through_the_services(small_demo):
     """The dashboard is alive: resolved with each kind of outcome, acknowledged with its steps, escalated."""
     from carebook.alerts.models import Alert, AlertAction
@@ -223,9 +238,12 @@ def test_the_demo_leaves_alerts_at_every_stage_made_through_the_services(small_d
     }
     observing = Alert.objects.get(status="acknowledged")
     assert observing.kind == "missed_dose" and observing.actions.filter(outcome="observe").exists()
-    escalated = Alert.objects.get(status="open", escalated_to="registered_manager", superseded_by=None)
+    escalated = Alert.objects.get(
+        status="open", escalated_to="registered_manager", superseded_by=None, kind__in=["overdue_dose", "missed_dose"]
+    )
     assert escalated.kind == "missed_dose" and escalated.follows is not None
-    assert Alert.objects.filter(superseded_by__isnull=False).count() == 3  # the overdue alerts that became missed
+    # The overdue alerts that became missed.
+    assert Alert.objects.filter(superseded_by__isnull=False, kind="overdue_dose").count() == 3
     # Each step has who and when; each change is in the audit log.
     assert AlertAction.objects.filter(by__isnull=True).count() == 0
     for alert in Alert.objects.all():

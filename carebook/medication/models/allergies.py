@@ -32,6 +32,8 @@ class AllergyDecision(AppendOnlyModel, UUIDModel):
             models.UniqueConstraint(fields=["prescription", "allergy"], name="allergy_decision_once"),
             models.CheckConstraint(condition=~models.Q(reason=""), name="allergy_decision_has_reason"),
         ]
+        # The alerts' scan reads the last day's decisions (a senior went on despite an allergy: ADR 0026).
+        indexes = [models.Index(fields=["decided_at"], name="allergy_decision_time_idx")]
 
     def __str__(self) -> str:
         return f"Allergy decision for {self.prescription_id}: {self.reason}"

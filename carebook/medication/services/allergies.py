@@ -17,9 +17,11 @@ from carebook.access.scopes import scope_for
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.core.errors import Conflict, DomainError, ValidationFailed
+from carebook.core.events import announce
 from carebook.core.limits import TEXT_MAX
 from carebook.medication.audit import MedicationAudit
 from carebook.medication.contents import OPEN_STATUSES, safety_of
+from carebook.medication.events import AllergyOverridden
 from carebook.medication.locks import lock_person_for_prescription
 from carebook.medication.models import AllergyDecision, Prescription
 from carebook.people.models import AllergyStatus, Person
@@ -105,6 +107,11 @@ def record_decisions(
                 "reason": reason,
             },
             at=now,
+        )
+        announce(
+            AllergyOverridden.of(
+                decision, person_id=prescription.person_id, location_id=prescription.person.location_id
+            )
         )
     return decisions
 

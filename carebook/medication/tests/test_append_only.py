@@ -26,14 +26,15 @@ from django.db import IntegrityError, connection, connections, models, transacti
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from carebook.alerts.detect import detect_allergy_overrides
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record
-from carebook.alerts.models import Alert
+from carebook.alerts.models import Alert, AlertRecord
 from carebook.alerts.notify import notify_alerts
 from carebook.alerts.rules import ActionInput as AlertStep
 from carebook.alerts.services import alerts_scan
 from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
 from carebook.audit_log.models import AuditEvent
-from carebook.core import append_only
+from carebook.core import append_only, clock
 from carebook.core.append_only import AppendOnlyViolation, UnlockRefused, protected_models, unlocked
 from carebook.incidents import rules as incident_rules
 from carebook.incidents import services as incidents
@@ -123,6 +124,8 @@ CLINICAL_RECORDS = {
     "incidents.IncidentFinding": set(),
     # A corrective action: completed once (who, when, a note); the job marks once when it told of it overdue.
     "actions.CorrectiveAction": {"completed_at", "completed_by", "completion_note", "overdue_noticed_at"},
+    # A record behind an alert (the refusals behind a repeated refusal): insert-only.
+    "alerts.AlertRecord": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -190,6 +193,7 @@ def records(world) -> Records:
             medicine=amoxicillin, substance=Substance.objects.get(code="amoxicillin"), amount_mg=Decimal("500")
         )
         prescribe(world.bert, amoxicillin, by=world.sam, allergy_reason="GP confirmed: the rash was viral")
+        detect_allergy_overrides(now=clock.now())  # for the registered manager's review: an alert, its record
     with time_machine.travel(dt.datetime(2026, 6, 11, 8, 5, tzinfo=dt.UTC), tick=False):
         alerts_scan()  # tomorrow's 08:00 dose (07:00 UTC), past its window: an overdue-dose alert
         world.tia.email = "tia@example.org"
@@ -245,6 +249,7 @@ def records(world) -> Records:
             "alerts.AlertAction": step,
             "notifications.Notification": Notification.objects.filter(recipient=world.tia).first(),
             "notifications.EmailDelivery": EmailDelivery.objects.order_by("pk").first(),
+            "alerts.AlertRecord": AlertRecord.objects.filter(allergy_decision__isnull=False).get(),
             "medication.AllergyDecision": AllergyDecision.objects.get(),
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,

@@ -370,7 +370,7 @@ def _record(
             senior=senior,
             now=now,
         )
-    announce(DoseRecorded.of(administration))
+    announce(DoseRecorded.of(administration, answers=answers))
     return _as_written(administration, answers, late_decision)
 
 

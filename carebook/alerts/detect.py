@@ -1,0 +1,990 @@
+"""The alert kinds raised from records (ADR 0026): refusals, omissions, when-required patterns, safety checks,
+readings, allergy decisions, late recordings, transcription checks.
+
+Each kind has one detector here, called two ways with the same code: by a subscriber with the record an event
+names (at once), and by the scan over a bounded look-back (``BACKSTOP``, or the widest threshold's days), the
+backstop for an event lost. Each detector reads a fixed number of queries (indexed: the administrations'
+``(location, administered_at)`` and ``(person, administered_at)``, the due doses' ``(state, ...)``, the alerts'
+person and due-dose indexes), whatever the number of people and the length of the history, then writes only what
+it raises: one INSERT per alert under its condition's unique ``key`` (a second scanner meets the constraint and
+writes nothing), with its audit event and the records behind it (``AlertRecord``).
+
+A repeated condition is one alert: a refusal, an omission or a when-required dose that continues a condition
+already alerted in its window joins that alert's records (``ALERT_RECORD_ADDED``) instead of raising another,
+and the repeated-refusal alert carries on (``superseded_by``) the person's refused-dose alerts of that medicine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from carebook.alerts import rules
+from carebook.alerts.audit import AlertsAudit
+from carebook.alerts.models import Alert, AlertRecord
+from carebook.alerts.thresholds import threshold_book
+from carebook.alerts.vocab import OPEN_STATUSES, AlertKind
+from carebook.audit_log.services import record_event, snapshot
+from carebook.core import clock
+from carebook.core.text import clock_time, format_quantity, moment
+from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer
+from carebook.medication.rules.prn import PrnDose
+from carebook.medication.rules.windows import ROUNDS, round_for_time
+from carebook.medication.vocab import TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
+from carebook.organisations.models import Location
+
+# How far back the scan looks for the records an event should have announced (events are retried; this catches
+# one that was lost). Its cost is a day of records, whatever the length of the history.
+BACKSTOP = dt.timedelta(hours=24)
+# How far back the refused doses and the transcription checks are read (as the overdue and missed doses).
+LOOK_BACK = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Behind:
+    """One record behind an alert."""
+
+    at: dt.datetime
+    administration_id: Any = None
+    due_dose_id: Any = None
+    allergy_decision_id: Any = None
+
+
+@dataclass
+class NewAlert:
+    kind: str
+    key: str
+    location_id: Any
+    person_id: Any
+    summary: str
+    severity: str
+    prescription_id: Any = None
+    due_dose_id: Any = None
+    administration_id: Any = None
+    due_at: dt.datetime | None = None
+    behind: list[Behind] = field(default_factory=list)
+    supersede: list[Any] = field(default_factory=list)  # alerts this one carries on
+    superseded_by_id: Any = None  # raised already carried on by a more serious alert (a repeated refusal)
+
+
+def raise_alert(new: NewAlert, *, now: dt.datetime) -> Alert | None:
+    """One alert for one condition, audited, with the records behind it; None when it exists already."""
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                kind=new.kind,
+                severity=new.severity,
+                key=new.key[:200],
+                location_id=new.location_id,
+                person_id=new.person_id,
+                prescription_id=new.prescription_id,
+                due_dose_id=new.due_dose_id,
+                administration_id=new.administration_id,
+                summary=new.summary[:300],
+                raised_at=now,
+                due_at=new.due_at,
+                superseded_by_id=new.superseded_by_id,
+            )
+            record_event(
+                actor=None,
+                action=AlertsAudit.ALERT_RAISED,
+                entity=alert,
+                location=new.location_id,
+                after=snapshot(alert),
+                at=now,
+            )
+            _write_behind(alert.pk, new.behind, now=now)
+            for earlier in new.supersede:
+                if Alert.objects.filter(pk=earlier, superseded_by__isnull=True).update(superseded_by=alert):
+                    record_event(
+                        actor=None,
+                        action=AlertsAudit.ALERT_SUPERSEDED,
+                        entity=earlier,
+                        location=new.location_id,
+                        before={"superseded_by": None},
+                        after={"superseded_by": str(alert.pk)},
+                        at=now,
+                    )
+    except IntegrityError:
+        return None  # the same condition's alert exists: raised by another scan or the event
+    return alert
+
+
+def _write_behind(alert_id: Any, behind: Iterable[Behind], *, now: dt.datetime) -> list[AlertRecord]:
+    return AlertRecord.objects.bulk_create(
+        [
+            AlertRecord(
+                alert_id=alert_id,
+                administration_id=b.administration_id,
+                due_dose_id=b.due_dose_id,
+                allergy_decision_id=b.allergy_decision_id,
+                at=b.at,
+                added_at=now,
+            )
+            for b in behind
+        ]
+    )
+
+
+def join_alert(alert: Alert, behind: list[Behind], *, now: dt.datetime, known: set[Any]) -> int:
+    """Add the later records of a condition already alerted (those not among ``known``), audited once."""
+    new = [b for b in behind if b.administration_id not in known]
+    if not new:
+        return 0
+    try:
+        with transaction.atomic():
+            _write_behind(alert.pk, new, now=now)
+            record_event(
+                actor=None,
+                action=AlertsAudit.ALERT_RECORD_ADDED,
+                entity=alert,
+                location=alert.location_id,
+                after={"administrations": [str(b.administration_id) for b in new]},
+                at=now,
+            )
+    except IntegrityError:
+        return 0  # another scanner added them
+    return len(new)
+
+
+def _since(alert: Alert) -> dt.datetime:
+    """When the condition of an alert of records began: the record that crossed its threshold."""
+    return alert.due_at or alert.raised_at
+
+
+def _rx_name(a: Administration) -> str:
+    return str(a.prescription.medicine)
+
+
+def _severity(kind: str, a: Administration) -> str:
+    medicine = a.prescription.medicine
+    return rules.severity_for(time_critical=medicine.time_critical, high_risk=medicine.high_risk, kind=kind)
+
+
+def _records(
+    *, now: dt.datetime, ids: Iterable[Any] | None, since: dt.timedelta = BACKSTOP
+) -> QuerySet[Administration]:
+    """The effective records to look at: those an event named, or those given in the look-back (index
+    ``admin_location_time_idx``)."""
+    rows = Administration.objects.effective()
+    if ids is not None:
+        return rows.filter(pk__in=list(ids))
+    return rows.filter(
+        location_id__in=Location.objects.values("pk"), administered_at__gt=now - since, administered_at__lte=now
+    )
+
+
+def _alerted(kind: str) -> Exists:
+    return Exists(Alert.objects.filter(kind=kind, administration_id=OuterRef("pk")))
+
+
+# --- Refused, to offer again ------------------------------------------------------------------------------
+
+
+def detect_refused_to_offer_again(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Doses whose record is still "refused (will offer again)" when their window has closed (in the last
+    LOOK_BACK): one query, from the refusals (few) through ``admin_location_time_idx``, not from every recorded
+    dose."""
+    refusals = list(
+        _records(now=now, ids=None, since=LOOK_BACK + dt.timedelta(days=1))
+        .filter(
+            outcome=Outcome.REFUSED,
+            due_dose__isnull=False,
+            due_dose__window_closes_at__lte=now,
+            due_dose__window_closes_at__gt=now - LOOK_BACK,
+        )
+        .exclude(_alerted(AlertKind.REFUSED_OFFER_AGAIN))
+        .select_related("due_dose", "prescription__medicine", "person")
+    )
+    # A refusal that continues a repeated refusal still open is carried on by it from the start (one alert).
+    carried = (
+        {
+            (a.person_id, a.prescription.medicine_id): a.pk
+            for a in Alert.objects.filter(
+                kind=AlertKind.REPEATED_REFUSAL,
+                person_id__in=list({r.person_id for r in refusals}),
+                status__in=OPEN_STATUSES,
+                superseded_by__isnull=True,
+            ).select_related("prescription")
+            if a.prescription is not None
+        }
+        if refusals
+        else {}
+    )
+    raised = []
+    for refusal in refusals:
+        dose = refusal.due_dose
+        assert dose is not None
+        medicine = refusal.prescription.medicine
+        if not rules.refused_to_offer_again(refusal.outcome, window_closes_at=dose.window_closes_at, now=now):
+            continue
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.REFUSED_OFFER_AGAIN,
+                key=rules.alert_key(AlertKind.REFUSED_OFFER_AGAIN, refusal.pk),
+                location_id=refusal.location_id,
+                person_id=refusal.person_id,
+                prescription_id=refusal.prescription_id,
+                due_dose_id=dose.pk,
+                administration_id=refusal.pk,
+                due_at=dose.scheduled_at,
+                severity=rules.severity_for(
+                    time_critical=medicine.time_critical,
+                    high_risk=medicine.high_risk,
+                    kind=AlertKind.REFUSED_OFFER_AGAIN,
+                ),
+                summary=(
+                    f"{medicine} for {refusal.person.full_name}, due at {moment(dose.scheduled_at)}: refused, to be "
+                    f"offered again, and no later record by {clock_time(dose.window_closes_at)}. Offer it again "
+                    "if it is still safe to, or ask for advice."
+                ),
+                behind=[Behind(at=dose.scheduled_at, administration_id=refusal.pk, due_dose_id=dose.pk)],
+                superseded_by_id=carried.get((refusal.person_id, medicine.pk)),
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Repeated refusal --------------------------------------------------------------------------------------
+
+
+def _history(
+    kind_outcomes: Iterable[str], person_ids: set[Any], *, now: dt.datetime, days: int
+) -> list[Administration]:
+    """The people's effective records with these outcomes in the last ``days`` days (index
+    ``admin_person_time_idx``): one query."""
+    if not person_ids:
+        return []
+    return list(
+        Administration.objects.effective()
+        .filter(
+            person_id__in=list(person_ids),
+            outcome__in=list(kind_outcomes),
+            administered_at__gt=now - dt.timedelta(days=days),
+            administered_at__lte=now,
+        )
+        .select_related("prescription__medicine", "person")
+        .order_by("administered_at")
+    )
+
+
+def _recent_alerts(kind: str, person_ids: set[Any], *, now: dt.datetime, days: int) -> list[Alert]:
+    """The people's alerts of one kind raised in the last ``days`` days, with the records behind them: two
+    queries (index ``alert_person_time_idx``)."""
+    if not person_ids:
+        return []
+    return list(
+        Alert.objects.filter(
+            kind=kind, person_id__in=list(person_ids), raised_at__gt=now - dt.timedelta(days=days + 1)
+        ).prefetch_related("records")
+    )
+
+
+def detect_repeated_refusals(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """The same medicine refused ``refusal_count`` times in ``refusal_days`` days: one alert per condition, the
+    later refusals joining it. Looks at the refusals an event named, or those of the BACKSTOP."""
+    recent = list(
+        _records(now=now, ids=ids).filter(outcome__in=list(rules.REFUSALS)).values_list("person_id", flat=True)
+    )
+    people = set(recent)
+    if not people:
+        return []
+    book = threshold_book()
+    days = book.widest("refusal_days")
+    by_medicine: dict[tuple[Any, Any], list[Administration]] = defaultdict(list)
+    for a in _history(rules.REFUSALS, people, now=now, days=days):
+        by_medicine[(a.person_id, a.prescription.medicine_id)].append(a)
+    alerts: dict[tuple[Any, Any], list[Alert]] = defaultdict(list)
+    for alert in _recent_alerts(AlertKind.REPEATED_REFUSAL, people, now=now, days=days):
+        alerts[(alert.person_id, alert.key.split(":")[2])].append(alert)
+    raised = []
+    for (person_id, medicine_id), refusals in by_medicine.items():
+        latest = refusals[-1]
+        limits = book.of(latest.location_id, latest.prescription_id)
+        behind = [Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id) for a in refusals]
+        existing = alerts[(person_id, str(medicine_id))]
+        current = [
+            a for a in existing if rules.ongoing([_since(a)], at=latest.administered_at, days=limits.refusal_days)
+        ]
+        if current:
+            alert = current[-1]
+            known = {r.administration_id for r in alert.records.all()}
+            in_window = [b for b in behind if b.at > _since(alert)]
+            join_alert(alert, in_window, now=now, known=known)
+            continue
+        times = [a.administered_at for a in refusals]
+        if not rules.repeated(times, at=latest.administered_at, count=limits.refusal_count, days=limits.refusal_days):
+            continue
+        start = latest.administered_at - dt.timedelta(days=limits.refusal_days)
+        window = [b for b in behind if b.at > start]
+        refused_alerts = list(
+            Alert.objects.filter(
+                kind=AlertKind.REFUSED_OFFER_AGAIN,
+                person_id=person_id,
+                prescription__medicine_id=medicine_id,
+                status__in=OPEN_STATUSES,
+                superseded_by__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.REPEATED_REFUSAL,
+                key=f"{AlertKind.REPEATED_REFUSAL}:{person_id}:{medicine_id}:{clock.to_local(latest.administered_at).date()}",
+                location_id=latest.location_id,
+                person_id=person_id,
+                prescription_id=latest.prescription_id,
+                administration_id=latest.pk,
+                due_at=latest.administered_at,
+                severity=_severity(AlertKind.REPEATED_REFUSAL, latest),
+                summary=(
+                    f"{_rx_name(latest)}: {latest.person.full_name} refused it {len(window)} times in "
+                    f"{limits.refusal_days} days (the latest at {moment(latest.administered_at)}). Ask the GP or "
+                    "pharmacist to review it, and the person what they think of it."
+                ),
+                behind=window,
+                supersede=refused_alerts,
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Repeated omissions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Omission:
+    at: dt.datetime
+    person_id: Any
+    person: str
+    medicine_id: Any
+    location_id: Any
+    prescription_id: Any
+    round: str  # the round of its slot (medication.rules.windows)
+    risky: bool  # a time-critical or high-risk medicine
+    behind: Behind
+
+
+def _omissions(location_ids: set[Any], *, now: dt.datetime, days: int) -> list[_Omission]:
+    """The omissions of these locations in the last ``days`` days: their not-given records (index
+    ``admin_location_time_idx``) and their missed doses not recorded since (index ``alert_location_status_idx``):
+    two queries."""
+    since = now - dt.timedelta(days=days)
+    found: list[_Omission] = []
+    # Plain values, not model instances: the scan reads a week of a location's omissions every minute.
+    rows = (
+        Administration.objects.effective()
+        .filter(
+            location_id__in=list(location_ids),
+            outcome__in=list(rules.OMISSIONS),
+            administered_at__gt=since,
+            administered_at__lte=now,
+        )
+        .values_list(
+            "pk",
+            "administered_at",
+            "person_id",
+            "person__given_name",
+            "person__family_name",
+            "prescription__medicine_id",
+            "prescription__medicine__time_critical",
+            "prescription__medicine__high_risk",
+            "location_id",
+            "prescription_id",
+            "due_dose_id",
+            "due_dose__local_time",
+        )
+    )
+    for pk, at, person_id, given, family, medicine_id, critical, risky, location_id, rx_id, dose_id, local in rows:
+        found.append(
+            _Omission(
+                at,
+                person_id,
+                f"{given} {family}",
+                medicine_id,
+                location_id,
+                rx_id,
+                round_for_time(local if local is not None else clock.to_local(at).time()),
+                critical or risky,
+                Behind(at=at, administration_id=pk, due_dose_id=dose_id),
+            )
+        )
+    recorded = {o.behind.due_dose_id for o in found if o.behind.due_dose_id is not None}
+    for m in Alert.objects.filter(
+        kind=AlertKind.MISSED_DOSE,
+        location_id__in=list(location_ids),
+        raised_at__gt=since,
+        cleared_at__isnull=True,  # recorded since: given, it was no omission; not given, its record counts
+    ).select_related("prescription__medicine", "person", "due_dose"):
+        if m.due_dose is None or m.prescription is None or m.due_dose_id in recorded:
+            continue
+        medicine = m.prescription.medicine
+        at = m.due_at or m.raised_at
+        found.append(
+            _Omission(
+                at,
+                m.person_id,
+                m.person.full_name,
+                medicine.pk,
+                m.location_id,
+                m.prescription_id,
+                round_for_time(m.due_dose.local_time),
+                medicine.time_critical or medicine.high_risk,
+                Behind(at=at, due_dose_id=m.due_dose_id),
+            )
+        )
+    return sorted(found, key=lambda o: o.at)
+
+
+def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """``omission_count`` omissions (not-given records of ``rules.OMISSIONS`` and missed doses) in
+    ``omission_days`` days: for one medicine of a person; else for the person across their medicines; and for a
+    round of a location when they concern more than one person (staffing, timing, stock)."""
+    recent = _records(now=now, ids=ids).filter(outcome__in=list(rules.OMISSIONS)).values_list("location_id", flat=True)
+    places = set(recent)
+    if ids is None:
+        places |= set(
+            Alert.objects.filter(
+                kind=AlertKind.MISSED_DOSE, location_id__in=Location.objects.values("pk"), raised_at__gt=now - BACKSTOP
+            ).values_list("location_id", flat=True)
+        )
+    if not places:
+        return []
+    book = threshold_book(prescriptions=False)
+    days = book.widest("omission_days")
+    omissions = _omissions(places, now=now, days=days)
+    existing: dict[str, list[Alert]] = defaultdict(list)
+    for alert in Alert.objects.filter(
+        kind=AlertKind.REPEATED_OMISSIONS, location_id__in=list(places), raised_at__gt=now - dt.timedelta(days=days + 1)
+    ).prefetch_related("records"):
+        existing[alert.key.rsplit(":", 1)[0]].append(alert)
+    # The conditions: (subject, the omissions it counts); the subject is the key without its date.
+    kind = AlertKind.REPEATED_OMISSIONS
+    per_person: dict[Any, list[_Omission]] = defaultdict(list)
+    per_round: dict[tuple[Any, str], list[_Omission]] = defaultdict(list)
+    for o in omissions:
+        per_person[o.person_id].append(o)
+        per_round[(o.location_id, o.round)].append(o)
+    conditions: list[tuple[str, str, list[_Omission]]] = []
+    for person_id, rows in per_person.items():
+        medicines: dict[Any, list[_Omission]] = defaultdict(list)
+        for o in rows:
+            medicines[o.medicine_id].append(o)
+        conditions += [("medicine", f"{kind}:{person_id}:medicine:{m}", ms) for m, ms in medicines.items()]
+        conditions.append(("person", f"{kind}:{person_id}:person", rows))
+    conditions += [("round", f"{kind}:{loc}:round:{name}", rows) for (loc, name), rows in per_round.items()]
+    raised = []
+    alerted_people: set[Any] = set()
+    for level, subject, items in conditions:
+        latest = items[-1]
+        limits = book.of(latest.location_id)
+        if level == "person" and latest.person_id in alerted_people:
+            continue  # a medicine's alert says it already: not a second one for the person
+        current = [a for a in existing[subject] if rules.ongoing([_since(a)], at=latest.at, days=limits.omission_days)]
+        if current:
+            if level == "medicine":
+                alerted_people.add(latest.person_id)
+            alert = current[-1]
+            known = {r.administration_id for r in alert.records.all()}
+            later = [o.behind for o in items if o.at > _since(alert) and o.behind.administration_id is not None]
+            join_alert(alert, later, now=now, known=known)
+            continue
+        start = latest.at - dt.timedelta(days=limits.omission_days)
+        window = [o for o in items if o.at > start]
+        if not rules.repeated(
+            [o.at for o in window], at=latest.at, count=limits.omission_count, days=limits.omission_days
+        ):
+            continue
+        if level == "round" and len({o.person_id for o in window}) < 2:
+            continue  # one person's omissions: their own alert says it
+        if level == "medicine":
+            alerted_people.add(latest.person_id)
+        what = {
+            "medicine": "this medicine",
+            "person": "their medicines",
+            "round": f"the {ROUNDS[latest.round].label.lower()} round's medicines, for "
+            f"{len({o.person_id for o in window})} people,",
+        }[level]
+        who = latest.person if level != "round" else f"{ROUNDS[latest.round].label} round"
+        made = raise_alert(
+            NewAlert(
+                kind=kind,
+                key=f"{subject}:{clock.to_local(latest.at).date()}",
+                location_id=latest.location_id,
+                person_id=latest.person_id,
+                prescription_id=latest.prescription_id if level == "medicine" else None,
+                due_at=latest.at,
+                severity=rules.severity_for(
+                    time_critical=level == "medicine" and any(o.risky for o in window), high_risk=False, kind=kind
+                ),
+                summary=(
+                    f"{who}: {len(window)} doses of {what} not given or missed in {limits.omission_days} days "
+                    f"(the latest at {moment(latest.at)}, {latest.person}). Find out why, and ask for a review."
+                ),
+                behind=_dedupe([o.behind for o in window]),
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+def _dedupe(behind: list[Behind]) -> list[Behind]:
+    seen: set[Any] = set()
+    out = []
+    for b in behind:
+        key = (b.administration_id, b.due_dose_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(b)
+    return out
+
+
+# --- When-required pattern -------------------------------------------------------------------------------
+
+
+def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """A when-required medicine at its 24-hour maximum (medication.rules.prn), or taken on ``prn_days`` of the
+    last ``prn_days_of`` days: one alert per condition, later doses joining it."""
+    recent = list(
+        _records(now=now, ids=ids)
+        .filter(outcome__in=list(TAKEN), due_dose__isnull=True)
+        .values_list("person_id", "prescription__medicine_id")
+    )
+    if not recent:
+        return []
+    people = {p for p, _m in recent}
+    pairs = set(recent)
+    book = threshold_book()
+    days = max(book.widest("prn_days_of"), 2)
+    history: dict[tuple[Any, Any], list[Administration]] = defaultdict(list)
+    for a in (
+        Administration.objects.taken()
+        .filter(
+            person_id__in=list(people),
+            prescription__medicine_id__in=list({m for _p, m in pairs}),
+            administered_at__gt=now - dt.timedelta(days=days),
+            administered_at__lte=now,
+        )
+        .select_related("prescription__medicine", "person")
+        .order_by("administered_at")
+    ):
+        history[(a.person_id, a.prescription.medicine_id)].append(a)
+    existing = _recent_alerts(AlertKind.PRN_PATTERN, people, now=now, days=days)
+    raised = []
+    for pair in pairs:
+        doses = history.get(pair, [])
+        prn = [a for a in doses if a.prescription.is_prn]
+        if not prn:
+            continue
+        latest = prn[-1]
+        rx = latest.prescription
+        limits = book.of(latest.location_id, rx.pk)
+        mine = [a for a in existing if a.key.split(":")[2:4] == [str(pair[0]), str(pair[1])]]
+        # The 24-hour maximum, as the PRN rule counts it (every dose of the medicine, the least when unrecorded).
+        if rx.prn_max_quantity_24h is not None:
+            past = [PrnDose(at=a.administered_at, quantity=a.dose_given or a.prescription.dose_min) for a in doses]
+            reached = rules.prn_max_reached(
+                [d for d in past if d.at <= latest.administered_at],
+                at=latest.administered_at,
+                smallest=rx.dose_min,
+                max_24h=rx.prn_max_quantity_24h,
+            )
+            ongoing = [
+                a
+                for a in mine
+                if a.key.split(":")[1] == "max"
+                and a.due_at
+                and latest.administered_at - a.due_at < dt.timedelta(hours=24)
+            ]
+            if reached and not ongoing:
+                day_doses = [a for a in doses if latest.administered_at - a.administered_at < dt.timedelta(hours=24)]
+                made = raise_alert(
+                    NewAlert(
+                        kind=AlertKind.PRN_PATTERN,
+                        key=f"{AlertKind.PRN_PATTERN}:max:{pair[0]}:{pair[1]}:{latest.pk}",
+                        location_id=latest.location_id,
+                        person_id=pair[0],
+                        prescription_id=rx.pk,
+                        administration_id=latest.pk,
+                        due_at=latest.administered_at,
+                        severity=_severity(AlertKind.PRN_PATTERN, latest),
+                        summary=(
+                            f"{_rx_name(latest)} for {latest.person.full_name}: the maximum of "
+                            f"{format_quantity(rx.prn_max_quantity_24h)} {rx.dose_unit} in 24 hours was reached at "
+                            f"{moment(latest.administered_at)}. Ask for a review of the pain or symptom, and of "
+                            "the protocol."
+                        ),
+                        behind=[Behind(at=a.administered_at, administration_id=a.pk) for a in day_doses],
+                    ),
+                    now=now,
+                )
+                if made is not None:
+                    raised.append(made.pk)
+        # Used on more days than the protocol expects: its when-required doses (not a regular one of the medicine).
+        local_dates = [clock.to_local(a.administered_at).date() for a in prn]
+        today = clock.to_local(latest.administered_at).date()
+        ongoing_days = [
+            a
+            for a in mine
+            if a.key.split(":")[1] == "days"
+            and a.due_at
+            and rules.ongoing([a.due_at], at=latest.administered_at, days=limits.prn_days_of)
+        ]
+        if ongoing_days:
+            alert = ongoing_days[-1]
+            known = {r.administration_id for r in alert.records.all()}
+            join_alert(
+                alert,
+                [
+                    Behind(at=a.administered_at, administration_id=a.pk)
+                    for a in prn
+                    if a.administered_at > _since(alert)
+                ],
+                now=now,
+                known=known,
+            )
+            continue
+        if not rules.prn_overused(local_dates, today=today, days=limits.prn_days, of_days=limits.prn_days_of):
+            continue
+        first = today - dt.timedelta(days=limits.prn_days_of - 1)
+        window = [a for a in prn if clock.to_local(a.administered_at).date() >= first]
+        used = rules.prn_days_used(local_dates, today=today, of_days=limits.prn_days_of)
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.PRN_PATTERN,
+                key=f"{AlertKind.PRN_PATTERN}:days:{pair[0]}:{pair[1]}:{today}",
+                location_id=latest.location_id,
+                person_id=pair[0],
+                prescription_id=rx.pk,
+                administration_id=latest.pk,
+                due_at=latest.administered_at,
+                severity=_severity(AlertKind.PRN_PATTERN, latest),
+                summary=(
+                    f"{_rx_name(latest)} for {latest.person.full_name}: taken when required on {used} of the last "
+                    f"{limits.prn_days_of} days. Ask the GP to review whether it should be a regular medicine."
+                ),
+                behind=[Behind(at=a.administered_at, administration_id=a.pk) for a in window],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Safety checks skipped or failed, readings outside their rule --------------------------------------------
+
+
+def detect_prompts_not_confirmed(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """A dose recorded with a safety check skipped (a reading not taken) or failed: one alert per record."""
+    not_confirmed = PromptAnswer.objects.filter(
+        administration_id=OuterRef("pk"), result__in=[PromptResult.SKIPPED, PromptResult.FAILED]
+    )
+    rows = list(
+        _records(now=now, ids=ids)
+        .filter(Exists(not_confirmed))
+        .exclude(_alerted(AlertKind.PROMPT_NOT_CONFIRMED))
+        .select_related("prescription__medicine", "person")
+        .prefetch_related("prompt_answers")
+    )
+    raised = []
+    for a in rows:
+        answers = list(a.prompt_answers.all())
+        names = rules.prompts_to_alert(
+            skipped=[p.prompt for p in answers if p.result == PromptResult.SKIPPED],
+            failed=[p.prompt for p in answers if p.result == PromptResult.FAILED],
+            outcome=a.outcome,
+        )
+        if not names:
+            continue
+        said = "; ".join(
+            f"{Prompt(p.prompt).label}: {p.get_result_display().lower()}" + (f" ({p.note})" if p.note else "")
+            for p in answers
+            if p.prompt in names
+        )
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.PROMPT_NOT_CONFIRMED,
+                key=rules.alert_key(AlertKind.PROMPT_NOT_CONFIRMED, a.pk),
+                location_id=a.location_id,
+                person_id=a.person_id,
+                prescription_id=a.prescription_id,
+                due_dose_id=a.due_dose_id,
+                administration_id=a.pk,
+                due_at=a.administered_at,
+                severity=_severity(AlertKind.PROMPT_NOT_CONFIRMED, a),
+                summary=(
+                    f"{_rx_name(a)} for {a.person.full_name}, {a.get_outcome_display().lower()} at "
+                    f"{moment(a.administered_at)}: {said}."
+                ),
+                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+OUTSIDE = [ReadingDecision.WITHHOLD, ReadingDecision.GIVE_AND_TELL]
+
+
+def detect_readings_outside_rule(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """A reading beyond the prescriber's limits (the decision kept with the answer, rules/readings.py): one alert
+    per record, whether the dose was withheld or given and someone is to be told."""
+    outside = PromptAnswer.objects.filter(administration_id=OuterRef("pk"), decision__in=OUTSIDE)
+    rows = list(
+        _records(now=now, ids=ids)
+        .filter(Exists(outside))
+        .exclude(_alerted(AlertKind.READING_OUTSIDE_RULE))
+        .select_related("prescription__medicine", "person")
+        .prefetch_related("prompt_answers")
+    )
+    raised = []
+    for a in rows:
+        readings = [p for p in a.prompt_answers.all() if p.decision in OUTSIDE]
+        rule = a.prescription.reading_rule
+        said = "; ".join(
+            f"{Prompt(p.prompt).label.split(' taken')[0]} {p.value}: {p.get_decision_display().lower()}"
+            for p in readings
+        )
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.READING_OUTSIDE_RULE,
+                key=rules.alert_key(AlertKind.READING_OUTSIDE_RULE, a.pk),
+                location_id=a.location_id,
+                person_id=a.person_id,
+                prescription_id=a.prescription_id,
+                due_dose_id=a.due_dose_id,
+                administration_id=a.pk,
+                due_at=a.administered_at,
+                severity=_severity(AlertKind.READING_OUTSIDE_RULE, a),
+                summary=(
+                    f"{_rx_name(a)} for {a.person.full_name} at {moment(a.administered_at)}: {said}."
+                    + (f" The rule: {rule.text}." if rule is not None and rule.text else "")
+                ),
+                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Allergy warning overridden ----------------------------------------------------------------------------
+
+
+def detect_allergy_overrides(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """A senior's decision to go on despite an allergy or caution finding, for the registered manager's review:
+    one alert per decision (index ``allergy_decision_time_idx``)."""
+    rows = AllergyDecision.objects.all()
+    rows = (
+        rows.filter(pk__in=list(ids))
+        if ids is not None
+        else rows.filter(decided_at__gt=now - BACKSTOP, decided_at__lte=now)
+    )
+    decisions = list(
+        rows.exclude(
+            Exists(
+                AlertRecord.objects.filter(allergy_decision_id=OuterRef("pk"), alert__kind=AlertKind.ALLERGY_OVERRIDDEN)
+            )
+        ).select_related("prescription__medicine", "prescription__person", "allergy", "decided_by")
+    )
+    raised = []
+    for d in decisions:
+        rx = d.prescription
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.ALLERGY_OVERRIDDEN,
+                key=rules.alert_key(AlertKind.ALLERGY_OVERRIDDEN, d.pk),
+                location_id=rx.person.location_id,
+                person_id=rx.person_id,
+                prescription_id=rx.pk,
+                due_at=d.decided_at,
+                severity=rules.severity_for(
+                    time_critical=False, high_risk=rx.medicine.high_risk, kind=AlertKind.ALLERGY_OVERRIDDEN
+                ),
+                summary=(
+                    f"{rx.medicine} for {rx.person.full_name}: {d.decided_by.display_name} decided at "
+                    f"{moment(d.decided_at)} to go on despite \u201c{d.finding}\u201d. Reason: {d.reason}"
+                ),
+                behind=[Behind(at=d.decided_at, allergy_decision_id=d.pk)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Late recording ------------------------------------------------------------------------------------------
+
+
+def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """A dose recorded more than ``late_recording_minutes`` after the time it was given. The scan reads the records
+    given in the BACKSTOP (``admin_location_time_idx``: ``recorded_at`` has no index, and needs none)."""
+    book = threshold_book(prescriptions=False)
+    least = dt.timedelta(minutes=book.narrowest("late_recording_minutes"))
+    rows = list(
+        _records(now=now, ids=ids)
+        .filter(recorded_at__gt=F("administered_at") + least)
+        .exclude(_alerted(AlertKind.LATE_RECORDING))
+        .select_related("prescription__medicine", "person", "recorded_by")
+    )
+    raised = []
+    for a in rows:
+        limits = book.of(a.location_id)
+        if not rules.recorded_late(
+            administered_at=a.administered_at, recorded_at=a.recorded_at, minutes=limits.late_recording_minutes
+        ):
+            continue
+        gap = int((a.recorded_at - a.administered_at).total_seconds() // 60)
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.LATE_RECORDING,
+                key=rules.alert_key(AlertKind.LATE_RECORDING, a.pk),
+                location_id=a.location_id,
+                person_id=a.person_id,
+                prescription_id=a.prescription_id,
+                due_dose_id=a.due_dose_id,
+                administration_id=a.pk,
+                due_at=a.administered_at,
+                severity=_severity(AlertKind.LATE_RECORDING, a),
+                summary=(
+                    f"{_rx_name(a)} for {a.person.full_name}: {a.get_outcome_display().lower()} at "
+                    f"{moment(a.administered_at)}, recorded by {a.recorded_by.display_name} {gap} minutes later, at "
+                    f"{moment(a.recorded_at)}. Check the record with them."
+                ),
+                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+# --- Transcription check outstanding ---------------------------------------------------------------------------
+
+
+def _unchecked() -> Q:
+    return Q(prescription__transcription_check_required=True, prescription__transcription_check__isnull=True)
+
+
+def detect_transcription_outstanding(*, now: dt.datetime) -> list[uuid.UUID]:
+    """An unchecked prescription whose next dose is due within ``transcription_lead_minutes`` (or past, in the
+    LOOK_BACK): its first doses cannot be given until a second person checks it (index
+    ``due_dose_state_time_idx``)."""
+    book = threshold_book(prescriptions=False)
+    lead = dt.timedelta(minutes=book.widest("transcription_lead_minutes"))
+    doses = list(
+        DueDose.objects.filter(
+            state=DueDose.State.PENDING, scheduled_at__gt=now - LOOK_BACK, scheduled_at__lte=now + lead
+        )
+        .filter(_unchecked())
+        .exclude(
+            Exists(
+                Alert.objects.filter(
+                    kind=AlertKind.TRANSCRIPTION_OUTSTANDING, prescription_id=OuterRef("prescription_id")
+                )
+            )
+        )
+        .select_related("prescription__medicine", "person")
+        .order_by("scheduled_at")
+    )
+    first: dict[Any, DueDose] = {}
+    for dose in doses:
+        first.setdefault(dose.prescription_id, dose)
+    raised = []
+    for dose in first.values():
+        limits = book.of(dose.location_id)
+        if not rules.transcription_due(
+            first_due_at=dose.scheduled_at, now=now, lead_minutes=limits.transcription_lead_minutes
+        ):
+            continue
+        medicine = dose.prescription.medicine
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.TRANSCRIPTION_OUTSTANDING,
+                key=rules.alert_key(AlertKind.TRANSCRIPTION_OUTSTANDING, dose.prescription_id),
+                location_id=dose.location_id,
+                person_id=dose.person_id,
+                prescription_id=dose.prescription_id,
+                due_dose_id=dose.pk,
+                due_at=dose.scheduled_at,
+                severity=rules.severity_for(
+                    time_critical=medicine.time_critical,
+                    high_risk=medicine.high_risk,
+                    kind=AlertKind.TRANSCRIPTION_OUTSTANDING,
+                ),
+                summary=(
+                    f"{medicine} for {dose.person.full_name}: its entry has not been checked by a second person, "
+                    f"and a dose is due at {moment(dose.scheduled_at)}. It cannot be given until it is checked."
+                ),
+                behind=[Behind(at=dose.scheduled_at, due_dose_id=dose.pk)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+    """Clear the transcription alerts whose prescription has now been checked: each says by whom and when."""
+    rows = Alert.objects.filter(
+        kind=AlertKind.TRANSCRIPTION_OUTSTANDING,
+        status__in=OPEN_STATUSES,
+        cleared_at__isnull=True,
+        prescription__transcription_check__isnull=False,
+    ).select_related("prescription__transcription_check__checked_by")
+    if prescription_ids is not None:
+        rows = rows.filter(prescription_id__in=list(prescription_ids))
+    cleared = []
+    for alert in rows:
+        check = alert.prescription.transcription_check  # type: ignore[union-attr]
+        reason = f"Checked by {check.checked_by.display_name} at {moment(check.checked_at)}."
+        with transaction.atomic():
+            if Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=now, cleared_reason=reason):
+                record_event(
+                    actor=None,
+                    action=AlertsAudit.ALERT_CLEARED,
+                    entity=alert,
+                    location=alert.location_id,
+                    before={"cleared_at": None},
+                    after={"cleared_at": now.isoformat(), "cleared_reason": reason},
+                    at=now,
+                )
+                cleared.append(alert.pk)
+    return cleared
+
+
+def detect_all(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Every kind of this module, as the scan runs them (the backstop of the events)."""
+    raised: list[uuid.UUID] = []
+    raised += detect_refused_to_offer_again(now=now)
+    raised += detect_repeated_refusals(now=now)
+    raised += detect_repeated_omissions(now=now)
+    raised += detect_prn_patterns(now=now)
+    raised += detect_prompts_not_confirmed(now=now)
+    raised += detect_readings_outside_rule(now=now)
+    raised += detect_allergy_overrides(now=now)
+    raised += detect_late_recordings(now=now)
+    raised += detect_transcription_outstanding(now=now)
+    return raised
