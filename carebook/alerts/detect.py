@@ -33,7 +33,7 @@ from carebook.alerts.thresholds import threshold_book
 from carebook.alerts.vocab import OPEN_STATUSES, AlertKind
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
-from carebook.core.text import clock_time, format_quantity, moment
+from carebook.core.text import clock_time, duration, format_quantity, moment
 from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer
 from carebook.medication.rules.prn import PrnDose
 from carebook.medication.rules.windows import ROUNDS, round_for_time
@@ -837,13 +837,19 @@ def detect_allergy_overrides(*, now: dt.datetime, ids: Iterable[Any] | None = No
 
 
 def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
-    """A dose recorded more than ``late_recording_minutes`` after the time it was given. The scan reads the records
-    given in the BACKSTOP (``admin_location_time_idx``: ``recorded_at`` has no index, and needs none)."""
+    """A dose recorded more than ``late_recording_minutes`` after the time it was given: raised by the scan only
+    (not on the recording's path: a late entry is a review for later, not an emergency), from the records *written*
+    in the BACKSTOP (``admin_recorded_at_idx``), so an entry back-dated by days is found as surely as one by an
+    hour."""
     book = threshold_book(prescriptions=False)
     least = dt.timedelta(minutes=book.narrowest("late_recording_minutes"))
+    written = Administration.objects.effective()
+    if ids is not None:
+        written = written.filter(pk__in=list(ids))
+    else:
+        written = written.filter(recorded_at__gt=now - BACKSTOP, recorded_at__lte=now)
     rows = list(
-        _records(now=now, ids=ids)
-        .filter(recorded_at__gt=F("administered_at") + least)
+        written.filter(recorded_at__gt=F("administered_at") + least)
         .exclude(_alerted(AlertKind.LATE_RECORDING))
         .select_related("prescription__medicine", "person", "recorded_by")
     )
@@ -854,7 +860,7 @@ def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None
             administered_at=a.administered_at, recorded_at=a.recorded_at, minutes=limits.late_recording_minutes
         ):
             continue
-        gap = int((a.recorded_at - a.administered_at).total_seconds() // 60)
+        gap = duration(a.recorded_at - a.administered_at)
         made = raise_alert(
             NewAlert(
                 kind=AlertKind.LATE_RECORDING,
@@ -868,7 +874,7 @@ def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None
                 severity=_severity(AlertKind.LATE_RECORDING, a),
                 summary=(
                     f"{_rx_name(a)} for {a.person.full_name}: {a.get_outcome_display().lower()} at "
-                    f"{moment(a.administered_at)}, recorded by {a.recorded_by.display_name} {gap} minutes later, at "
+                    f"{moment(a.administered_at)}, recorded by {a.recorded_by.display_name} {gap} later, at "
                     f"{moment(a.recorded_at)}. Check the record with them."
                 ),
                 behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],

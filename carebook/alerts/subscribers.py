@@ -7,8 +7,6 @@ time, with its checks confirmed, costs the alerts app no query.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from carebook.alerts import detect, rules
 from carebook.alerts.models import Alert
 from carebook.alerts.services import alerts_clear_recorded
@@ -22,9 +20,6 @@ from carebook.medication.events import (
     ReadingOutsideRule,
 )
 from carebook.medication.vocab import TAKEN
-
-# The least any location may set for a late recording (rules.LIMITS): nearer, no location can call it late.
-_LATE_AT_THE_LEAST = dt.timedelta(minutes=rules.LIMITS["late_recording_minutes"][0])
 
 
 @subscriber(DoseRecorded, name="alerts.clear_when_recorded")
@@ -42,8 +37,9 @@ def clear_when_recorded(event: DoseRecorded) -> None:
 
 @subscriber(DoseRecorded, name="alerts.raise_from_record")
 def raise_from_record(event: DoseRecorded) -> None:
-    """A refusal, an omission, a when-required dose, a check skipped or failed, a late recording: the kinds it may
-    raise, at once."""
+    """A refusal, an omission, a when-required dose, a check skipped or failed: the kinds it may raise, at once. A
+    late recording is the scan's (within a minute): raising it here would put an alert's writes on every late entry's
+    request."""
     now = clock.now()
     ids = [event.administration_id]
     if event.outcome in rules.REFUSALS:
@@ -54,8 +50,6 @@ def raise_from_record(event: DoseRecorded) -> None:
         detect.detect_prn_patterns(now=now, ids=ids)
     if rules.prompts_to_alert(skipped=event.prompts_skipped, failed=event.prompts_failed, outcome=event.outcome):
         detect.detect_prompts_not_confirmed(now=now, ids=ids)
-    if event.recorded_at - event.administered_at > _LATE_AT_THE_LEAST:
-        detect.detect_late_recordings(now=now, ids=ids)
 
 
 @subscriber(ReadingOutsideRule, name="alerts.reading_outside_rule")

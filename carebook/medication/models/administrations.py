@@ -142,6 +142,9 @@ class Administration(AppendOnlyModel, UUIDModel):
             models.Index(fields=["person", "administered_at"], name="admin_person_time_idx"),
             models.Index(fields=["prescription", "administered_at"], name="admin_prescription_time_idx"),
             models.Index(fields=["location", "administered_at"], name="admin_location_time_idx"),
+            # The alerts' scan finds late recordings among the records written in the last minutes, however long
+            # before they were given (ADR 0026): one more index on the insert, measured by make bench.
+            models.Index(fields=["recorded_at"], name="admin_recorded_at_idx"),
         ]
 
     def __str__(self) -> str:
