@@ -221,7 +221,10 @@ def test_the_demo_shows_an_alert_of_every_kind_each_with_the_records_behind_it(s
     for alert in Alert.objects.exclude(kind__in=["overdue_dose", "missed_dose"]):
         assert alert.records.exists(), alert.kind
     repeated = Alert.objects.get(kind="repeated_refusal")
-    assert repeated.records.count() == 3 and repeated.supersedes.filter(kind="refused_offer_again").count() == 3
+    # The story's three refusals (a later refusal from the ordinary history may join them: the replay's times differ
+    # a little between the engines), and the three refused-dose alerts it carries on.
+    assert repeated.records.count() >= 3 and repeated.supersedes.filter(kind="refused_offer_again").count() == 3
+    assert len({r.administration.prescription_id for r in repeated.records.select_related("administration")}) == 1
     assert AlertThresholds.objects.get().transcription_lead_minutes == 24 * 60
     assert AuditEvent.objects.filter(action="alert.thresholds_changed").count() == 1
 
