@@ -184,6 +184,8 @@ def alerts_rows(
         steady = summary(a["steady_scan"])
         cpu = summary(a["steady_scan_cpu"])
         first = a["first_scan"]
+        normal_first = a.get("normal_first_scan", {"raised": 0, "ms": 0.0})
+        storm = summary(a["storm_scan"]) if a.get("storm_scan") else None
         dash = summary(a["dashboard"]) if a.get("dashboard") else None
         fragment = summary(a["dashboard_fragment"]) if a.get("dashboard_fragment") else None
         counts = manifests.get(label, {}).get("counts", {})
@@ -192,11 +194,13 @@ def alerts_rows(
                 NAMES[label],
                 str(a["days"]),
                 f"{counts.get('due_doses', 0):,}",
-                f"{first['raised']:,} in {first['ms'] / 1000:.1f} s",
+                f"{normal_first['raised']:,} in {normal_first['ms'] / 1000:.1f} s",
                 f"{_fmt(steady['median'])} / {_fmt(steady['p95'])}",
                 _fmt(cpu["median"]),
                 str(a["steady_scan_queries"]),
-                f"{a.get('dashboard_open_alerts', 0):,}",
+                f"{first['raised']:,} in {first['ms'] / 1000:.1f} s",
+                f"{_fmt(storm['median'])} / {_fmt(storm['p95'])}" if storm else "",
+                f"{a.get('dashboard_open_alerts', 0):,} ({a.get('dashboard_homes', 1)} homes)",
                 f"{_fmt(dash['p95'])}" if dash else "",
                 f"{_fmt(fragment['p95'])}" if fragment else "",
                 f"{a.get('dashboard_queries', '')} / {a.get('dashboard_fragment_queries', '')}",
@@ -205,7 +209,8 @@ def alerts_rows(
         if label in ("sqlite", "postgres"):
             checks.append(
                 (
-                    f"Alerts: the minute's scan over the large data ({NAMES[label]}) p95 < {SCAN_TARGET_MS:.0f} ms",
+                    f"Alerts: the minute's scan over the large data, a normal week ({NAMES[label]}) p95 < "
+                    f"{SCAN_TARGET_MS:.0f} ms",
                     f"{steady['p95']:.1f} ms",
                     steady["p95"] < SCAN_TARGET_MS,
                 )
@@ -423,11 +428,12 @@ def render_console(
     arows, alert_checks = alerts_rows(run.get("alerts", {}), manifests)
     if arows:
         lines.append("")
-        lines.append("Alerts (scan: backlog, then the minute's scan median / p95, CPU, queries; dashboard p95):")
-        for name, days, _doses, first, steady, cpu, queries, open_, dash, fragment, _dq in arows:
+        lines.append("Alerts (the minute's scan median / p95 in a normal week and in a storm; dashboard p95):")
+        for name, days, _doses, first, steady, cpu, queries, storm_first, storm, open_, dash, fragment, _dq in arows:
             lines.append(
-                f"  {name:<17} {days:>3} days: backlog {first}; scan {steady} (CPU {cpu}, {queries} queries); "
-                f"dashboard with {open_} open: {dash} (fragment {fragment})"
+                f"  {name:<17} {days:>3} days: normal week: first {first}, scan {steady} (CPU {cpu}, {queries} "
+                f"queries); storm: first {storm_first}, scan {storm}; dashboard with {open_} open: {dash} "
+                f"(fragment {fragment})"
             )
     lines.append("")
     for text, value, ok in [*checks, *growth_checks, *load_checks(load, breakdown), *alert_checks]:
@@ -598,31 +604,35 @@ def render_markdown(
         lines += [
             "## Alerts: the minute's scan and the dashboard",
             "",
-            "`bench/alerts.py`, in-process, last in the run (on PostgreSQL after the load test). The seed leaves the "
-            "last 48 hours of nine care homes' doses pending for the recording phases, so the first scan meets a "
-            "backlog no home would have (*backlog*: every one of those doses raised at once). The figure with the "
-            "target is the scan that runs every minute after it (*the minute's scan*: nothing new to raise, every "
-            "raised alert and every pending dose of the last 7 days read again), wall-clock median / p95 and its "
-            "CPU median. The SQLite database of 30 days holds the same 600 people: side by side with 90 days it "
-            "shows whether the scan's cost grows with the history. The dashboard (`/alerts/` and its polled "
-            "fragment `/alerts/list/`) is opened by the team leader of the care home with the most alerts needing "
-            "attention.",
+            "`bench/alerts.py`, in-process, last in the run (on PostgreSQL after the load test). *A normal week*: "
+            "the scan as it ran 49 hours before the seed ended, when every dose of the history was recorded (its "
+            "refusals, omissions, when-required doses, late entries): the first scan at that moment raises what "
+            "the week holds; the figure with the target is the scan that runs every minute after it (*the minute's "
+            "scan*), wall-clock median / p95 and its CPU median. The SQLite database of 30 days holds the same 600 "
+            "people: side by side with 90 days it shows whether the scan's cost grows with the history. *A storm*: "
+            "the seed leaves the last 48 hours of nine care homes' doses pending for the recording phases, so the "
+            "scan at the end meets a backlog no home would have (thousands of overdue and missed doses at once), "
+            "and the minute's scan after it reads all of them again: measured, without a target. The dashboard "
+            "(`/alerts/` and its polled fragment `/alerts/list/`) is opened after the storm by a team leader of "
+            "the homes with the most alerts needing attention, as many as it takes to reach 1,000.",
             "",
             *_table(
                 (
                     "Database",
                     "Days",
                     "Due doses",
-                    "Backlog scan",
+                    "Normal week: first scan",
                     "Minute's scan median / p95",
                     "Scan CPU",
                     "Scan queries",
-                    "Open alerts (home)",
+                    "Storm: first scan",
+                    "Storm: minute's scan median / p95",
+                    "Open alerts on the dashboard",
                     "Dashboard p95",
                     "Fragment p95",
                     "Dashboard / fragment queries",
                 ),
-                ("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
+                ("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
                 arows,
             ),
         ]

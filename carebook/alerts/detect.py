@@ -169,13 +169,20 @@ def _severity(kind: str, a: Administration) -> str:
 
 
 def _records(
-    *, now: dt.datetime, ids: Iterable[Any] | None, since: dt.timedelta = BACKSTOP
+    *,
+    now: dt.datetime,
+    ids: Iterable[Any] | None,
+    since: dt.timedelta = BACKSTOP,
+    written_after: dt.datetime | None = None,
 ) -> QuerySet[Administration]:
-    """The effective records to look at: those an event named, or those given in the look-back (index
-    ``admin_location_time_idx``)."""
+    """The effective records to look at: those an event named; or, for the minute's scan, those *written* since the
+    last scan (``written_after``, index ``admin_recorded_at_idx``); or those given in the look-back (index
+    ``admin_location_time_idx``: a scan by hand, or the first after the worker was down)."""
     rows = Administration.objects.effective()
     if ids is not None:
         return rows.filter(pk__in=list(ids))
+    if written_after is not None:
+        return rows.filter(recorded_at__gt=max(written_after, now - BACKSTOP), recorded_at__lte=now)
     return rows.filter(
         location_id__in=Location.objects.values("pk"), administered_at__gt=now - since, administered_at__lte=now
     )
@@ -290,11 +297,15 @@ def _recent_alerts(kind: str, person_ids: set[Any], *, now: dt.datetime, days: i
     )
 
 
-def detect_repeated_refusals(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_repeated_refusals(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """The same medicine refused ``refusal_count`` times in ``refusal_days`` days: one alert per condition, the
     later refusals joining it. Looks at the refusals an event named, or those of the BACKSTOP."""
     recent = list(
-        _records(now=now, ids=ids).filter(outcome__in=list(rules.REFUSALS)).values_list("person_id", flat=True)
+        _records(now=now, ids=ids, written_after=written_after)
+        .filter(outcome__in=list(rules.REFUSALS))
+        .values_list("person_id", flat=True)
     )
     people = set(recent)
     if not people:
@@ -422,54 +433,108 @@ def _omissions(location_ids: set[Any], *, now: dt.datetime, days: int) -> list[_
             )
         )
     recorded = {o.behind.due_dose_id for o in found if o.behind.due_dose_id is not None}
-    for m in Alert.objects.filter(
-        kind=AlertKind.MISSED_DOSE,
-        location_id__in=list(location_ids),
-        raised_at__gt=since,
-        cleared_at__isnull=True,  # recorded since: given, it was no omission; not given, its record counts
-    ).select_related("prescription__medicine", "person", "due_dose"):
-        if m.due_dose is None or m.prescription is None or m.due_dose_id in recorded:
-            continue
-        medicine = m.prescription.medicine
-        at = m.due_at or m.raised_at
+    missed = (
+        Alert.objects.filter(
+            kind=AlertKind.MISSED_DOSE,
+            location_id__in=list(location_ids),
+            raised_at__gt=since,
+            cleared_at__isnull=True,  # recorded since: given, it was no omission; not given, its record counts
+            due_dose__isnull=False,
+            prescription__isnull=False,
+        )
+        .exclude(due_dose_id__in=recorded)
+        .values_list(
+            "due_dose_id",
+            "due_at",
+            "raised_at",
+            "person_id",
+            "person__given_name",
+            "person__family_name",
+            "prescription__medicine_id",
+            "prescription__medicine__time_critical",
+            "prescription__medicine__high_risk",
+            "location_id",
+            "prescription_id",
+            "due_dose__local_time",
+        )
+    )
+    for (
+        dose_id,
+        due_at,
+        raised_at,
+        person_id,
+        given,
+        family,
+        medicine_id,
+        critical,
+        risky,
+        location_id,
+        rx_id,
+        local,
+    ) in missed:
+        at = due_at or raised_at
         found.append(
             _Omission(
                 at,
-                m.person_id,
-                m.person.full_name,
-                medicine.pk,
-                m.location_id,
-                m.prescription_id,
-                round_for_time(m.due_dose.local_time),
-                medicine.time_critical or medicine.high_risk,
-                Behind(at=at, due_dose_id=m.due_dose_id),
+                person_id,
+                f"{given} {family}",
+                medicine_id,
+                location_id,
+                rx_id,
+                round_for_time(local),
+                critical or risky,
+                Behind(at=at, due_dose_id=dose_id),
             )
         )
     return sorted(found, key=lambda o: o.at)
 
 
-def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_repeated_omissions(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """``omission_count`` omissions (not-given records of ``rules.OMISSIONS`` and missed doses) in
     ``omission_days`` days: for one medicine of a person; else for the person across their medicines; and for a
     round of a location when they concern more than one person (staffing, timing, stock)."""
-    recent = _records(now=now, ids=ids).filter(outcome__in=list(rules.OMISSIONS)).values_list("location_id", flat=True)
-    places = set(recent)
+    # What is new (the records an event named or written since the last scan, and the missed doses raised since):
+    # only the conditions of these people and rounds can have changed, so only they are weighed again.
+    new: list[tuple[Any, Any, dt.time]] = [
+        (location_id, person_id, local if local is not None else clock.to_local(at).time())
+        for location_id, person_id, local, at in _records(now=now, ids=ids, written_after=written_after)
+        .filter(outcome__in=list(rules.OMISSIONS))
+        .values_list("location_id", "person_id", "due_dose__local_time", "administered_at")
+    ]
     if ids is None:
-        places |= set(
-            Alert.objects.filter(
-                kind=AlertKind.MISSED_DOSE, location_id__in=Location.objects.values("pk"), raised_at__gt=now - BACKSTOP
-            ).values_list("location_id", flat=True)
-        )
+        raised_after = max(written_after, now - BACKSTOP) if written_after is not None else now - BACKSTOP
+        new += Alert.objects.filter(
+            kind=AlertKind.MISSED_DOSE,
+            location_id__in=Location.objects.values("pk"),
+            raised_at__gt=raised_after,
+            due_dose__isnull=False,
+        ).values_list("location_id", "person_id", "due_dose__local_time")
+    places = {location_id for location_id, _p, _t in new}
+    new_people = {person_id for _l, person_id, _t in new}
+    new_rounds = {(location_id, round_for_time(local)) for location_id, _p, local in new}
     if not places:
         return []
     book = threshold_book(prescriptions=False)
     days = book.widest("omission_days")
     omissions = _omissions(places, now=now, days=days)
     existing: dict[str, list[Alert]] = defaultdict(list)
-    for alert in Alert.objects.filter(
-        kind=AlertKind.REPEATED_OMISSIONS, location_id__in=list(places), raised_at__gt=now - dt.timedelta(days=days + 1)
-    ).prefetch_related("records"):
+    alerts = list(
+        Alert.objects.filter(
+            kind=AlertKind.REPEATED_OMISSIONS,
+            location_id__in=list(places),
+            raised_at__gt=now - dt.timedelta(days=days + 1),
+        ).only("pk", "key", "location_id", "due_at", "raised_at")
+    )
+    for alert in alerts:
         existing[alert.key.rsplit(":", 1)[0]].append(alert)
+    # The records each already holds, as plain ids (one query, not an instance per record).
+    held: dict[Any, set[Any]] = defaultdict(set)
+    for alert_id, administration_id in AlertRecord.objects.filter(
+        alert_id__in=[a.pk for a in alerts], administration_id__isnull=False
+    ).values_list("alert_id", "administration_id"):
+        held[alert_id].add(administration_id)
     # The conditions: (subject, the omissions it counts); the subject is the key without its date.
     kind = AlertKind.REPEATED_OMISSIONS
     per_person: dict[Any, list[_Omission]] = defaultdict(list)
@@ -479,12 +544,18 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
         per_round[(o.location_id, o.round)].append(o)
     conditions: list[tuple[str, str, list[_Omission]]] = []
     for person_id, rows in per_person.items():
+        if person_id not in new_people:
+            continue
         medicines: dict[Any, list[_Omission]] = defaultdict(list)
         for o in rows:
             medicines[o.medicine_id].append(o)
         conditions += [("medicine", f"{kind}:{person_id}:medicine:{m}", ms) for m, ms in medicines.items()]
         conditions.append(("person", f"{kind}:{person_id}:person", rows))
-    conditions += [("round", f"{kind}:{loc}:round:{name}", rows) for (loc, name), rows in per_round.items()]
+    conditions += [
+        ("round", f"{kind}:{loc}:round:{name}", rows)
+        for (loc, name), rows in per_round.items()
+        if (loc, name) in new_rounds
+    ]
     raised = []
     alerted_people: set[Any] = set()
     for level, subject, items in conditions:
@@ -497,9 +568,8 @@ def detect_repeated_omissions(*, now: dt.datetime, ids: Iterable[Any] | None = N
             if level == "medicine":
                 alerted_people.add(latest.person_id)
             alert = current[-1]
-            known = {r.administration_id for r in alert.records.all()}
             later = [o.behind for o in items if o.at > _since(alert) and o.behind.administration_id is not None]
-            join_alert(alert, later, now=now, known=known)
+            join_alert(alert, later, now=now, known=held[alert.pk])
             continue
         start = latest.at - dt.timedelta(days=limits.omission_days)
         window = [o for o in items if o.at > start]
@@ -557,11 +627,13 @@ def _dedupe(behind: list[Behind]) -> list[Behind]:
 # --- When-required pattern -------------------------------------------------------------------------------
 
 
-def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_prn_patterns(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """A when-required medicine at its 24-hour maximum (medication.rules.prn), or taken on ``prn_days`` of the
     last ``prn_days_of`` days: one alert per condition, later doses joining it."""
     recent = list(
-        _records(now=now, ids=ids)
+        _records(now=now, ids=ids, written_after=written_after)
         .filter(outcome__in=list(TAKEN), due_dose__isnull=True)
         .values_list("person_id", "prescription__medicine_id")
     )
@@ -690,13 +762,15 @@ def detect_prn_patterns(*, now: dt.datetime, ids: Iterable[Any] | None = None) -
 # --- Safety checks skipped or failed, readings outside their rule --------------------------------------------
 
 
-def detect_prompts_not_confirmed(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_prompts_not_confirmed(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """A dose recorded with a safety check skipped (a reading not taken) or failed: one alert per record."""
     not_confirmed = PromptAnswer.objects.filter(
         administration_id=OuterRef("pk"), result__in=[PromptResult.SKIPPED, PromptResult.FAILED]
     )
     rows = list(
-        _records(now=now, ids=ids)
+        _records(now=now, ids=ids, written_after=written_after)
         .filter(Exists(not_confirmed))
         .exclude(_alerted(AlertKind.PROMPT_NOT_CONFIRMED))
         .select_related("prescription__medicine", "person")
@@ -744,12 +818,14 @@ def detect_prompts_not_confirmed(*, now: dt.datetime, ids: Iterable[Any] | None 
 OUTSIDE = [ReadingDecision.WITHHOLD, ReadingDecision.GIVE_AND_TELL]
 
 
-def detect_readings_outside_rule(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_readings_outside_rule(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """A reading beyond the prescriber's limits (the decision kept with the answer, rules/readings.py): one alert
     per record, whether the dose was withheld or given and someone is to be told."""
     outside = PromptAnswer.objects.filter(administration_id=OuterRef("pk"), decision__in=OUTSIDE)
     rows = list(
-        _records(now=now, ids=ids)
+        _records(now=now, ids=ids, written_after=written_after)
         .filter(Exists(outside))
         .exclude(_alerted(AlertKind.READING_OUTSIDE_RULE))
         .select_related("prescription__medicine", "person")
@@ -790,14 +866,16 @@ def detect_readings_outside_rule(*, now: dt.datetime, ids: Iterable[Any] | None 
 # --- Allergy warning overridden ----------------------------------------------------------------------------
 
 
-def detect_allergy_overrides(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_allergy_overrides(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """A senior's decision to go on despite an allergy or caution finding, for the registered manager's review:
     one alert per decision (index ``allergy_decision_time_idx``)."""
     rows = AllergyDecision.objects.all()
     rows = (
         rows.filter(pk__in=list(ids))
         if ids is not None
-        else rows.filter(decided_at__gt=now - BACKSTOP, decided_at__lte=now)
+        else rows.filter(decided_at__gt=max(written_after or now - BACKSTOP, now - BACKSTOP), decided_at__lte=now)
     )
     decisions = list(
         rows.exclude(
@@ -836,7 +914,9 @@ def detect_allergy_overrides(*, now: dt.datetime, ids: Iterable[Any] | None = No
 # --- Late recording ------------------------------------------------------------------------------------------
 
 
-def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
+def detect_late_recordings(
+    *, now: dt.datetime, ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """A dose recorded more than ``late_recording_minutes`` after the time it was given: raised by the scan only
     (not on the recording's path: a late entry is a review for later, not an emergency), from the records *written*
     in the BACKSTOP (``admin_recorded_at_idx``), so an entry back-dated by days is found as surely as one by an
@@ -847,7 +927,9 @@ def detect_late_recordings(*, now: dt.datetime, ids: Iterable[Any] | None = None
     if ids is not None:
         written = written.filter(pk__in=list(ids))
     else:
-        written = written.filter(recorded_at__gt=now - BACKSTOP, recorded_at__lte=now)
+        written = written.filter(
+            recorded_at__gt=max(written_after or now - BACKSTOP, now - BACKSTOP), recorded_at__lte=now
+        )
     rows = list(
         written.filter(recorded_at__gt=F("administered_at") + least)
         .exclude(_alerted(AlertKind.LATE_RECORDING))
@@ -981,16 +1063,20 @@ def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[
     return cleared
 
 
-def detect_all(*, now: dt.datetime) -> list[uuid.UUID]:
-    """Every kind of this module, as the scan runs them (the backstop of the events)."""
+def detect_all(*, now: dt.datetime, written_after: dt.datetime | None = None) -> list[uuid.UUID]:
+    """Every kind of this module, as the scan runs them (the backstop of the events). ``written_after``: the kinds a
+    record brings look only at the records written since then (the minute's scan: since the last one, with a margin);
+    None, at those of the whole BACKSTOP (a scan by hand). Time's kinds (refused to offer again, transcription) look
+    at their own windows either way."""
+    w = written_after
     raised: list[uuid.UUID] = []
     raised += detect_refused_to_offer_again(now=now)
-    raised += detect_repeated_refusals(now=now)
-    raised += detect_repeated_omissions(now=now)
-    raised += detect_prn_patterns(now=now)
-    raised += detect_prompts_not_confirmed(now=now)
-    raised += detect_readings_outside_rule(now=now)
-    raised += detect_allergy_overrides(now=now)
-    raised += detect_late_recordings(now=now)
+    raised += detect_repeated_refusals(now=now, written_after=w)
+    raised += detect_repeated_omissions(now=now, written_after=w)
+    raised += detect_prn_patterns(now=now, written_after=w)
+    raised += detect_prompts_not_confirmed(now=now, written_after=w)
+    raised += detect_readings_outside_rule(now=now, written_after=w)
+    raised += detect_allergy_overrides(now=now, written_after=w)
+    raised += detect_late_recordings(now=now, written_after=w)
     raised += detect_transcription_outstanding(now=now)
     return raised

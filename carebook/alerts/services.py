@@ -41,9 +41,11 @@ class ScanResult:
     escalated: list[uuid.UUID] = field(default_factory=list)
 
 
-def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
+def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | None = None) -> ScanResult:
     """Raise the alerts time has brought (overdue and missed doses, and the kinds of alerts.detect as the backstop
-    of their events) and clear those whose condition cleared."""
+    of their events) and clear those whose condition cleared. ``written_after``: the records the kinds of
+    alerts.detect look at were written since then (the job passes its last success, with a margin: ``jobs.py``);
+    None, the whole backstop."""
     from carebook.alerts.detect import clear_transcription_checked, detect_all
     from carebook.alerts.thresholds import threshold_book
 
@@ -66,7 +68,7 @@ def alerts_scan(*, now: dt.datetime | None = None) -> ScanResult:
         raised = _raise_dose_alert(dose, facts, kind=kind, follows_id=overdue_id, now=now)
         if raised is not None:
             result.raised.append(raised.pk)
-    result.raised += detect_all(now=now)
+    result.raised += detect_all(now=now, written_after=written_after)
     result.cleared = alerts_clear_recorded(now=now) + clear_transcription_checked(now=now)
     result.escalated = alerts_escalate_unacknowledged(now=now)
     return result

@@ -15,11 +15,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carebook.alerts import rules
+from carebook.alerts.jobs import SCAN, SCAN_MARGIN, scan_written_after
 from carebook.alerts.models import Alert, AlertRecord
 from carebook.alerts.services import alerts_scan
 from carebook.alerts.thresholds import location_thresholds_set, prescription_thresholds_set, thresholds_for
 from carebook.alerts.vocab import AlertKind, Severity
 from carebook.audit_log.models import AuditEvent
+from carebook.core.models import JobStatus
 from carebook.medication import rules as medication_rules
 from carebook.medication.models import DueDose
 from carebook.medication.services.administrations import administration_record
@@ -596,3 +598,37 @@ def test_the_api_filters_by_a_new_kind_and_counts_every_kind(world, ramipril):
     counts = {c["kind"]: c["count"] for c in body["counts"]}
     assert counts["repeated_refusal"] == 1 and counts["refused_offer_again"] == 0  # carried on: one needs attention
     assert len(detail["records"]) == 3 and all(r["administration_id"] for r in detail["records"])
+
+
+# --- The minute's scan: only what was written since the last ---------------------------------------------
+
+
+def test_the_minutes_scan_looks_only_at_records_written_since_the_last_scan(world, ramipril):
+    """The job passes its last success, less a margin: the kinds a record brings are evaluated for the records
+    written since (their events did it at once); a scan by hand, or the first, looks at the whole backstop."""
+    for day in (0, 1, 2):
+        record(world, dose_on(ramipril, day), "refused_final", DUE + day * DAY + 5 * MINUTE)  # no events delivered
+    third_written = DUE + 2 * DAY + 5 * MINUTE
+    with time_machine.travel(third_written + 20 * MINUTE, tick=False):
+        alerts_scan(written_after=third_written + MINUTE)  # written before the last scan: not looked at again
+    assert not of_kind(AlertKind.REPEATED_REFUSAL).exists()
+    with time_machine.travel(third_written + 21 * MINUTE, tick=False):
+        alerts_scan(written_after=third_written - MINUTE)
+    assert of_kind(AlertKind.REPEATED_REFUSAL).count() == 1
+
+
+def test_the_job_scans_from_its_last_success_less_a_margin_and_the_whole_backstop_before_its_first(db):
+    now = DUE + DAY
+    assert scan_written_after(now) is None  # never succeeded: the whole backstop
+    JobStatus.objects.create(name=SCAN, last_succeeded_at=now - MINUTE)
+    assert scan_written_after(now) == now - MINUTE - SCAN_MARGIN
+    JobStatus.objects.filter(name=SCAN).update(last_succeeded_at=now + MINUTE)  # a clock that went back
+    assert scan_written_after(now) == now - SCAN_MARGIN
+
+
+def test_a_scan_after_the_worker_was_down_for_hours_finds_what_was_written_meanwhile(world, ramipril):
+    for day in (0, 1, 2):
+        record(world, dose_on(ramipril, day), "refused_final", DUE + day * DAY + 5 * MINUTE)
+    with time_machine.travel(DUE + 2 * DAY + 6 * 60 * MINUTE, tick=False):
+        alerts_scan(written_after=DUE + 2 * DAY - 60 * MINUTE)  # the last success, hours ago
+    assert of_kind(AlertKind.REPEATED_REFUSAL).count() == 1
