@@ -438,6 +438,7 @@ def _omissions(location_ids: set[Any], *, now: dt.datetime, days: int) -> list[_
             kind=AlertKind.MISSED_DOSE,
             location_id__in=list(location_ids),
             raised_at__gt=since,
+            raised_at__lte=now,
             cleared_at__isnull=True,  # recorded since: given, it was no omission; not given, its record counts
             due_dose__isnull=False,
             prescription__isnull=False,
@@ -509,6 +510,7 @@ def detect_repeated_omissions(
             kind=AlertKind.MISSED_DOSE,
             location_id__in=Location.objects.values("pk"),
             raised_at__gt=raised_after,
+            raised_at__lte=now,
             due_dose__isnull=False,
         ).values_list("location_id", "person_id", "due_dose__local_time")
     places = {location_id for location_id, _p, _t in new}
