@@ -188,6 +188,28 @@ def _records(
     )
 
 
+def _raise_for_record(kind: str, a: Administration, *, summary: str, now: dt.datetime) -> uuid.UUID | None:
+    """The alert of one kind that one record raises (a check not confirmed, a reading outside its rule, a late
+    recording): keyed by the record, with it behind; None when it exists already."""
+    made = raise_alert(
+        NewAlert(
+            kind=kind,
+            key=rules.alert_key(kind, a.pk),
+            location_id=a.location_id,
+            person_id=a.person_id,
+            prescription_id=a.prescription_id,
+            due_dose_id=a.due_dose_id,
+            administration_id=a.pk,
+            due_at=a.administered_at,
+            severity=_severity(kind, a),
+            summary=summary,
+            behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+        ),
+        now=now,
+    )
+    return made.pk if made is not None else None
+
+
 def _alerted(kind: str) -> Exists:
     return Exists(Alert.objects.filter(kind=kind, administration_id=OuterRef("pk")))
 
@@ -793,27 +815,17 @@ def detect_prompts_not_confirmed(
             for p in answers
             if p.prompt in names
         )
-        made = raise_alert(
-            NewAlert(
-                kind=AlertKind.PROMPT_NOT_CONFIRMED,
-                key=rules.alert_key(AlertKind.PROMPT_NOT_CONFIRMED, a.pk),
-                location_id=a.location_id,
-                person_id=a.person_id,
-                prescription_id=a.prescription_id,
-                due_dose_id=a.due_dose_id,
-                administration_id=a.pk,
-                due_at=a.administered_at,
-                severity=_severity(AlertKind.PROMPT_NOT_CONFIRMED, a),
-                summary=(
-                    f"{_rx_name(a)} for {a.person.full_name}, {a.get_outcome_display().lower()} at "
-                    f"{moment(a.administered_at)}: {said}."
-                ),
-                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+        made = _raise_for_record(
+            AlertKind.PROMPT_NOT_CONFIRMED,
+            a,
+            summary=(
+                f"{_rx_name(a)} for {a.person.full_name}, {a.get_outcome_display().lower()} at "
+                f"{moment(a.administered_at)}: {said}."
             ),
             now=now,
         )
         if made is not None:
-            raised.append(made.pk)
+            raised.append(made)
     return raised
 
 
@@ -841,27 +853,17 @@ def detect_readings_outside_rule(
             f"{Prompt(p.prompt).label.split(' taken')[0]} {p.value}: {p.get_decision_display().lower()}"
             for p in readings
         )
-        made = raise_alert(
-            NewAlert(
-                kind=AlertKind.READING_OUTSIDE_RULE,
-                key=rules.alert_key(AlertKind.READING_OUTSIDE_RULE, a.pk),
-                location_id=a.location_id,
-                person_id=a.person_id,
-                prescription_id=a.prescription_id,
-                due_dose_id=a.due_dose_id,
-                administration_id=a.pk,
-                due_at=a.administered_at,
-                severity=_severity(AlertKind.READING_OUTSIDE_RULE, a),
-                summary=(
-                    f"{_rx_name(a)} for {a.person.full_name} at {moment(a.administered_at)}: {said}."
-                    + (f" The rule: {rule.text}." if rule is not None and rule.text else "")
-                ),
-                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+        made = _raise_for_record(
+            AlertKind.READING_OUTSIDE_RULE,
+            a,
+            summary=(
+                f"{_rx_name(a)} for {a.person.full_name} at {moment(a.administered_at)}: {said}."
+                + (f" The rule: {rule.text}." if rule is not None and rule.text else "")
             ),
             now=now,
         )
         if made is not None:
-            raised.append(made.pk)
+            raised.append(made)
     return raised
 
 
@@ -945,28 +947,18 @@ def detect_late_recordings(
         ):
             continue
         gap = duration(a.recorded_at - a.administered_at)
-        made = raise_alert(
-            NewAlert(
-                kind=AlertKind.LATE_RECORDING,
-                key=rules.alert_key(AlertKind.LATE_RECORDING, a.pk),
-                location_id=a.location_id,
-                person_id=a.person_id,
-                prescription_id=a.prescription_id,
-                due_dose_id=a.due_dose_id,
-                administration_id=a.pk,
-                due_at=a.administered_at,
-                severity=_severity(AlertKind.LATE_RECORDING, a),
-                summary=(
-                    f"{_rx_name(a)} for {a.person.full_name}: {a.get_outcome_display().lower()} at "
-                    f"{moment(a.administered_at)}, recorded by {a.recorded_by.display_name} {gap} later, at "
-                    f"{moment(a.recorded_at)}. Check the record with them."
-                ),
-                behind=[Behind(at=a.administered_at, administration_id=a.pk, due_dose_id=a.due_dose_id)],
+        made = _raise_for_record(
+            AlertKind.LATE_RECORDING,
+            a,
+            summary=(
+                f"{_rx_name(a)} for {a.person.full_name}: {a.get_outcome_display().lower()} at "
+                f"{moment(a.administered_at)}, recorded by {a.recorded_by.display_name} {gap} later, at "
+                f"{moment(a.recorded_at)}. Check the record with them."
             ),
             now=now,
         )
         if made is not None:
-            raised.append(made.pk)
+            raised.append(made)
     return raised
 
 
