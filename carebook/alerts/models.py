@@ -218,6 +218,9 @@ class _ThresholdFields(models.Model):
     overdue_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Minutes after the due time; never earlier than the dose window closes."
     )
+    missed_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes after the due time; blank: when the dose's round ends."
+    )
     refusal_count = models.PositiveSmallIntegerField(null=True, blank=True)
     refusal_days = models.PositiveSmallIntegerField(null=True, blank=True)
     prn_days = models.PositiveSmallIntegerField(null=True, blank=True)

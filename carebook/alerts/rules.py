@@ -2,7 +2,8 @@
 
 - **Overdue**: a due dose past its window (``window_closes_at``: 60 minutes after its time, 30 for a
   time-critical medicine; medication.rules.windows) with no outcome recorded.
-- **Missed**: still no outcome when its round has ended (and its window has closed): an omission to investigate.
+- **Missed**: still no outcome when its round has ended (or at a time the location or prescription sets:
+  ``missed_minutes`` after the dose's time), and its window has closed: an omission to investigate.
   The overdue alert is then followed by the missed-dose alert, which says what it follows.
 
 Severity: a time-critical or high-risk medicine (insulin, anticoagulants, anti-epileptics, Parkinson's
@@ -83,14 +84,21 @@ def overdue_at(dose: DoseFacts, overdue_minutes: int | None = None) -> dt.dateti
     return max(dose.window_closes_at, dose.scheduled_at + dt.timedelta(minutes=overdue_minutes))
 
 
-def missed_at(dose: DoseFacts, overdue_minutes: int | None = None) -> dt.datetime:
-    """From when a dose with no outcome is missed: its round has ended and it is overdue."""
-    return max(round_ends_at(dose.local_date, dose.local_time), overdue_at(dose, overdue_minutes))
+def missed_at(dose: DoseFacts, overdue_minutes: int | None = None, missed_minutes: int | None = None) -> dt.datetime:
+    """From when a dose with no outcome is missed: its round has ended (or, where the location or prescription sets
+    ``missed_minutes``, that many minutes after its time has passed instead), and it is overdue."""
+    if missed_minutes is None:
+        ends = round_ends_at(dose.local_date, dose.local_time)
+    else:
+        ends = dose.scheduled_at + dt.timedelta(minutes=missed_minutes)
+    return max(ends, overdue_at(dose, overdue_minutes))
 
 
-def dose_alert_kind(dose: DoseFacts, now: dt.datetime, overdue_minutes: int | None = None) -> str | None:
+def dose_alert_kind(
+    dose: DoseFacts, now: dt.datetime, overdue_minutes: int | None = None, missed_minutes: int | None = None
+) -> str | None:
     """What a pending dose is now: missed, overdue, or nothing yet."""
-    if now >= missed_at(dose, overdue_minutes):
+    if now >= missed_at(dose, overdue_minutes, missed_minutes):
         return AlertKind.MISSED_DOSE
     if now >= overdue_at(dose, overdue_minutes):
         return AlertKind.OVERDUE_DOSE
@@ -133,6 +141,7 @@ class Thresholds:
     """When each kind is raised. The defaults, once; a location's and a prescription's settings override them."""
 
     overdue_minutes: int | None = None  # after the due time; None: the dose window (60 minutes, 30 time-critical)
+    missed_minutes: int | None = None  # after the due time; None: when its round ends
     refusal_count: int = 3
     refusal_days: int = 7
     omission_count: int = 3
@@ -146,11 +155,18 @@ class Thresholds:
 DEFAULTS = Thresholds()
 THRESHOLD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Thresholds))
 # What a prescription may set for itself (the rest are the location's).
-PRESCRIPTION_THRESHOLD_FIELDS: tuple[str, ...] = ("overdue_minutes", "refusal_count", "refusal_days", "prn_days")
+PRESCRIPTION_THRESHOLD_FIELDS: tuple[str, ...] = (
+    "overdue_minutes",
+    "missed_minutes",
+    "refusal_count",
+    "refusal_days",
+    "prn_days",
+)
 # The widest look-back any setting may ask for: what bounds the scan.
 MAX_DAYS = 31
 LIMITS: dict[str, tuple[int, int]] = {
     "overdue_minutes": (1, 24 * 60),
+    "missed_minutes": (1, 24 * 60),
     "refusal_count": (2, 50),
     "refusal_days": (1, MAX_DAYS),
     "omission_count": (2, 50),

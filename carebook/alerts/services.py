@@ -25,7 +25,7 @@ from carebook.alerts.models import Alert
 from carebook.alerts.vocab import ESCALATION_ORDER, OPEN_STATUSES, AlertKind, AlertStatus, EscalatedTo
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
-from carebook.core.text import clock_time, moment
+from carebook.core.text import clock_time, duration, moment
 from carebook.medication.models import Administration, DueDose
 
 LOOK_BACK = dt.timedelta(days=7)
@@ -61,11 +61,14 @@ def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | 
             time_critical=dose.prescription.medicine.time_critical,
             high_risk=dose.prescription.medicine.high_risk,
         )
-        kind = rules.dose_alert_kind(facts, now, book.of(dose.location_id, dose.prescription_id).overdue_minutes)
+        limits = book.of(dose.location_id, dose.prescription_id)
+        kind = rules.dose_alert_kind(facts, now, limits.overdue_minutes, limits.missed_minutes)
         overdue_id = dose.cb_overdue_alert_id  # type: ignore[attr-defined]
         if kind is None or (kind == AlertKind.OVERDUE_DOSE and overdue_id is not None):
             continue
-        raised = _raise_dose_alert(dose, facts, kind=kind, follows_id=overdue_id, now=now)
+        raised = _raise_dose_alert(
+            dose, facts, kind=kind, follows_id=overdue_id, now=now, missed_minutes=limits.missed_minutes
+        )
         if raised is not None:
             result.raised.append(raised.pk)
     result.raised += detect_all(now=now, written_after=written_after)
@@ -133,16 +136,25 @@ def _doses_to_alert(now: dt.datetime) -> list[DueDose]:
     )
 
 
-def _summary(dose: DueDose, kind: str) -> str:
+def _summary(dose: DueDose, kind: str, missed_minutes: int | None = None) -> str:
     rx = dose.prescription
     what = f"{rx.medicine} for {dose.person.full_name}, due at {moment(dose.scheduled_at)}"
     if kind == AlertKind.MISSED_DOSE:
-        return f"{what}: no record by the end of its round. Find out whether it was given."[:300]
+        if missed_minutes is None:
+            return f"{what}: no record by the end of its round. Find out whether it was given."[:300]
+        late = duration(dt.timedelta(minutes=missed_minutes))
+        return f"{what}: still no record {late} after its time. Find out whether it was given."[:300]
     return f"{what}: no record, and its window closed at {clock_time(dose.window_closes_at)}."[:300]
 
 
 def _raise_dose_alert(
-    dose: DueDose, facts: rules.DoseFacts, *, kind: str, follows_id: uuid.UUID | None, now: dt.datetime
+    dose: DueDose,
+    facts: rules.DoseFacts,
+    *,
+    kind: str,
+    follows_id: uuid.UUID | None,
+    now: dt.datetime,
+    missed_minutes: int | None = None,
 ) -> Alert | None:
     """One alert for one dose and kind; None when another scan raised it first."""
     try:
@@ -155,7 +167,7 @@ def _raise_dose_alert(
                 person_id=dose.person_id,
                 prescription_id=dose.prescription_id,
                 due_dose=dose,
-                summary=_summary(dose, kind),
+                summary=_summary(dose, kind, missed_minutes),
                 raised_at=now,
                 due_at=dose.scheduled_at,
                 follows_id=follows_id,

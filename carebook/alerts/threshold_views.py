@@ -28,6 +28,7 @@ from carebook.organisations.models import Location
 # Each setting in words, with its unit; the order of the page.
 LABELS: dict[str, tuple[str, str]] = {
     "overdue_minutes": ("A dose is overdue this many minutes after its time", "minutes"),
+    "missed_minutes": ("A dose with no record is missed this many minutes after its time", "minutes"),
     "refusal_count": ("Repeated refusal: the same medicine refused this many times", "times"),
     "refusal_days": ("... within this many days", "days"),
     "omission_count": ("Repeated omissions: this many doses not given or missed", "doses"),
@@ -55,6 +56,8 @@ def _location(request: AuthenticatedRequest, location_id: str) -> Location:
 
 def _default_text(name: str) -> str:
     value = getattr(rules.DEFAULTS, name)
+    if value is None and name == "missed_minutes":
+        return "when its round ends"
     if value is None:
         return "the dose window: 60 minutes, 30 for a time-critical medicine"
     return f"{value} {LABELS[name][1]}"

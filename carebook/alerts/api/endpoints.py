@@ -28,10 +28,14 @@ from carebook.alerts.api.schemas import (
     AlertStatusFilter,
     AlertThresholdsIn,
     AlertThresholdsOut,
+    PrescriptionThresholdsIn,
+    PrescriptionThresholdsOut,
 )
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.vocab import AlertKind
 from carebook.core.errors import ValidationFailed
+from carebook.medication.access import access_prescription_for_user
+from carebook.medication.models import Prescription
 from carebook.people.access import access_location_for_user
 
 router = Router(tags=["alerts"])
@@ -191,3 +195,47 @@ def alert_thresholds_set(request: HttpRequest, location_id: uuid.UUID, payload: 
     location = access_location_for_user(user, location_id)  # 404 out of scope; the service checks the role (403)
     location_thresholds_set(location=location, by=user, values=payload.model_dump(exclude_unset=True))
     return _thresholds(location.pk)
+
+
+def _prescription_thresholds(rx: Prescription) -> dict:
+    from dataclasses import asdict
+
+    from carebook.alerts.thresholds import prescription_settings, thresholds_for
+
+    location_id = rx.person.location_id
+    return {
+        "prescription_id": rx.pk,
+        "location_id": location_id,
+        "settings": prescription_settings(rx.pk),
+        "in_force": asdict(thresholds_for(location_id, rx.pk)),
+    }
+
+
+@router.get(
+    "/alerts/prescription-thresholds/{prescription_id}",
+    response={200: PrescriptionThresholdsOut, **READ_ERRORS},
+    operation_id="prescription_alert_thresholds",
+)
+def prescription_alert_thresholds(request: HttpRequest, prescription_id: uuid.UUID) -> dict:
+    """When one prescription's alerts are raised: its own settings and what is in force for it (ADR 0026)."""
+    user = caller(request)
+    require(user, Action.VIEW_ALERTS)
+    return _prescription_thresholds(access_prescription_for_user(user, prescription_id))
+
+
+@router.post(
+    "/alerts/prescription-thresholds/{prescription_id}",
+    response={200: PrescriptionThresholdsOut, **WRITE_ERRORS},
+    operation_id="prescription_alert_thresholds_set",
+)
+def prescription_alert_thresholds_set(
+    request: HttpRequest, prescription_id: uuid.UUID, payload: PrescriptionThresholdsIn
+) -> dict:
+    """Change one prescription's own settings (the registered manager only; audited with before and after)."""
+    from carebook.alerts.thresholds import prescription_thresholds_set
+
+    user = caller(request)
+    require(user, Action.VIEW_ALERTS)
+    rx = access_prescription_for_user(user, prescription_id)  # 404 out of scope; the service checks the role (403)
+    prescription_thresholds_set(prescription=rx, by=user, values=payload.model_dump(exclude_unset=True))
+    return _prescription_thresholds(rx)

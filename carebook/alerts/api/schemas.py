@@ -187,6 +187,9 @@ class AlertThresholdsIn(BaseModel):
     overdue_minutes: int | None = Field(
         default=None, description="After the due time; never earlier than the dose window closes (ADR 0026)."
     )
+    missed_minutes: int | None = Field(
+        default=None, description="After the due time, a dose with no record is missed; null: when its round ends."
+    )
     refusal_count: int | None = None
     refusal_days: int | None = None
     omission_count: int | None = None
@@ -199,6 +202,7 @@ class AlertThresholdsIn(BaseModel):
 
 class AlertThresholdValues(BaseModel):
     overdue_minutes: int | None
+    missed_minutes: int | None
     refusal_count: int | None
     refusal_days: int | None
     omission_count: int | None
@@ -214,4 +218,34 @@ class AlertThresholdsOut(BaseModel):
     settings: AlertThresholdValues = Field(description="What the location set (null: the default).")
     in_force: AlertThresholdValues = Field(
         description="What the scan uses: the defaults with the settings over them (overdue null: the dose window)."
+    )
+
+
+class PrescriptionThresholdsIn(BaseModel):
+    """One prescription's own settings; a setting left out keeps its value, null means the location's. Checked as
+    the location's are (422 with the field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overdue_minutes: int | None = None
+    missed_minutes: int | None = None
+    refusal_count: int | None = None
+    refusal_days: int | None = None
+    prn_days: int | None = None
+
+
+class PrescriptionThresholdValues(BaseModel):
+    overdue_minutes: int | None
+    missed_minutes: int | None
+    refusal_count: int | None
+    refusal_days: int | None
+    prn_days: int | None
+
+
+class PrescriptionThresholdsOut(BaseModel):
+    prescription_id: uuid.UUID
+    location_id: uuid.UUID
+    settings: PrescriptionThresholdValues = Field(description="What the prescription set (null: the location's).")
+    in_force: AlertThresholdValues = Field(
+        description="What the scan uses for this prescription: the defaults, the location's, then the prescription's."
     )

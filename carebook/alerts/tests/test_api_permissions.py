@@ -102,6 +102,21 @@ ENDPOINTS = [
         frozenset({Action.SET_ALERT_THRESHOLDS}),
         body=lambda o: {"refusal_count": 2},
     ),
+    Endpoint(
+        "read a prescription's thresholds",
+        "GET",
+        "/alerts/prescription-thresholds/{prescription_id}",
+        lambda o: f"/alerts/prescription-thresholds/{o['open'].prescription_id}",
+        frozenset(),
+    ),
+    Endpoint(
+        "change a prescription's thresholds",
+        "POST",
+        "/alerts/prescription-thresholds/{prescription_id}",
+        lambda o: f"/alerts/prescription-thresholds/{o['open'].prescription_id}",
+        frozenset({Action.SET_ALERT_THRESHOLDS}),
+        body=lambda o: {"missed_minutes": 120},
+    ),
 ]
 
 ROLES = [*Role.values, NEW_ROLE]

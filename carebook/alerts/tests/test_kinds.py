@@ -448,6 +448,38 @@ def test_a_prescriptions_overdue_minutes_delay_its_alert_but_never_before_its_wi
     assert rules.overdue_at(facts, 30) == WINDOW_CLOSES  # a shorter setting cannot make a dose late in its window
 
 
+def test_a_location_may_call_a_dose_missed_at_a_set_time_instead_of_its_rounds_end(world, ramipril):
+    """The morning round ends at 11:00 (three hours after 08:00): a location that sets 120 minutes sees the dose
+    missed at 10:00; one that sets less than its window still waits for the window to close."""
+    with time_machine.travel(DUE - DAY, tick=False):
+        location_thresholds_set(location=world.home, by=world.maria, values={"missed_minutes": 120})
+    dose_on(ramipril, 0)
+    scan_at(WINDOW_CLOSES)
+    assert of_kind(AlertKind.OVERDUE_DOSE).count() == 1
+    scan_at(DUE + 119 * MINUTE)
+    assert not of_kind(AlertKind.MISSED_DOSE).exists()
+    scan_at(DUE + 120 * MINUTE)
+    missed = of_kind(AlertKind.MISSED_DOSE).get()
+    assert "still no record 2 hours after its time" in missed.summary
+    assert missed.follows_id == of_kind(AlertKind.OVERDUE_DOSE).get().pk
+    facts = rules.DoseFacts(DUE, DUE.date(), dt.time(8), WINDOW_CLOSES, False, False)
+    assert rules.missed_at(facts, None, 20) == WINDOW_CLOSES  # never missed while still in its window
+    assert rules.missed_at(facts) == DUE + dt.timedelta(hours=3)  # unset: the round's end
+
+
+def test_a_prescriptions_missed_minutes_override_its_locations(world, ramipril):
+    with time_machine.travel(DUE - DAY, tick=False):
+        location_thresholds_set(location=world.home, by=world.maria, values={"missed_minutes": 150})
+        prescription_thresholds_set(prescription=ramipril, by=world.maria, values={"missed_minutes": 90})
+    assert thresholds_for(world.home.pk, ramipril.pk).missed_minutes == 90
+    assert thresholds_for(world.home.pk).missed_minutes == 150
+    dose_on(ramipril, 0)
+    scan_at(DUE + 89 * MINUTE)
+    assert not of_kind(AlertKind.MISSED_DOSE).exists()
+    scan_at(DUE + 90 * MINUTE)
+    assert of_kind(AlertKind.MISSED_DOSE).count() == 1
+
+
 def test_a_threshold_out_of_its_range_is_refused_with_its_field(world):
     from carebook.core.errors import ValidationFailed
 

@@ -53,3 +53,44 @@ def test_a_bad_setting_is_422_with_its_field_and_writes_nothing(world, body, fie
     response = client.post(f"/alerts/thresholds/{world.home.pk}", body)
     assert response.status_code == 422 and response.json()["field"] == field
     assert not AlertThresholds.objects.exists() and AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_reads_and_who_changes_a_prescriptions_thresholds(world, role):
+    from carebook.alerts.models import PrescriptionAlertThresholds
+    from carebook.testing.factories import MedicineFactory, PersonFactory, prescribe
+
+    own = prescribe(world.ada, MedicineFactory(), by=world.sam, checker=world.tia)
+    other = prescribe(PersonFactory(location=world.elsewhere), MedicineFactory(), by=world.sam, checker=world.tia)
+    client = api_as(_member(world, role))
+    for where, rx in (("other", other), ("own", own)):
+        path = f"/alerts/prescription-thresholds/{rx.pk}"
+        read = 403 if role not in VIEWING else (404 if where == "other" else 200)
+        assert client.get(path).status_code == read, (role, where)
+        before = AuditEvent.objects.count(), PrescriptionAlertThresholds.objects.count()
+        changed = client.post(path, {"missed_minutes": 120}).status_code
+        expected = (
+            403 if role not in VIEWING else 404 if where == "other" else 200 if role == Role.REGISTERED_MANAGER else 403
+        )
+        assert changed == expected, (role, where)
+        if changed != 200:
+            assert (AuditEvent.objects.count(), PrescriptionAlertThresholds.objects.count()) == before
+
+
+def test_the_manager_sets_a_prescriptions_own_threshold_over_its_locations(world):
+    from carebook.testing.factories import MedicineFactory, prescribe
+
+    rx = prescribe(world.ada, MedicineFactory(), by=world.sam, checker=world.tia)
+    client = api_as(world.maria)
+    client.post(f"/alerts/thresholds/{world.home.pk}", {"refusal_count": 5, "missed_minutes": 150})
+    path = f"/alerts/prescription-thresholds/{rx.pk}"
+    body = client.get(path).json()
+    assert body["settings"] == dict.fromkeys(body["settings"])  # nothing of its own
+    assert body["in_force"]["refusal_count"] == 5 and body["in_force"]["missed_minutes"] == 150
+    body = client.post(path, {"refusal_count": 2, "missed_minutes": 90}).json()
+    assert body["settings"]["refusal_count"] == 2 and body["in_force"]["missed_minutes"] == 90
+    assert body["in_force"]["omission_count"] == 3  # the location's (the default) where a prescription cannot set
+    response = client.post(path, {"omission_count": 2})
+    assert response.status_code == 422  # not a prescription's setting
+    response = client.post(path, {"refusal_days": 0})
+    assert response.status_code == 422 and response.json()["field"] == "refusal_days"
