@@ -72,7 +72,7 @@ def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | 
         if raised is not None:
             result.raised.append(raised.pk)
     result.raised += detect_all(now=now, written_after=written_after)
-    result.cleared = alerts_clear_recorded(now=now) + clear_transcription_checked(now=now)
+    result.cleared = alerts_clear_recorded(now=now, written_after=written_after) + clear_transcription_checked(now=now)
     result.escalated = alerts_escalate_unacknowledged(now=now)
     return result
 
@@ -197,9 +197,13 @@ def _raise_dose_alert(
     return alert
 
 
-def alerts_clear_recorded(*, now: dt.datetime, due_dose_ids: list[uuid.UUID] | None = None) -> list[uuid.UUID]:
+def alerts_clear_recorded(
+    *, now: dt.datetime, due_dose_ids: list[uuid.UUID] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
     """Clear the dose alerts whose dose now has a record (a refused dose: a record after the refusal): each says
-    when it was recorded, by whom and what."""
+    when it was recorded, by whom and what. Those of ``due_dose_ids`` (the event of a recording); or, for the
+    minute's scan, those whose dose's record was written since ``written_after`` (index ``admin_recorded_at_idx``:
+    an alert still about its refusal is not read again every minute); or every open one (by hand)."""
     candidates = Alert.objects.filter(
         kind__in=CLEARED_BY_A_RECORD,
         status__in=OPEN_STATUSES,
@@ -209,6 +213,9 @@ def alerts_clear_recorded(*, now: dt.datetime, due_dose_ids: list[uuid.UUID] | N
     )
     if due_dose_ids is not None:
         candidates = candidates.filter(due_dose_id__in=due_dose_ids)
+    elif written_after is not None:
+        written = Administration.objects.effective().filter(recorded_at__gt=written_after, recorded_at__lte=now)
+        candidates = candidates.filter(due_dose_id__in=written.values("due_dose_id"))
     alerts = list(candidates)
     # Each dose's record, read once for them all (not once per alert).
     records = {

@@ -664,3 +664,37 @@ def test_a_scan_after_the_worker_was_down_for_hours_finds_what_was_written_meanw
     with time_machine.travel(DUE + 2 * DAY + 6 * 60 * MINUTE, tick=False):
         alerts_scan(written_after=DUE + 2 * DAY - 60 * MINUTE)  # the last success, hours ago
     assert of_kind(AlertKind.REPEATED_REFUSAL).count() == 1
+
+
+def minute_scan_at(at: dt.datetime):
+    """The scan as the job runs it a minute after the one before (its last success, less the margin)."""
+    with time_machine.travel(at, tick=False):
+        return alerts_scan(written_after=at - MINUTE - SCAN_MARGIN)
+
+
+def test_the_minutes_scan_raises_a_refusal_whose_window_closed_since_and_one_recorded_late(world, ramipril):
+    """Refused, to offer again, is brought by time (the window closing) or by a record written after it closed:
+    the minute's scan looks at both, not at every refusal of the week."""
+    refusal = record(world, dose_on(ramipril, 0), "refused", DUE + 5 * MINUTE)  # written hours before the window closes
+    minute_scan_at(WINDOW_CLOSES - MINUTE)
+    assert not of_kind(AlertKind.REFUSED_OFFER_AGAIN).exists()
+    minute_scan_at(WINDOW_CLOSES)
+    assert of_kind(AlertKind.REFUSED_OFFER_AGAIN).get().administration_id == refusal.pk
+    # The next day's refusal recorded two hours late, its window closed an hour before it was written.
+    late = record(world, dose_on(ramipril, 1), "refused", WINDOW_CLOSES + DAY + 60 * MINUTE, administered_at=DUE + DAY)
+    minute_scan_at(WINDOW_CLOSES + DAY + 61 * MINUTE)
+    assert set(of_kind(AlertKind.REFUSED_OFFER_AGAIN).values_list("administration_id", flat=True)) == {
+        refusal.pk,
+        late.pk,
+    }
+
+
+def test_the_minutes_scan_clears_an_alert_whose_dose_was_recorded_since_and_not_one_recorded_before(world, ramipril):
+    """The minute's scan reads the alerts of the doses recorded since the last scan (their event cleared them at
+    once); one whose dose was recorded before that is the event's, or the scan by hand's."""
+    dose = dose_on(ramipril, 0)
+    alert = Alert.objects.get(pk__in=minute_scan_at(WINDOW_CLOSES).raised)
+    record(world, dose, "given", WINDOW_CLOSES + 10 * MINUTE)  # the tests' transaction: no event delivered
+    with time_machine.travel(WINDOW_CLOSES + 40 * MINUTE, tick=False):
+        assert alerts_scan(written_after=WINDOW_CLOSES + 30 * MINUTE).cleared == []  # written before the last scan
+    assert minute_scan_at(WINDOW_CLOSES + 11 * MINUTE).cleared == [alert.pk]
