@@ -2,7 +2,7 @@
 
 ``bench/run.py --phase seed|measure|breakdown --db DATABASE_URL`` runs one; the orchestrator (run.py) starts
 them. The seed reuses the demo's builders and the services; the history is written in bulk
-(bench/bulk_history.py). The measure phase times the in-process figures (Django's test client, the
+(carebook/demo/history.py). The measure phase times the in-process figures (Django's test client, the
 production settings) after a warm-up.
 """
 
@@ -58,10 +58,10 @@ def phase_seed(scale: Scale, out: Path) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from bench.bulk_history import LocationStaff, write_history
     from carebook.access.models import Role
     from carebook.access.services import api_token_create
     from carebook.core import clock
+    from carebook.demo.history import LocationStaff, write_history
     from carebook.demo.medicines import ensure_medicines
     from carebook.demo.seed import (
         SPECIAL_HOME,

@@ -666,7 +666,7 @@ def _method(results: dict[str, dict[str, Any]]) -> list[str]:
         "- Each database is new: migrated, then seeded by `bench/run.py --phase seed`. People, staff and medicines "
         "come from the demo's builders (`carebook/demo/seed.py`); every prescription goes through "
         "`prescription_create` and `prescription_check_transcription`.",
-        "- The history is written in bulk (`bench/bulk_history.py`: executemany on SQLite, COPY on PostgreSQL) "
+        "- The history is written in bulk (`carebook/demo/history.py`: executemany on SQLite, COPY on PostgreSQL) "
         "and keeps the services' rules, taking the rule sets from `carebook/medication/rules.py` (a test, "
         "`tests/bench/test_bulk_history.py`, compares its rows with rows the services write for the same "
         "doses): a due dose per scheduled slot, at most one effective outcome per due dose, prompt answers for "

@@ -10,7 +10,7 @@ What it does, in order:
    settings (``--pg shared`` uses BENCH_PG_SERVER itself).
 2. Seeds a fresh database twice, an SQLite file under var/bench/ and a PostgreSQL database
    (carebook_bench_<timestamp>): 10 care homes of 2 units × 30 people, about 4,000 prescriptions entered
-   and checked through the services, and 90 days of rounds written in bulk (bench/bulk_history.py). A
+   and checked through the services, and 90 days of rounds written in bulk (carebook/demo/history.py). A
    third, small SQLite database (60 people, 30 days) shows how the round page's cost grows with the data.
 3. In-process (Django's test client, the production settings), after a warm-up (bench/phases.py): the
    round page of a 30-person unit, recording a dose through the JSON API (Bearer token, Idempotency-Key),

@@ -50,6 +50,7 @@ from carebook.demo.medicines import (
     ingredient_facts,
     substance_fact,
 )
+from carebook.demo.months import Months, write_months
 from carebook.demo.pictures import avatar_svg
 from carebook.medication import rules
 from carebook.medication.models import (
@@ -97,13 +98,14 @@ SEED = 2026
 class SeedSize:
     residents_per_unit: int = 20
     home_care_people: int = 15
-    history_days: int = 7
+    history_days: int = 7  # replayed through the services, every story in it
+    bulk_days: int = 84  # before them, written in bulk (carebook/demo/months.py): three months in all
     # How many prescriptions each person has; the mean of these times the people gives the total.
     rx_per_person: tuple[int, ...] = (4, 5, 5, 6, 6, 7)
 
 
 FULL = SeedSize()
-SMALL = SeedSize(residents_per_unit=3, home_care_people=3, history_days=2)
+SMALL = SeedSize(residents_per_unit=3, home_care_people=3, history_days=2, bulk_days=0)
 
 
 # --- NHS numbers -----------------------------------------------------------------------------------
@@ -1123,6 +1125,22 @@ class Replay:
                 rules.ingredients.IngredientDose(at, content.limit.code, content.in_dose(quantity), str(rx.medicine))
             )
 
+    def remember_taken(self, since: dt.datetime) -> None:
+        """Plan around the doses already taken since ``since`` (the months written in bulk before the replay), as
+        the services will count them: each capped ingredient's 24 hours, each when-required dose's interval and
+        maximum."""
+        for a in (
+            Administration.objects.taken()
+            .filter(administered_at__gt=since, location__provider__isnull=False)
+            .select_related("prescription__medicine")
+            .order_by("administered_at")
+        ):
+            rx = a.prescription
+            quantity = a.dose_given or rx.dose_min
+            self.plan_ingredients(rx, a.administered_at, quantity)
+            if rx.is_prn:
+                self.prn_planned.setdefault(rx.pk, []).append(rules.PrnDose(at=a.administered_at, quantity=quantity))
+
     def event(self, at: dt.datetime, action: Callable[[], object]) -> Event:
         self.counter += 1
         return Event(at, self.counter, action)
@@ -1324,7 +1342,8 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
     rng = random.Random(SEED)  # noqa: S311 (demo data, not security)
     real_now = clock.now()
     today = clock.to_local(real_now).date()
-    go_live = today - dt.timedelta(days=size.history_days)
+    go_live = today - dt.timedelta(days=size.history_days + size.bulk_days)
+    replay_start = go_live + dt.timedelta(days=size.bulk_days)
     entry_start = clock.local_wall_time(go_live - dt.timedelta(days=1), dt.time(13, 0))
     password = demo_password()
     with transaction.atomic():
@@ -1380,8 +1399,23 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
             replay.stories["penicillin"] = penicillin_plan
             prescriptions = _enter_all(replay, home_people + branch_people, medicines, go_live, staff)
             say(f"Entered and checked {len(prescriptions)} prescriptions (as on go-live day, {go_live:%d %B}).")
-            _replay_history(replay, size, go_live, real_now, medicines, home_people + branch_people)
-        say(f"Replayed {size.history_days} days of rounds: {replay.recorded} doses recorded.")
+            if size.bulk_days:
+                counts = write_months(
+                    rng=rng,
+                    replay_clock=replay_clock,
+                    months=Months(go_live=go_live, end=replay_start),
+                    locations=[home, branch],
+                    staff=staff,
+                    carers={
+                        home.pk: ["carer.amy", "carer.ben", "carer.dev"],
+                        branch.pk: ["homecare.hana", "homecare.harry"],
+                    },
+                    seniors={home.pk: ["senior.sara", "leader.tom"], branch.pk: ["senior.ravi", "manager.mike"]},
+                )
+                replay.remember_taken(clock.local_wall_time(replay_start, dt.time(0, 0)) - dt.timedelta(hours=48))
+                say(f"Wrote {size.bulk_days} days of rounds before the last week: {counts.administrations} doses.")
+            _replay_history(replay, size, replay_start, real_now, medicines, home_people + branch_people)
+        say(f"Replayed the last {size.history_days} days of rounds: {replay.recorded} doses recorded.")
 
         # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
         due_doses_extend_horizon(now=clock.now())
@@ -1579,12 +1613,13 @@ def replace_dose(regimen: Regimen, dose: str, directions: str) -> Regimen:
 def _replay_history(
     replay: Replay,
     size: SeedSize,
-    go_live: dt.date,
+    start: dt.date,
     real_now: dt.datetime,
     medicines: dict[str, Medicine],
     plans: list[PersonPlan],
 ) -> None:
-    """Every round from go-live until a little before now, as the carers recorded it."""
+    """Every round from ``start`` (go-live, or the end of the months written in bulk) until a little before now, as
+    the carers recorded it."""
     # Doses due in the last 40 minutes are left for the round in progress.
     cutoff = real_now - dt.timedelta(minutes=40)
     location_ids = {p.person.location_id for p in plans}
@@ -1593,7 +1628,7 @@ def _replay_history(
     stories = AlertStories(replay, replay.staff, day_index=size.history_days - 1)
     incident_stories = IncidentStories(replay, replay.staff, stories)  # three of them become incidents
     kinds = KindStories(replay, replay.staff, last_day_index=size.history_days - 1)
-    day = go_live
+    day = start
     day_index = 0
     while clock.local_wall_time(day, dt.time(0, 0)) < cutoff:
         day_start = clock.local_wall_time(day, dt.time(0, 0))

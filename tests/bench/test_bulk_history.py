@@ -1,6 +1,6 @@
 """The benchmark's bulk history writes the rows the services would write.
 
-bench/bulk_history.py writes months of rounds straight into the tables. Its rows are only worth measuring if
+carebook/demo/history.py writes months of rounds straight into the tables. Its rows are only worth measuring if
 they are the rows the services make, so for the same doses (Ada's recorded through
 ``administration_record``, Bert's identical prescriptions written by the bulk writer) the fields that carry a
 rule must agree: the late-entry mark, a witness for a controlled drug, the dose recorded when none is sent,
@@ -17,7 +17,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from bench.bulk_history import (
+from carebook.core.errors import DomainError
+from carebook.demo.history import (
     ADMIN_FIELDS,
     CORRECTION_FIELDS,
     DUE_FIELDS,
@@ -28,7 +29,6 @@ from bench.bulk_history import (
     LocationStaff,
     _columns,
 )
-from carebook.core.errors import DomainError
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,

@@ -285,3 +285,40 @@ def test_the_demo_leaves_incidents_with_open_overdue_and_completed_actions_one_s
     )
     for incident in incidents.values():
         assert AuditEvent.objects.filter(entity_id=str(incident.pk), action="incident.reported").count() == 1
+
+
+MONTHS = SeedSize(residents_per_unit=2, home_care_people=2, history_days=2, bulk_days=63)
+
+
+def test_the_months_before_the_replay_show_a_trend_that_improves_after_a_corrective_action(db):
+    """The months are written in bulk by the benchmark's writer: every due dose recorded, more late entries and doses
+    out of stock before the incident's actions were completed than after; the incident made through the services,
+    its two actions completed, signed off; the replayed days follow on from the months (no gap, no double)."""
+    from carebook.actions.models import CorrectiveAction
+    from carebook.demo.months import Months
+    from carebook.incidents.models import Incident
+
+    with time_machine.travel(MONDAY, tick=False):
+        assert seed_demo(MONTHS) is not None
+    today = clock.to_local(MONDAY).date()
+    months = Months(go_live=today - dt.timedelta(days=65), end=today - dt.timedelta(days=2))
+    end = clock.local_wall_time(months.end, dt.time(0, 0))
+    assert not DueDose.objects.filter(
+        scheduled_at__lt=end - dt.timedelta(hours=2), state=DueDose.State.PENDING
+    ).exists()
+    doses = Administration.objects.effective().filter(due_dose__isnull=False)
+    improved = clock.local_wall_time(months.improved_from, dt.time(0, 0))
+    before, after = doses.filter(administered_at__lt=improved), doses.filter(administered_at__gte=improved)
+
+    def late_share(rows):
+        return rows.filter(late_entry=True).count() / rows.count()
+
+    assert before.count() > 1000 and after.count() > 200
+    assert late_share(before) > 3 * late_share(after) and late_share(before) > 0.03
+    assert before.filter(outcome="not_available").count() > after.filter(outcome="not_available").count()
+    incident = Incident.objects.get(kind="recording_error", signed_off_at__isnull=False, person__isnull=True)
+    assert clock.to_local(incident.reported_at).date() == months.action_day
+    actions = list(CorrectiveAction.objects.filter(source_kind="incident", source_id=incident.pk))
+    assert len(actions) == 2 and all(a.completed_at and a.completed_at < improved for a in actions)
+    # One effective record per due dose across the join of the months and the replay.
+    assert not doses.values("due_dose_id").annotate(n=Count("id")).filter(n__gt=1).exists()

@@ -1,4 +1,5 @@
-"""Months of medication rounds written straight into the tables, for the benchmark.
+"""Months of medication rounds written straight into the tables: the benchmark's history, and the demo's months
+before its replayed week (carebook/demo/seed.py), one writer for both.
 
 Recording 400,000 doses through the services would take an hour, so the benchmark writes its history in
 bulk (executemany on SQLite, COPY on PostgreSQL). The rule sets come from the rules layer
@@ -18,6 +19,10 @@ with rows the services write for the same doses. The rows keep every rule the se
   has its reason and a follow-up, and PRN doses respect the minimum interval and the 24-hour maximum;
 - nothing is recorded before its dose window opens, and nothing after the location's cutoff.
 
+How a home is doing may change over the months (``HistoryRates``: doses recorded long after they were given, doses
+not available), so the demo shows a trend that improves after a corrective action; the benchmark keeps the
+defaults (none of either).
+
 What it leaves out: audit events for the bulk rows (the audit table is written, never read, by the
 pages and the API measured here).
 """
@@ -27,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -172,6 +177,18 @@ class DoseRecord:
     prn_reason: str = ""
 
 
+@dataclass(frozen=True)
+class HistoryRates:
+    """How often, on a day, a dose is recorded long after it was given (a late entry, 70 to 200 minutes later) and
+    a dose is not available (out of stock: an omission). The defaults: never."""
+
+    late_entry: float = 0.0
+    not_available: float = 0.0
+
+
+NO_CHANGE = HistoryRates()
+
+
 @dataclass
 class LocationStaff:
     carers: list[int]  # user ids who record doses
@@ -206,8 +223,10 @@ class HistoryWriter:
         staff: dict[Any, LocationStaff],
         cutoffs: dict[Any, dt.datetime],
         horizon_end: dt.datetime,
+        rates: Callable[[dt.date], HistoryRates] | None = None,
     ) -> None:
         self.rng = rng
+        self.rates = rates or (lambda _day: NO_CHANGE)
         self.staff = staff
         self.cutoffs = cutoffs
         self.horizon_end = horizon_end
@@ -410,6 +429,9 @@ class HistoryWriter:
                 outcome, reason = Outcome.ASLEEP, "Asleep. Offered when awake."
             elif roll < 0.045:
                 outcome, reason = Outcome.NAUSEA_VOMITING, "Felt sick."
+        rates = self.rates(slot.local_date)
+        if outcome == Outcome.GIVEN and rates.not_available and rng.random() < rates.not_available:
+            outcome, reason = Outcome.NOT_AVAILABLE, "Not in stock: reordered from the pharmacy."
         dose = rx.dose_max if rx.is_variable_dose and roll > 0.5 else rx.dose_min
         site = ""
         if medicine.site_recorded and outcome == Outcome.GIVEN:
@@ -418,6 +440,8 @@ class HistoryWriter:
             self._site_turn[rx.pk] = turn + 1
             site = sites[turn % len(sites)]
         recorded_at = at + dt.timedelta(seconds=rng.randrange(5, 90))
+        if rates.late_entry and rng.random() < rates.late_entry and at + dt.timedelta(minutes=200) < cutoff:
+            recorded_at = at + dt.timedelta(minutes=rng.randrange(70, 200))  # written up at the end of the round
         record = DoseRecord(
             outcome=outcome,
             at=at,
@@ -517,6 +541,7 @@ def write_history(
     staff: dict[Any, LocationStaff],
     cutoffs: dict[Any, dt.datetime],
     horizon_end: dt.datetime,
+    rates: Callable[[dt.date], HistoryRates] | None = None,
     flush_every: int = 200_000,
 ) -> HistoryCounts:
     """Write the history of ``prescriptions`` (with medicine and person joined), a day at a time, so rows land
@@ -527,7 +552,7 @@ def write_history(
         prescription_id__in=[rx.pk for rx in prescriptions]
     ).values_list("id", "prescription_id", "local_date", "local_time", "state"):
         existing.setdefault(rx_id, {})[(day, time)] = (dose_id, state)
-    writer = HistoryWriter(rng=rng, staff=staff, cutoffs=cutoffs, horizon_end=horizon_end)
+    writer = HistoryWriter(rng=rng, staff=staff, cutoffs=cutoffs, horizon_end=horizon_end, rates=rates)
     day = min(clock.to_local(rx.entered_at).date() for rx in prescriptions)
     last = clock.to_local(horizon_end).date()
     while day <= last:
