@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "carebook.notifications",
     "carebook.actions",
     "carebook.incidents",
+    "carebook.reports",
     "carebook.demo",
 ]
 
