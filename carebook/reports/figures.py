@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 
+from carebook.actions import rules as action_rules
 from carebook.actions.models import CorrectiveAction
 from carebook.actions.vocab import SourceKind
 from carebook.alerts.models import Alert
@@ -477,7 +478,9 @@ def _actions(locations: Locations, p: Period, as_of: dt.datetime, *, overdue: bo
     def count_at(at: dt.datetime) -> int:
         dues = _open_at(rows, at)
         today = to_local(at).date()
-        return sum(1 for due in dues if due < today) if overdue else len(dues)
+        if not overdue:
+            return len(dues)
+        return sum(1 for due in dues if action_rules.is_overdue(due_on=due, completed=False, today=today))
 
     weeks = []
     for start in rules.week_starts(p):
@@ -497,7 +500,7 @@ def overdue_actions(locations: Locations, p: Period, as_of: dt.datetime) -> Figu
 def _action_records(locations: Locations, p: Period, as_of: dt.datetime, *, overdue: bool) -> list[RecordRow]:
     at = _as_at(p, as_of)
     actions = _action_rows_at(locations, at)
-    if overdue:
+    if overdue:  # action_rules.is_overdue of an action open at that moment, in SQL
         actions = actions.filter(due_on__lt=to_local(at).date())
     people = {
         i.pk: i.person.full_name
