@@ -1,6 +1,6 @@
 """docs/figures.md, written from the figures' definitions (a test holds the file to them):
 
-    DJANGO_SETTINGS_MODULE=config.settings_test .venv/bin/python -m carebook.reports.docs > docs/figures.md
+DJANGO_SETTINGS_MODULE=config.settings_test .venv/bin/python -m carebook.reports.docs > docs/figures.md
 """
 
 from __future__ import annotations

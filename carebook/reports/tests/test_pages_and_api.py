@@ -69,7 +69,7 @@ def test_the_dashboard_the_csv_and_the_api_agree(world, june):  # noqa: F811
         drill = browser.get(f"/reports/locations/{world.home.pk}/figures/omissions/?{QUERY}").content.decode()
         rows = list(csv.DictReader(io.StringIO(browser.get(f"/reports/figures.csv?{QUERY}").content.decode())))
     assert 'data-testid="value-on_time_rate-1">33.3%' in page
-    assert '<svg class="cb-chart"' in page and "<title id=\"chart-on_time_rate-title\">" in page
+    assert '<svg class="cb-chart"' in page and '<title id="chart-on_time_rate-title">' in page
     assert 'data-testid="weeks-on_time_rate"' in page and '<th scope="row">' in page
     assert figures.ON_TIME.excluded in page
     assert drill.count('data-testid="record-row"') == 2
@@ -84,12 +84,17 @@ def test_a_chart_escapes_its_words_and_marks_a_week_without_a_value():
     from carebook.reports.chart import trend_svg
     from carebook.reports.rules import Unit, WeekValue
 
-    svg = trend_svg(
-        chart_id="c", title="<script>", weeks=[WeekValue(dt.date(2026, 6, 1), None)], unit=Unit.PERCENT
-    )
+    svg = trend_svg(chart_id="c", title="<script>", weeks=[WeekValue(dt.date(2026, 6, 1), None)], unit=Unit.PERCENT)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and ">none</text>" in svg
 
 
 def test_docs_figures_md_is_the_definitions():
     written = (Path(__file__).resolve().parents[3] / "docs" / "figures.md").read_text()
     assert written == figures_markdown(), "regenerate: python -m carebook.reports.docs > docs/figures.md"
+
+
+def test_the_header_links_to_the_figures_only_for_those_who_may_read_them(world):
+    for user, shown in ((world.maria, True), (world.tia, True), (world.carla, False), (world.pat, False)):
+        browser = Client()
+        browser.force_login(user)
+        assert (b'data-testid="nav-reports"' in browser.get("/").content) == shown, user.username
