@@ -28,7 +28,7 @@ from carebook.alerts.models import Alert
 from carebook.alerts.rules import OMISSIONS
 from carebook.core.clock import LONDON, to_local
 from carebook.incidents.models import Incident
-from carebook.incidents.vocab import HARM_ORDER, IncidentKind
+from carebook.incidents.vocab import HARM_ORDER, Harm, IncidentKind
 from carebook.medication.models import Administration, DueDose
 from carebook.medication.vocab import TAKEN, AdministrationStatus, DoseState, Outcome
 from carebook.reports import rules
@@ -37,7 +37,12 @@ from carebook.reports.rules import FigureDefinition, FigureValue, Period, Unit
 Locations = Sequence[Any]  # location ids (already scoped by the caller)
 REFUSALS: frozenset[str] = frozenset({Outcome.REFUSED, Outcome.REFUSED_NOT_OFFERED_AGAIN, Outcome.REFUSED_DESTROYED})
 LATE_ENTRY_MINUTES = 60
-MAX_ROWS = 500  # the drill-down lists at most this many records (and says so)
+MAX_ROWS = 500
+# The words for a figure's parts (the API and the CSV give the keys).
+PART_LABELS: dict[str, tuple[str, dict[str, str]]] = {
+    "by_type": ("Type", dict(IncidentKind.choices)),
+    "by_harm": ("Harm", dict(Harm.choices)),
+}  # the drill-down lists at most this many records (and says so)
 
 
 @dataclass(frozen=True)

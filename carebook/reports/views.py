@@ -22,7 +22,7 @@ from carebook.core.errors import ValidationFailed
 from carebook.organisations.models import Location
 from carebook.reports import rules
 from carebook.reports.chart import trend_svg
-from carebook.reports.figures import FIGURES, MAX_ROWS
+from carebook.reports.figures import FIGURES, MAX_ROWS, PART_LABELS
 from carebook.reports.selectors import as_rows, figure_records, locations_for_report, report
 
 PARAMS = ("from", "to", "baseline_from", "baseline_to")
@@ -110,6 +110,13 @@ def _dashboard(request: AuthenticatedRequest, location_id: str | None) -> HttpRe
                     ("This period", periods.chosen, show(r.chosen.value, unit), _of(r.chosen), ""),
                     ("Previous period", periods.previous, show(r.previous.value, unit), _of(r.previous), r.vs_previous),
                     ("Baseline", periods.baseline, show(r.baseline.value, unit), _of(r.baseline), r.vs_baseline),
+                ],
+                "parts": [
+                    (
+                        PART_LABELS.get(group, (group, {}))[0],
+                        [(PART_LABELS.get(group, (group, {}))[1].get(k, k), n) for k, n in counts.items()],
+                    )
+                    for group, counts in r.chosen.parts.items()
                 ],
                 "weeks": [(w.start, show(w.value, unit), _of(w)) for w in r.chosen.weeks],
                 "url": _figure_url(location, key) + context["query"],

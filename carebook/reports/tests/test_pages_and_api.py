@@ -72,7 +72,9 @@ def test_the_dashboard_the_csv_and_the_api_agree(world, june):  # noqa: F811
     assert '<svg class="cb-chart"' in page and '<title id="chart-on_time_rate-title">' in page
     assert 'data-testid="weeks-on_time_rate"' in page and '<th scope="row">' in page
     assert figures.ON_TIME.excluded in page
+    assert '<th scope="row">Moderate harm</th><td>0</td>' in page  # the parts in words, none left out
     assert drill.count('data-testid="record-row"') == 2
+    assert f'href="/people/{world.ada.pk}/mar/?month=2026-06"' in drill  # each record opens its MAR month
     csv_values = {row["figure"]: row["value"] for row in rows}
     for figure in api["figures"]:
         value = figure["chosen"]["value"]
@@ -98,3 +100,24 @@ def test_the_header_links_to_the_figures_only_for_those_who_may_read_them(world)
         browser = Client()
         browser.force_login(user)
         assert (b'data-testid="nav-reports"' in browser.get("/").content) == shown, user.username
+
+
+def test_a_chosen_baseline_is_used_and_compared(world, june):  # noqa: F811
+    with time_machine.travel(LATER, tick=False):
+        body = (
+            api_as(world.maria)
+            .get(
+                f"/reports/kpis?location={world.home.pk}&from=2026-06-04&to=2026-06-06"
+                "&baseline_from=2026-06-01&baseline_to=2026-06-03"
+            )
+            .json()
+        )
+    assert body["baseline_period"] == {"from": "2026-06-01", "to": "2026-06-03"}
+    on_time = {f["key"]: f for f in body["figures"]}["on_time_rate"]
+    # The 4th to the 6th: the 4th's correction on time, the 5th never recorded, the 6th asleep (1 of 3);
+    # the 1st to the 3rd: on time, outside its window, refused (1 of 3).
+    assert (on_time["chosen"]["numerator"], on_time["chosen"]["denominator"]) == (1, 3)
+    assert (on_time["baseline"]["numerator"], on_time["baseline"]["denominator"]) == (1, 3)
+    assert on_time["vs_baseline"] == "same"
+    omissions = {f["key"]: f for f in body["figures"]}["omissions"]
+    assert (omissions["chosen"]["value"], omissions["baseline"]["value"], omissions["vs_baseline"]) == (2, 0, "worse")
