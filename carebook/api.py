@@ -31,6 +31,7 @@ from carebook.incidents.api import endpoints as incidents
 from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
 from carebook.notifications.api import endpoints as notifications
 from carebook.people.api import endpoints as people
+from carebook.reports.api import endpoints as reports
 
 logger = logging.getLogger("carebook.api")
 
@@ -224,3 +225,4 @@ api.add_router("", mar.router)
 api.add_router("", alerts.router)
 api.add_router("", notifications.router)
 api.add_router("", incidents.router)
+api.add_router("", reports.router)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "carebook.notifications",
     "carebook.actions",
     "carebook.incidents",
+    "carebook.reports",
     "carebook.demo",
 ]
 
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "carebook.alerts.context_processors.alerts_nav",
                 "carebook.notifications.context_processors.notifications_nav",
                 "carebook.incidents.context_processors.incidents_nav",
+                "carebook.reports.context_processors.reports_nav",
             ],
         },
     }

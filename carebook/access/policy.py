@@ -47,6 +47,7 @@ class Action(StrEnum):
     COMPLETE_ACTION = "complete_action"
     COMPLETE_ANY_ACTION = "complete_any_action"
     SET_ALERT_THRESHOLDS = "set_alert_thresholds"
+    VIEW_REPORTS = "view_reports"
 
 
 # Staff who read the medicines records of their locations.
@@ -137,6 +138,9 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.COMPLETE_ANY_ACTION: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
     # When each alert is raised, for a location or one prescription: the registered manager's decision.
     Action.SET_ALERT_THRESHOLDS: frozenset({Role.REGISTERED_MANAGER}),
+    # The governance figures of one's locations and the records behind them (carebook.reports): those who run a
+    # location's governance. Not the provider admin (the drill-down names people and their doses).
+    Action.VIEW_REPORTS: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
 }
 
 
