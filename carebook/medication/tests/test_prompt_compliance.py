@@ -230,3 +230,39 @@ def test_the_figures_cost_three_queries_whatever_the_number_of_people(world, peo
 
 def test_every_figure_has_one_definition():
     assert set(DEFINITIONS) >= {"shown", "confirmed", "failed", "skipped", "unanswered", "without_full_prompts", "rate"}
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+@time_machine.travel(at(8, 5), tick=False)
+def test_the_api_answers_the_same_figures_with_their_definitions(world, ramipril):
+    from carebook.medication.api.testing import api_as
+
+    administration_record(by=world.carla, due_dose=dose_of(ramipril), outcome="given", prompts=confirmed())
+    params = {"location": str(world.home.pk), "from": "2026-06-10", "to": "2026-06-11", "group_by": "unit"}
+    response = api_as(world.tia).get("/reports/prompt-compliance", params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["total"]["shown"] == SEVEN and body["total"]["confirmed"] == SEVEN
+    assert [g["label"] for g in body["groups"]] == ["Rowan"]
+    assert body["definitions"] == DEFINITIONS
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"from": "10/06/2026"}, "from"),
+        ({"to": "2026-13-01"}, "to"),
+        ({"to": "2026-06-10"}, "to"),  # ends where it starts
+        ({"to": "2027-08-01"}, "to"),  # longer than a year
+        ({"group_by": "person"}, "group_by"),
+    ],
+)
+def test_the_api_refuses_bad_periods_and_groupings_with_the_field(world, change, field):
+    from carebook.medication.api.testing import api_as
+
+    params = {"location": str(world.home.pk), "from": "2026-06-10", "to": "2026-06-11", **change}
+    response = api_as(world.maria).get("/reports/prompt-compliance", params)
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == field
