@@ -266,3 +266,66 @@ def test_the_api_refuses_bad_periods_and_groupings_with_the_field(world, change,
     response = api_as(world.maria).get("/reports/prompt-compliance", params)
     assert response.status_code == 422, response.content
     assert response.json()["field"] == field
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+def page_url(world, query: str = "") -> str:
+    return reverse("medication:location_compliance", args=[world.home.pk]) + query
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("carla", 403), ("sam", 403), ("tia", 200), ("colin", 200), ("maria", 200), ("pat", 403), ("otto", 404)],
+)
+def test_who_sees_the_page(client, world, persona, status):
+    client.force_login(getattr(world, persona))
+    assert client.get(page_url(world)).status_code == status
+
+
+@time_machine.travel(at(8, 5), tick=False)
+def test_the_page_shows_the_tables_the_definitions_and_the_records_behind(client, world, ramipril, digoxin):
+    administration_record(by=world.carla, due_dose=dose_of(ramipril), outcome="given", prompts=confirmed())
+    skipped = [*confirmed()[:SEVEN], rules.Answer("pulse", "skipped", note="Asleep")]
+    administration_record(by=world.sam, due_dose=dose_of(digoxin), outcome="given", prompts=skipped)
+    client.force_login(world.tia)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(page_url(world, "?from=2026-06-10&to=2026-06-10"))
+    queries = len(ctx.captured_queries)  # read now: the next request empties the log
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key in ("staff", "unit", "week"):
+        assert f'data-testid="table-{key}"' in html
+    assert "Carla Carer" in html and "Sam Senior" in html and "Willow" in html and "Week of 8 Jun 2026" in html
+    assert DEFINITIONS["rate"] in html
+    behind = html.split('<h2 id="behind"')[1]
+    assert "Bert Jones" in behind, behind[:600]  # the skipped pulse
+    only_carla = client.get(page_url(world, f"?from=2026-06-10&to=2026-06-10&staff={world.carla.pk}"))
+    assert "Bert Jones" not in only_carla.content.decode().split('<h2 id="behind"')[1]
+    # Ten more people recorded: the same number of queries.
+    with time_machine.travel(at(9, day=DAY - dt.timedelta(days=1)), tick=False):
+        more = [
+            prescribe(
+                PersonFactory(location=world.home, unit=world.willow),
+                MedicineFactory(),
+                by=world.sam,
+                checker=world.tia,
+            )
+            for _ in range(10)
+        ]
+    for rx in more:
+        administration_record(by=world.carla, due_dose=dose_of(rx), outcome="given", prompts=confirmed())
+    with CaptureQueriesContext(connection) as again:
+        client.get(page_url(world, "?from=2026-06-10&to=2026-06-10"))
+    assert len(again.captured_queries) == queries
+
+
+@pytest.mark.parametrize(
+    "query", ["?from=nonsense", "?from=2026-06-10&to=2026-06-01", "?from=2025-01-01&to=2026-06-01"]
+)
+def test_a_bad_period_is_a_form_error_not_a_500(client, world, query):
+    client.force_login(world.maria)
+    response = client.get(page_url(world, query))
+    assert response.status_code == 422
+    assert 'data-testid="error-summary"' in response.content.decode()
