@@ -37,6 +37,7 @@ from carebook.alerts.vocab import (
     Informed,
     Outcome,
     Professional,
+    outcome_label,
 )
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
@@ -199,7 +200,7 @@ def _timeline(alert: Alert, actions: list[AlertAction]) -> list[Step]:
         )
     steps.extend(_action_step(a) for a in actions)
     if alert.resolved_by is not None and alert.resolved_at is not None:
-        outcome = Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome
+        outcome = outcome_label(alert.outcome)
         steps.append(
             Step(
                 what="Resolved",
@@ -213,6 +214,8 @@ def _timeline(alert: Alert, actions: list[AlertAction]) -> list[Step]:
 
 def _current_prescriptions(alert: Alert) -> list[tuple[str, str]]:
     """The person's current prescriptions, for "medication changed": the new version is one of them."""
+    if alert.person_id is None:
+        return []
     rows = (
         Prescription.objects.filter(
             person_id=alert.person_id, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED]
@@ -254,7 +257,9 @@ def _render_alert(
     if resolve_form is not None and resolve_form.is_bound:
         errors.extend(_error_list(resolve_form, {"note": "resolve_note"}))
     has_outcome = any(a.kind == ActionKind.ADVICE_OUTCOME for a in actions)
-    records: list[tuple[str, str]] = [(alert.person.full_name, reverse("people:person", args=[alert.person_id]))]
+    records: list[tuple[str, str]] = []
+    if alert.person is not None:  # an alert about a member of staff has no person (ADR 0030)
+        records.append((alert.person.full_name, reverse("people:person", args=[alert.person_id])))
     if alert.prescription is not None:
         records.append(
             (
@@ -283,7 +288,7 @@ def _render_alert(
         "has_outcome": has_outcome,
         "resolve_form": resolve_form or ResolveForm(),
         "errors": errors,
-        "outcome_label": Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome,
+        "outcome_label": outcome_label(alert.outcome),
         "now_local": clock.to_local(clock.now()),
         # "Open an incident" (carebook.incidents, above this app: named by its route only, never imported).
         "incident_report_url": (
@@ -362,7 +367,7 @@ def alert_acknowledge_view(request: AuthenticatedRequest, alert_id: str) -> Http
         _refusal(error)
         alert.refresh_from_db()
         return _render_alert(request, alert, problems=[("maincontent", error.message)], status=error.status)
-    messages.success(request, f"You acknowledged the alert for {alert.person.full_name}.")
+    messages.success(request, f"You acknowledged the alert for {alert.about}.")
     return _back(alert)
 
 
@@ -405,7 +410,7 @@ def alert_resolve_view(request: AuthenticatedRequest, alert_id: str) -> HttpResp
         form.add_error("note" if error.field == "note" else None, error.message)
         alert.refresh_from_db()
         return _render_alert(request, alert, resolve_form=form, status=error.status)
-    messages.success(request, f"Resolved: the alert for {alert.person.full_name}.")
+    messages.success(request, f"Resolved: the alert for {alert.about}.")
     return _back(alert)
 
 
