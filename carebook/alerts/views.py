@@ -30,6 +30,7 @@ from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, al
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.selectors import alert_actions, alert_records, alerts_dashboard
 from carebook.alerts.vocab import (
+    STAFF_KINDS,
     ActionKind,
     AlertStatus,
     CareWorkerAnswer,
@@ -250,7 +251,11 @@ def _render_alert(
     resolved = alert.status == AlertStatus.RESOLVED
     may_record = can(user, Action.RECORD_ALERT_ACTION) and not resolved
     if step_form is None and may_record:
-        step_form = StepForm(prescriptions=_current_prescriptions(alert) if may_decide else [], may_decide=may_decide)
+        step_form = StepForm(
+            prescriptions=_current_prescriptions(alert) if may_decide else [],
+            may_decide=may_decide,
+            about_staff=alert.kind in STAFF_KINDS,
+        )
     errors = list(problems or [])
     if step_form is not None and step_form.is_bound:
         errors.extend(_error_list(step_form))
@@ -378,7 +383,10 @@ def alert_step(request: AuthenticatedRequest, alert_id: str) -> HttpResponse:
     alert = access_alert_for_user(request.user, alert_id, Action.RECORD_ALERT_ACTION)
     may_decide = can(request.user, Action.ACKNOWLEDGE_ALERT)
     form = StepForm(
-        request.POST, prescriptions=_current_prescriptions(alert) if may_decide else [], may_decide=may_decide
+        request.POST,
+        prescriptions=_current_prescriptions(alert) if may_decide else [],
+        may_decide=may_decide,
+        about_staff=alert.kind in STAFF_KINDS,
     )
     if not form.is_valid():
         return _render_alert(request, alert, step_form=form, status=422)

@@ -180,3 +180,29 @@ def test_a_follow_up_is_refused_on_an_alert_about_a_person_and_a_dose_outcome_st
         rules.check_resolve(status="acknowledged", outcomes=[], follow_ups=["supervision_held"]) == "supervision_held"
     )
     assert rules.check_resolve(status="acknowledged", outcomes=["give_now"]) == "give_now"
+
+
+def test_the_page_offers_the_follow_ups_and_resolves_with_one(client, world, digoxin):
+    alert = raised(world, digoxin)
+    client.force_login(world.tia)
+    with time_machine.travel(DUE + 2 * DAY + 30 * MINUTE, tick=False):
+        client.post(reverse("alerts:acknowledge", args=[alert.pk]))
+        html = client.get(reverse("alerts:alert", args=[alert.pk])).content.decode()
+        assert 'value="supervision_held"' in html and 'value="contacted_care_worker"' not in html
+        response = client.post(
+            reverse("alerts:step", args=[alert.pk]), {"kind": "procedure_clarified", "note": "Skipping needs a reason"}
+        )
+        assert response.status_code in (200, 302), response.content.decode()[:500]
+        response = client.post(reverse("alerts:resolve", args=[alert.pk]), {})
+        assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED and alert.outcome == ActionKind.PROCEDURE_CLARIFIED
+    html = client.get(reverse("alerts:alert", args=[alert.pk])).content.decode()
+    assert "Procedure clarified" in html
+
+
+def test_a_dose_alert_does_not_offer_the_follow_ups(client, world, digoxin):
+    from carebook.alerts.forms import StepForm
+
+    kinds = {v for v, _ in StepForm(prescriptions=[], may_decide=True).fields["kind"].choices}
+    assert "supervision_held" not in kinds and "contacted_care_worker" in kinds
