@@ -28,7 +28,7 @@ from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
 from carebook.incidents.api import endpoints as incidents
-from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
+from carebook.medication.api import administrations, compliance, doses, mar, medicines, prescriptions
 from carebook.notifications.api import endpoints as notifications
 from carebook.people.api import endpoints as people
 from carebook.reports.api import endpoints as reports
@@ -222,6 +222,7 @@ api.add_router("", prescriptions.router)
 api.add_router("", doses.router)
 api.add_router("", administrations.router)
 api.add_router("", mar.router)
+api.add_router("", compliance.router)
 api.add_router("", alerts.router)
 api.add_router("", notifications.router)
 api.add_router("", incidents.router)

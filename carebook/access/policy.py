@@ -48,6 +48,7 @@ class Action(StrEnum):
     COMPLETE_ANY_ACTION = "complete_any_action"
     SET_ALERT_THRESHOLDS = "set_alert_thresholds"
     VIEW_REPORTS = "view_reports"
+    VIEW_COMPLIANCE = "view_compliance"  # safety-prompt compliance figures (ADR 0030)
 
 
 # Staff who read the medicines records of their locations.
@@ -107,6 +108,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
         {Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}
     ),
     Action.RESOLVE_ALERT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    # Safety-prompt compliance by member of staff, unit and week (ADR 0030): who supervises, not who is counted.
+    Action.VIEW_COMPLIANCE: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
     # One's own notifications (the list, the unread count, marking them read): never anyone else's.
     Action.VIEW_OWN_NOTIFICATIONS: frozenset(
         {

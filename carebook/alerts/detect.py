@@ -65,6 +65,7 @@ class NewAlert:
     person_id: Any
     summary: str
     severity: str
+    staff_id: Any = None  # an alert about a member of staff (STAFF_KINDS), with no person
     prescription_id: Any = None
     due_dose_id: Any = None
     administration_id: Any = None
@@ -84,6 +85,7 @@ def raise_alert(new: NewAlert, *, now: dt.datetime) -> Alert | None:
                 key=new.key[:200],
                 location_id=new.location_id,
                 person_id=new.person_id,
+                staff_id=new.staff_id,
                 prescription_id=new.prescription_id,
                 due_dose_id=new.due_dose_id,
                 administration_id=new.administration_id,
@@ -1079,6 +1081,101 @@ def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[
     return cleared
 
 
+def detect_prompt_non_compliance(
+    *,
+    now: dt.datetime,
+    staff: Iterable[tuple[Any, Any]] | None = None,
+    written_after: dt.datetime | None = None,
+) -> list[uuid.UUID]:
+    """A member of staff whose safety checks were skipped or failed ``prompt_skip_count`` times in the last
+    ``prompt_skip_days`` days at a location (3 in 7; consent failing on a refusal is the person's refusal, not
+    counted): one alert about them, for their supervisors (ADR 0030). While it was raised in its window, later
+    records join it. ``staff``: only these (location, user) pairs (the event); ``written_after``: only the pairs with
+    a record written since (the minute's scan); neither: every pair (a scan by hand). Two queries, and the writes."""
+    book = threshold_book(prescriptions=False)
+    days = book.widest("prompt_skip_days")
+    answers = PromptAnswer.objects.filter(
+        administration__status=Administration.Status.COMPLETED,
+        administration__recorded_at__gt=now - dt.timedelta(days=days),
+        administration__recorded_at__lte=now,
+        result__in=[PromptResult.SKIPPED, PromptResult.FAILED],
+    )
+    if staff is not None:
+        pairs = Q(pk__in=[])
+        for location_id, user_id in staff:
+            pairs |= Q(administration__location_id=location_id, administration__recorded_by_id=user_id)
+        answers = answers.filter(pairs)
+    elif written_after is not None:
+        fresh = answers.filter(administration__recorded_at__gt=written_after).values_list(
+            "administration__location_id", "administration__recorded_by_id"
+        )
+        wanted = set(fresh)
+        if not wanted:
+            return []
+        answers = answers.filter(
+            administration__location_id__in={loc for loc, _ in wanted},
+            administration__recorded_by_id__in={user for _, user in wanted},
+        )
+    counted: dict[tuple[Any, Any], list[Behind]] = defaultdict(list)
+    for admin_id, location_id, user_id, recorded_at, prompt, result, outcome in answers.values_list(
+        "administration_id",
+        "administration__location_id",
+        "administration__recorded_by_id",
+        "administration__recorded_at",
+        "prompt",
+        "result",
+        "administration__outcome",
+    ):
+        if rules.prompts_to_alert(
+            skipped=[prompt] if result == PromptResult.SKIPPED else [],
+            failed=[prompt] if result == PromptResult.FAILED else [],
+            outcome=outcome,
+        ):
+            counted[(location_id, user_id)].append(Behind(at=recorded_at, administration_id=admin_id))
+    raised: list[uuid.UUID] = []
+    for (location_id, user_id), behind in counted.items():
+        limits = book.of(location_id)
+        times = [b.at for b in behind]
+        if not rules.prompt_non_compliance(times, at=now, count=limits.prompt_skip_count, days=limits.prompt_skip_days):
+            continue
+        window = [b for b in _dedupe(behind) if b.at > now - dt.timedelta(days=limits.prompt_skip_days)]
+        earlier = (
+            Alert.objects.filter(
+                kind=AlertKind.PROMPT_NON_COMPLIANCE,
+                location_id=location_id,
+                staff_id=user_id,
+                raised_at__gt=now - dt.timedelta(days=limits.prompt_skip_days),
+            )
+            .order_by("-raised_at")
+            .first()
+        )
+        if earlier is not None:
+            known = set(AlertRecord.objects.filter(alert=earlier).values_list("administration_id", flat=True))
+            join_alert(earlier, window, now=now, known=known)
+            continue
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.PROMPT_NON_COMPLIANCE,
+                key=rules.alert_key(
+                    AlertKind.PROMPT_NON_COMPLIANCE, f"{location_id}:{user_id}:{clock.to_local(now).date()}"
+                ),
+                location_id=location_id,
+                person_id=None,
+                staff_id=user_id,
+                summary=(
+                    f"{len(times)} safety checks skipped or failed in {limits.prompt_skip_days} days by one member "
+                    f"of staff (the threshold is {limits.prompt_skip_count}): a supervisor to follow up."
+                ),
+                severity=rules.KIND_SEVERITY[AlertKind.PROMPT_NON_COMPLIANCE],
+                behind=window,
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
 def detect_all(*, now: dt.datetime, written_after: dt.datetime | None = None) -> list[uuid.UUID]:
     """Every kind of this module, as the scan runs them (the backstop of the events). ``written_after``: the kinds a
     record brings look only at the records written since then (the minute's scan: since the last one, with a margin);
@@ -1095,4 +1192,5 @@ def detect_all(*, now: dt.datetime, written_after: dt.datetime | None = None) ->
     raised += detect_allergy_overrides(now=now, written_after=w)
     raised += detect_late_recordings(now=now, written_after=w)
     raised += detect_transcription_outstanding(now=now)
+    raised += detect_prompt_non_compliance(now=now, written_after=w)
     return raised

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from carebook.alerts import rules
-from carebook.alerts.vocab import ActionKind, CareWorkerAnswer, Informed, Outcome, Professional
+from carebook.alerts.vocab import FOLLOW_UPS, ActionKind, CareWorkerAnswer, Informed, Outcome, Professional
 from carebook.core.limits import TEXT_MAX
 
 
@@ -46,12 +46,23 @@ class StepForm(forms.Form):
     informed = _choice(Informed.choices, "Choose who was told.")
     note = forms.CharField(required=False, max_length=TEXT_MAX, strip=True)
 
-    def __init__(self, *args: Any, prescriptions: list[tuple[str, str]], may_decide: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        prescriptions: list[tuple[str, str]],
+        may_decide: bool,
+        about_staff: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_prescription"].choices = [("", "Choose the new version"), *prescriptions]  # type: ignore[attr-defined]
+        if about_staff:  # a member of staff's non-compliance: the supervisor's follow-ups, and notes (ADR 0030)
+            kinds = [(v, label) for v, label in ActionKind.choices if v in FOLLOW_UPS or v == ActionKind.NOTE]
+        else:
+            kinds = [(v, label) for v, label in ActionKind.choices if v not in FOLLOW_UPS]
         if not may_decide:  # a care worker records what they were asked, not an outcome (the service agrees)
-            kinds = [(v, label) for v, label in ActionKind.choices if v != ActionKind.ADVICE_OUTCOME]
-            self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+            kinds = [(v, label) for v, label in kinds if v != ActionKind.ADVICE_OUTCOME]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
 
     def step(self) -> rules.ActionInput:
         data = self.cleaned_data

@@ -18,7 +18,7 @@ from carebook.access.scopes import scope_for
 from carebook.alerts import rules
 from carebook.alerts.audit import AlertsAudit
 from carebook.alerts.models import Alert, AlertAction
-from carebook.alerts.vocab import ActionKind, AlertStatus
+from carebook.alerts.vocab import FOLLOW_UPS, STAFF_KINDS, ActionKind, AlertStatus
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.errors import Conflict, ValidationFailed
@@ -71,9 +71,11 @@ def alert_action_record(
     require(by, Action.RECORD_ALERT_ACTION)
     if step.kind == ActionKind.ADVICE_OUTCOME:
         require(by, Action.ACKNOWLEDGE_ALERT)
+    if step.kind in FOLLOW_UPS:  # a supervisor's follow-up of a member of staff (ADR 0030)
+        require(by, Action.VIEW_COMPLIANCE)
     now = clock.now()
     new_rx = None
-    if new_prescription_id is not None:
+    if new_prescription_id is not None and alert.person_id is not None:
         new_rx = (
             Prescription.objects.filter(
                 scope_for(by).q("person__location"), pk=new_prescription_id, person_id=alert.person_id
@@ -84,6 +86,7 @@ def alert_action_record(
         if new_rx is None:
             raise ValidationFailed("Choose a prescription of this person.", field="new_prescription")
     rules.check_action(dataclasses.replace(step, new_prescription=new_rx is not None), now=now)
+    rules.check_follow_up_allowed(step.kind, alert_kind=alert.kind)
     with transaction.atomic():
         status = Alert.objects.filter(pk=alert.pk).values_list("status", flat=True).get()
         if status == AlertStatus.RESOLVED:
@@ -125,7 +128,14 @@ def alert_resolve(*, alert: Alert, by: User, note: str = "") -> Alert:
             .order_by("at")
             .values_list("outcome", flat=True)
         )
-        outcome = rules.check_resolve(status=current, outcomes=outcomes)
+        follow_ups: list[str] = []
+        if alert.kind in STAFF_KINDS:  # no dose outcome: the supervisor's last follow-up is the outcome
+            follow_ups = list(
+                AlertAction.objects.filter(alert_id=alert.pk, kind__in=list(FOLLOW_UPS))
+                .order_by("at")
+                .values_list("kind", flat=True)
+            )
+        outcome = rules.check_resolve(status=current, outcomes=outcomes, follow_ups=follow_ups)
         changed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.ACKNOWLEDGED).update(
             status=AlertStatus.RESOLVED, resolved_by=by, resolved_at=now, outcome=outcome
         )

@@ -56,7 +56,16 @@ class Alert(AppendOnlyModel, UUIDModel):
     severity = models.CharField(max_length=10, choices=Severity.choices)
     key = models.CharField(max_length=200, help_text="The condition this alert is for: one alert per key.")
     location = models.ForeignKey("organisations.Location", on_delete=models.PROTECT, related_name="alerts")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="alerts")
+    # None for an alert about a member of staff (STAFF_KINDS: repeated safety-check non-compliance, ADR 0030).
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    staff = models.ForeignKey(
+        "access.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The member of staff an alert is about (STAFF_KINDS); none for an alert about a person.",
+    )
     prescription = models.ForeignKey(
         "medication.Prescription", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
@@ -117,6 +126,11 @@ class Alert(AppendOnlyModel, UUIDModel):
                 condition=models.Q(status=AlertStatus.OPEN.value) | models.Q(acknowledged_at__isnull=False),
                 name="alert_acknowledged_has_when",
             ),
+            # An alert is about a person, or (its kind about staff) about a member of staff: never neither.
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(staff__isnull=False),
+                name="alert_about_a_person_or_staff",
+            ),
         ]
         indexes = [
             models.Index(fields=["location", "status", "raised_at"], name="alert_location_status_idx"),
@@ -129,6 +143,13 @@ class Alert(AppendOnlyModel, UUIDModel):
     @property
     def is_cleared(self) -> bool:
         return self.cleared_at is not None
+
+    @property
+    def about(self) -> str:
+        """Who the alert is about, in words: the person, or the member of staff (STAFF_KINDS)."""
+        if self.person is not None:
+            return self.person.full_name
+        return f"{self.staff.display_name} (member of staff)" if self.staff is not None else ""
 
 
 class AlertAction(AppendOnlyModel, UUIDModel):
@@ -240,6 +261,8 @@ class AlertThresholds(_ThresholdFields):
     prn_days_of = models.PositiveSmallIntegerField(null=True, blank=True)
     late_recording_minutes = models.PositiveIntegerField(null=True, blank=True)
     transcription_lead_minutes = models.PositiveIntegerField(null=True, blank=True)
+    prompt_skip_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    prompt_skip_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Alert thresholds of {self.location_id}"

@@ -39,7 +39,7 @@ from django.urls import reverse
 from carebook.access.models import Role, User
 from carebook.alerts.models import Alert
 from carebook.alerts.selectors import NEEDS_ATTENTION
-from carebook.alerts.vocab import SEVERITY_RANK, AlertKind, AlertStatus, EscalatedTo, Outcome, Severity
+from carebook.alerts.vocab import SEVERITY_RANK, STAFF_KINDS, AlertKind, AlertStatus, EscalatedTo, Outcome, Severity
 from carebook.core import clock
 from carebook.core.jobs import job
 from carebook.core.text import clock_time, moment, plural
@@ -55,6 +55,9 @@ ESCALATED_RAISED_WITHIN = dt.timedelta(days=2)
 
 # Who hears at each step, named one by one (each may acknowledge: a test holds them to the policy table).
 TOLD_WHEN_RAISED = frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.COORDINATOR})
+# An alert about a member of staff (STAFF_KINDS, ADR 0030) goes to their supervisors: the team leaders, then up the
+# same ladder (the registered manager); never their peers.
+TOLD_WHEN_RAISED_ABOUT_STAFF = frozenset({Role.TEAM_LEADER})
 TOLD_AT_LEVEL = {
     EscalatedTo.TEAM_LEADER.value: frozenset({Role.TEAM_LEADER, Role.COORDINATOR}),
     EscalatedTo.REGISTERED_MANAGER.value: frozenset({Role.REGISTERED_MANAGER}),
@@ -84,7 +87,8 @@ def notify_alerts(*, now: dt.datetime | None = None) -> int:
     )
     wanted: dict[str, tuple[Alert, frozenset[str]]] = {}
     for alert in raised:
-        wanted[raised_key(alert.pk)] = (alert, TOLD_WHEN_RAISED)
+        who = TOLD_WHEN_RAISED_ABOUT_STAFF if alert.kind in STAFF_KINDS else TOLD_WHEN_RAISED
+        wanted[raised_key(alert.pk)] = (alert, who)
     for alert in escalated:
         wanted[escalated_key(alert.pk, alert.escalated_to)] = (alert, TOLD_AT_LEVEL[alert.escalated_to])
     if not wanted:
@@ -95,15 +99,15 @@ def notify_alerts(*, now: dt.datetime | None = None) -> int:
         return 0
     roles = frozenset().union(*(roles for _, roles in todo.values()))
     staff = staff_of({alert.location_id for alert, _ in todo.values()}, roles)
-    groups: dict[tuple[Any, str], list[str]] = defaultdict(list)  # (location, step) -> keys
-    for key, (alert, _roles) in todo.items():
-        groups[(alert.location_id, _step(key))].append(key)
+    # (location, step, who hears) -> keys: an alert about a member of staff is told to fewer roles (ADR 0030)
+    groups: dict[tuple[Any, str, frozenset[Any]], list[str]] = defaultdict(list)
+    for key, (alert, told_to) in todo.items():
+        groups[(alert.location_id, _step(key), told_to)].append(key)
     count = 0
-    for (location_id, step), keys in groups.items():
+    for (location_id, step, hearing), keys in groups.items():
         storm = len(keys) > EMAIL_EACH_UP_TO
         alerts = [todo[key][0] for key in keys]
-        roles = todo[keys[0]][1]  # one step, one set of roles
-        recipients = [u for u in staff.get(location_id, []) if u.role in roles]
+        recipients = [u for u in staff.get(location_id, []) if u.role in hearing]
         summarised = [a for a in alerts if storm and a.severity != Severity.HIGH]
         if summarised:  # first: a run that stops half-way summarises again at the next, rather than not at all
             count += _tell_summary(summarised, step=step, recipients=recipients, now=now)

@@ -37,6 +37,7 @@ from decimal import Decimal
 
 from carebook.alerts.vocab import (
     ESCALATION_ORDER,
+    FOLLOW_UPS,
     ActionKind,
     AlertKind,
     AlertStatus,
@@ -118,6 +119,7 @@ KIND_SEVERITY: dict[str, Severity] = {
     AlertKind.ALLERGY_OVERRIDDEN: Severity.MEDIUM,
     AlertKind.LATE_RECORDING: Severity.LOW,
     AlertKind.TRANSCRIPTION_OUTSTANDING: Severity.MEDIUM,
+    AlertKind.PROMPT_NON_COMPLIANCE: Severity.MEDIUM,
 }
 
 
@@ -150,6 +152,8 @@ class Thresholds:
     prn_days_of: int = 7
     late_recording_minutes: int = 60
     transcription_lead_minutes: int = 120
+    prompt_skip_count: int = 3  # a member of staff's safety checks skipped or failed ...
+    prompt_skip_days: int = 7  # ... in this many days (ADR 0030)
 
 
 DEFAULTS = Thresholds()
@@ -175,6 +179,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "prn_days_of": (1, MAX_DAYS),
     "late_recording_minutes": (5, 24 * 60),
     "transcription_lead_minutes": (15, 7 * 24 * 60),
+    "prompt_skip_count": (2, 50),
+    "prompt_skip_days": (1, MAX_DAYS),
 }
 
 
@@ -324,6 +330,26 @@ def check_action(action: ActionInput, *, now: dt.datetime) -> None:
         raise ValidationFailed("Choose who was told.", field="informed")
     if action.kind == ActionKind.NOTE and not action.note.strip():
         raise ValidationFailed("Write the note.", field="note")
+    if action.kind in FOLLOW_UPS and not action.note.strip():
+        raise ValidationFailed("Say what was agreed with the member of staff.", field="note")
+
+
+def check_follow_up_allowed(kind: str, *, alert_kind: str) -> None:
+    """A supervisor's follow-up is a step of a non-compliance alert only; that alert takes no dose steps."""
+    staff = alert_kind == AlertKind.PROMPT_NON_COMPLIANCE
+    if (kind in FOLLOW_UPS) != staff and kind != ActionKind.NOTE:
+        if staff:
+            raise ValidationFailed(
+                "Record the follow-up with the member of staff: supervision held, procedure clarified or "
+                "retraining arranged.",
+                field="kind",
+            )
+        raise ValidationFailed("A supervisor's follow-up is for a safety-check non-compliance alert.", field="kind")
+
+
+def prompt_non_compliance(times: Iterable[dt.datetime], *, at: dt.datetime, count: int, days: int) -> bool:
+    """A member of staff's skipped or failed safety checks: ``count`` or more in the ``days`` days up to ``at``."""
+    return repeated(times, at=at, count=count, days=days)
 
 
 def check_outcome(
@@ -340,13 +366,16 @@ def check_outcome(
             raise ValidationFailed("Say until when to observe (a time still to come).", field="observe_until")
 
 
-def check_resolve(*, status: str, outcomes: list[str]) -> str:
+def check_resolve(*, status: str, outcomes: list[str], follow_ups: Sequence[str] = ()) -> str:
     """The outcome an alert is resolved with: the last one recorded. Refused when none is, or when not yet
-    acknowledged, or already resolved."""
+    acknowledged, or already resolved. A non-compliance alert (about a member of staff) has no dose outcome: its
+    supervisor's last follow-up (``follow_ups``, action kinds in FOLLOW_UPS, given for that kind only) is it."""
     if status == AlertStatus.RESOLVED:
         raise Conflict("This alert is already resolved.", code="already_resolved")
     if status != AlertStatus.ACKNOWLEDGED:
         raise Conflict("Acknowledge the alert before resolving it.", code="not_acknowledged")
+    if not outcomes and follow_ups:
+        return follow_ups[-1]
     if not outcomes:
         raise ValidationFailed(
             "An alert cannot be resolved without an outcome: record what was decided first.", field="outcome"

@@ -13,10 +13,10 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from carebook.access.models import User
-from carebook.access.policy import Action, require
+from carebook.access.policy import Action, can, require
 from carebook.access.scopes import scope_for
 from carebook.alerts.models import Alert, AlertAction, AlertRecord
-from carebook.alerts.vocab import OPEN_STATUSES, SEVERITY_RANK, AlertKind
+from carebook.alerts.vocab import OPEN_STATUSES, SEVERITY_RANK, STAFF_KINDS, AlertKind
 
 NEEDS_ATTENTION = Q(status__in=list(OPEN_STATUSES), superseded_by__isnull=True, cleared_at__isnull=True)
 CLEARED_TO_REVIEW = Q(status__in=list(OPEN_STATUSES), superseded_by__isnull=True, cleared_at__isnull=False)
@@ -32,10 +32,12 @@ def alerts_in_scope(user: User, *, location_id: Any = None) -> QuerySet[Alert]:
     """Every alert of the user's locations (or of one of them), most severe first, then oldest first."""
     require(user, Action.VIEW_ALERTS)
     rows = Alert.objects.filter(scope_for(user).q("location"))
+    if not can(user, Action.VIEW_COMPLIANCE):  # an alert about a member of staff is their supervisors' (ADR 0030)
+        rows = rows.exclude(kind__in=list(STAFF_KINDS))
     if location_id is not None:
         rows = rows.filter(location_id=location_id)
     return (
-        rows.select_related("person", "location", "prescription__medicine", "acknowledged_by", "resolved_by")
+        rows.select_related("person", "staff", "location", "prescription__medicine", "acknowledged_by", "resolved_by")
         .annotate(cb_rank=_RANK)
         .order_by("cb_rank", "raised_at")
     )

@@ -50,6 +50,8 @@ def raise_from_record(event: DoseRecorded) -> None:
         detect.detect_prn_patterns(now=now, ids=ids)
     if rules.prompts_to_alert(skipped=event.prompts_skipped, failed=event.prompts_failed, outcome=event.outcome):
         detect.detect_prompts_not_confirmed(now=now, ids=ids)
+        # Repeated by the same member of staff: their supervisors' alert, at once (ADR 0030).
+        detect.detect_prompt_non_compliance(now=now, staff=[(event.location_id, event.recorded_by_id)])
 
 
 @subscriber(ReadingOutsideRule, name="alerts.reading_outside_rule")

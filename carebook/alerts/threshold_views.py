@@ -40,6 +40,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "Transcription check outstanding: this many minutes before the first dose",
         "minutes",
     ),
+    "prompt_skip_count": ("Safety checks skipped or failed by one member of staff this many times", "times"),
+    "prompt_skip_days": ("... within this many days", "days"),
 }
 
 

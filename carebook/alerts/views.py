@@ -30,6 +30,7 @@ from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record, al
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.selectors import alert_actions, alert_records, alerts_dashboard
 from carebook.alerts.vocab import (
+    STAFF_KINDS,
     ActionKind,
     AlertStatus,
     CareWorkerAnswer,
@@ -37,6 +38,7 @@ from carebook.alerts.vocab import (
     Informed,
     Outcome,
     Professional,
+    outcome_label,
 )
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
@@ -199,7 +201,7 @@ def _timeline(alert: Alert, actions: list[AlertAction]) -> list[Step]:
         )
     steps.extend(_action_step(a) for a in actions)
     if alert.resolved_by is not None and alert.resolved_at is not None:
-        outcome = Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome
+        outcome = outcome_label(alert.outcome)
         steps.append(
             Step(
                 what="Resolved",
@@ -213,6 +215,8 @@ def _timeline(alert: Alert, actions: list[AlertAction]) -> list[Step]:
 
 def _current_prescriptions(alert: Alert) -> list[tuple[str, str]]:
     """The person's current prescriptions, for "medication changed": the new version is one of them."""
+    if alert.person_id is None:
+        return []
     rows = (
         Prescription.objects.filter(
             person_id=alert.person_id, status__in=[PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED]
@@ -247,14 +251,20 @@ def _render_alert(
     resolved = alert.status == AlertStatus.RESOLVED
     may_record = can(user, Action.RECORD_ALERT_ACTION) and not resolved
     if step_form is None and may_record:
-        step_form = StepForm(prescriptions=_current_prescriptions(alert) if may_decide else [], may_decide=may_decide)
+        step_form = StepForm(
+            prescriptions=_current_prescriptions(alert) if may_decide else [],
+            may_decide=may_decide,
+            about_staff=alert.kind in STAFF_KINDS,
+        )
     errors = list(problems or [])
     if step_form is not None and step_form.is_bound:
         errors.extend(_error_list(step_form))
     if resolve_form is not None and resolve_form.is_bound:
         errors.extend(_error_list(resolve_form, {"note": "resolve_note"}))
     has_outcome = any(a.kind == ActionKind.ADVICE_OUTCOME for a in actions)
-    records: list[tuple[str, str]] = [(alert.person.full_name, reverse("people:person", args=[alert.person_id]))]
+    records: list[tuple[str, str]] = []
+    if alert.person is not None:  # an alert about a member of staff has no person (ADR 0030)
+        records.append((alert.person.full_name, reverse("people:person", args=[alert.person_id])))
     if alert.prescription is not None:
         records.append(
             (
@@ -283,7 +293,7 @@ def _render_alert(
         "has_outcome": has_outcome,
         "resolve_form": resolve_form or ResolveForm(),
         "errors": errors,
-        "outcome_label": Outcome(alert.outcome).label if alert.outcome in Outcome.values else alert.outcome,
+        "outcome_label": outcome_label(alert.outcome),
         "now_local": clock.to_local(clock.now()),
         # "Open an incident" (carebook.incidents, above this app: named by its route only, never imported).
         "incident_report_url": (
@@ -362,7 +372,7 @@ def alert_acknowledge_view(request: AuthenticatedRequest, alert_id: str) -> Http
         _refusal(error)
         alert.refresh_from_db()
         return _render_alert(request, alert, problems=[("maincontent", error.message)], status=error.status)
-    messages.success(request, f"You acknowledged the alert for {alert.person.full_name}.")
+    messages.success(request, f"You acknowledged the alert for {alert.about}.")
     return _back(alert)
 
 
@@ -373,7 +383,10 @@ def alert_step(request: AuthenticatedRequest, alert_id: str) -> HttpResponse:
     alert = access_alert_for_user(request.user, alert_id, Action.RECORD_ALERT_ACTION)
     may_decide = can(request.user, Action.ACKNOWLEDGE_ALERT)
     form = StepForm(
-        request.POST, prescriptions=_current_prescriptions(alert) if may_decide else [], may_decide=may_decide
+        request.POST,
+        prescriptions=_current_prescriptions(alert) if may_decide else [],
+        may_decide=may_decide,
+        about_staff=alert.kind in STAFF_KINDS,
     )
     if not form.is_valid():
         return _render_alert(request, alert, step_form=form, status=422)
@@ -405,7 +418,7 @@ def alert_resolve_view(request: AuthenticatedRequest, alert_id: str) -> HttpResp
         form.add_error("note" if error.field == "note" else None, error.message)
         alert.refresh_from_db()
         return _render_alert(request, alert, resolve_form=form, status=error.status)
-    messages.success(request, f"Resolved: the alert for {alert.person.full_name}.")
+    messages.success(request, f"Resolved: the alert for {alert.about}.")
     return _back(alert)
 
 

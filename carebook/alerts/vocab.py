@@ -18,6 +18,8 @@ class AlertKind(Vocabulary):
     ALLERGY_OVERRIDDEN = "allergy_overridden", "Allergy warning overridden"
     LATE_RECORDING = "late_recording", "Late recording"
     TRANSCRIPTION_OUTSTANDING = "transcription_outstanding", "Transcription check outstanding"
+    # About a member of staff, not a person (ADR 0030): no person; seen and followed up by their supervisors.
+    PROMPT_NON_COMPLIANCE = "prompt_non_compliance", "Safety checks repeatedly skipped or failed"
 
 
 class Severity(Vocabulary):
@@ -55,6 +57,22 @@ class ActionKind(Vocabulary):
     ADVICE_OUTCOME = "advice_outcome", "Outcome"
     INFORMED = "informed", "Told the person, family or advocate"
     NOTE = "note", "Note"
+    # The supervisor's follow-up of repeated non-compliance (PROMPT_NON_COMPLIANCE): each is also its outcome.
+    SUPERVISION_HELD = "supervision_held", "Supervision held"
+    PROCEDURE_CLARIFIED = "procedure_clarified", "Procedure clarified"
+    RETRAINING_ARRANGED = "retraining_arranged", "Retraining arranged"
+
+
+FOLLOW_UPS = frozenset({ActionKind.SUPERVISION_HELD, ActionKind.PROCEDURE_CLARIFIED, ActionKind.RETRAINING_ARRANGED})
+# The kinds about a member of staff: no person; only those who see compliance (Action.VIEW_COMPLIANCE) see them.
+STAFF_KINDS = frozenset({AlertKind.PROMPT_NON_COMPLIANCE})
+
+
+def outcome_label(value: str) -> str:
+    """An alert's outcome in words: a decision about a dose (Outcome), or a supervisor's follow-up (ActionKind)."""
+    if value in Outcome.values:
+        return Outcome(value).label
+    return ActionKind.label_of(value)
 
 
 class CareWorkerAnswer(Vocabulary):

@@ -22,6 +22,7 @@ class MedicationAudit(AuditAction):
     )
     ADMINISTRATION_RECORDED = "administration.recorded", "A dose was recorded, given or not given"
     ADMINISTRATION_ENTERED_IN_ERROR = "administration.entered_in_error", "A dose record was marked entered in error"
+    PROMPTS_SHOWN = "prompts.shown", "The safety prompts before a dose were shown to a member of staff"
     PRN_FOLLOW_UP_RECORDED = "prn_follow_up.recorded", "The effect of a when-required dose was recorded"
     LATE_DOSE_DECIDED = (
         "late_dose.decided",

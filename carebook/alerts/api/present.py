@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from carebook.alerts.models import Alert, AlertAction, AlertRecord
-from carebook.alerts.vocab import OPEN_STATUSES, ActionKind, AlertKind, Outcome
+from carebook.alerts.vocab import OPEN_STATUSES, ActionKind, AlertKind, outcome_label
 from carebook.medication.api.present import staff
 from carebook.people.api.present import person_ref
 
 # What ``alert`` reads: selectors.alerts_in_scope and access_alert_for_user select these already.
-ALERT_RELATED = ("person", "prescription__medicine", "acknowledged_by", "resolved_by")
+ALERT_RELATED = ("person", "staff", "prescription__medicine", "acknowledged_by", "resolved_by")
 
 
 def _or_none(value: str) -> str | None:
@@ -28,7 +28,8 @@ def alert(a: Alert) -> dict[str, Any]:
         "status": a.status,
         "needs_attention": needs_attention,
         "summary": a.summary,
-        "person": person_ref(a.person),
+        "person": person_ref(a.person) if a.person is not None else None,
+        "staff": staff(a.staff),
         "location_id": a.location_id,
         "prescription_id": a.prescription_id,
         "medicine": str(a.prescription.medicine) if a.prescription is not None else None,
@@ -41,7 +42,7 @@ def alert(a: Alert) -> dict[str, Any]:
         "resolved_by": staff(a.resolved_by),
         "resolved_at": a.resolved_at,
         "outcome": _or_none(a.outcome),
-        "outcome_label": Outcome.label_of(a.outcome) if a.outcome else None,
+        "outcome_label": outcome_label(a.outcome) if a.outcome else None,
         "cleared_at": a.cleared_at,
         "cleared_reason": a.cleared_reason,
         "cleared_by_administration_id": a.cleared_by_administration_id,

@@ -61,7 +61,10 @@ class AlertOut(BaseModel):
         description="Open or acknowledged, not carried on by a more serious alert, not cleared by itself."
     )
     summary: str = Field(description="What was noticed, in words, when it was raised.")
-    person: PersonRef
+    person: PersonRef | None = Field(description="The person it is about; none for an alert about a member of staff.")
+    staff: StaffRef | None = Field(
+        default=None, description="The member of staff it is about (repeated safety checks skipped or failed)."
+    )
     location_id: uuid.UUID
     prescription_id: uuid.UUID | None
     medicine: str | None = Field(description="The prescription's medicine, in words.", examples=["Ramipril 5 mg"])
@@ -198,6 +201,10 @@ class AlertThresholdsIn(BaseModel):
     prn_days_of: int | None = None
     late_recording_minutes: int | None = None
     transcription_lead_minutes: int | None = None
+    prompt_skip_count: int | None = Field(
+        default=None, description="A member of staff's safety checks skipped or failed this many times ... (ADR 0030)"
+    )
+    prompt_skip_days: int | None = Field(default=None, description="... within this many days.")
 
 
 class AlertThresholdValues(BaseModel):
@@ -211,6 +218,8 @@ class AlertThresholdValues(BaseModel):
     prn_days_of: int | None
     late_recording_minutes: int | None
     transcription_lead_minutes: int | None
+    prompt_skip_count: int | None
+    prompt_skip_days: int | None
 
 
 class AlertThresholdsOut(BaseModel):

@@ -19,8 +19,10 @@ from carebook.medication.models.prescriptions import (
     Source,
     TranscriptionCheck,
 )
+from carebook.medication.models.showings import SHOWING_OPEN_FOR, PromptShowing, ShowingSource
 
 __all__ = [
+    "SHOWING_OPEN_FOR",
     "Administration",
     "AdministrationCorrection",
     "AllergyDecision",
@@ -36,8 +38,10 @@ __all__ = [
     "Prompt",
     "PromptAnswer",
     "PromptResult",
+    "PromptShowing",
     "RequiredCheck",
     "ScheduleKind",
+    "ShowingSource",
     "Source",
     "TranscriptionCheck",
 ]

@@ -385,5 +385,6 @@ def test_checking_allergies_costs_nothing_for_a_person_without_any(world):
 
 
 # A given scheduled dose through the service, no witness: [BEGIN], the scoped lock-and-read, insert, prompt
-# answers, slot recorded, audit, [COMMIT]. The allergy and ingredient gates ride on the lock-and-read.
-BASE_STATEMENTS_PER_RECORDED_DOSE = 7
+# answers, slot recorded, the prompts shown (ADR 0030), audit, [COMMIT]. The allergy and ingredient gates ride on
+# the lock-and-read.
+BASE_STATEMENTS_PER_RECORDED_DOSE = 8

@@ -50,6 +50,7 @@ ALL = frozenset(
 )
 ADMINISTERING = frozenset({Role.CARE_WORKER, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER})
 SENIOR = frozenset({Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER})
+SUPERVISING = frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER})
 
 
 def confirmed() -> list[dict[str, Any]]:
@@ -80,6 +81,13 @@ class Endpoint:
 
 # The one table: endpoint → the roles that may use it on their own location's records, and the success status.
 ENDPOINTS = [
+    Endpoint(
+        "prompt compliance",
+        "GET",
+        lambda o: "/reports/prompt-compliance",
+        SUPERVISING,
+        params=lambda o: {"location": o["location"].pk, "from": "2026-06-01", "to": "2026-07-01", "group_by": "unit"},
+    ),
     Endpoint("list locations", "GET", lambda o: "/locations", ALL, scoped=False),
     Endpoint("search medicines", "GET", lambda o: "/medicines", ALL, params=lambda o: {"q": "a"}, scoped=False),
     Endpoint("list people", "GET", lambda o: "/people", ALL, params=lambda o: {"location": o["location"].pk}),

@@ -50,6 +50,7 @@ from carebook.medication.models import (
     PrescriptionStatus,
     PrnFollowUp,
     PromptAnswer,
+    PromptShowing,
     TranscriptionCheck,
 )
 from carebook.medication.services.administrations import (
@@ -83,6 +84,8 @@ CLINICAL_RECORDS = {
     "medication.DueDose": {"state", "withdrawn_at", "withdrawn_reason", "reopened_at"},
     "medication.LateDoseDecision": set(),
     "medication.AllergyDecision": set(),
+    # The prompts a page showed (ADR 0030): only its link to the record the walk led to is set, once.
+    "medication.PromptShowing": {"administration"},
     "people.Allergy": {"status"},
     "people.AllergyCorrection": set(),
     "people.AllergyStatusRecord": set(),
@@ -256,6 +259,7 @@ def records(world) -> Records:
             "people.AllergyStatusRecord": status,
             "medication.Administration": prn,
             "medication.PromptAnswer": PromptAnswer.objects.filter(administration=prn).first(),
+            "medication.PromptShowing": PromptShowing.objects.get(administration=prn),
             "medication.AdministrationCorrection": AdministrationCorrection.objects.get(),
             "medication.PrnFollowUp": PrnFollowUp.objects.get(),
             "medication.Prescription": ramipril,

@@ -19,11 +19,12 @@ from carebook.medication.models import Administration, DueDose
 from carebook.testing.factories import MedicineFactory, prescribe
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)
-# token, [BEGIN], the scoped lock-and-read, insert, prompt answers, slot recorded, audit, [COMMIT]
-MOST_STATEMENTS = 8
+# token, [BEGIN], the scoped lock-and-read, insert, prompt answers, slot recorded, the prompts shown (ADR 0030),
+# audit, [COMMIT]
+MOST_STATEMENTS = 9
 
 
-def test_recording_a_scheduled_dose_through_the_api_costs_at_most_eight_statements(world):
+def test_recording_a_scheduled_dose_through_the_api_costs_at_most_nine_statements(world):
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
         ramipril = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
         bisoprolol = prescribe(world.ada, MedicineFactory(name="Bisoprolol"), by=world.sam, checker=world.tia)

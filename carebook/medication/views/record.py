@@ -55,6 +55,7 @@ from carebook.medication.services.administrations import (
     administration_record,
     prn_follow_up_record,
 )
+from carebook.medication.services.showings import prompt_showing_open
 from carebook.medication.views.record_forms import (
     EnteredInErrorForm,
     FollowUpForm,
@@ -308,6 +309,7 @@ def _record_from_form(
             prn_reason=data.get("prn_reason") or "",
             witness=form.witness(),
             late=form.late(offer.conflict.earliest_move if offer is not None else None),
+            from_page=True,
         )
     except (NotFound, PermissionDenied):
         raise
@@ -363,6 +365,8 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
             messages.warning(request, outside)
         return redirect(_back_url(back, person))
 
+    if existing is None and not blocked:  # the prompts are on the page: store what was shown (ADR 0030)
+        prompt_showing_open(user=request.user, prescription=rx, person=person, due_dose=dose)
     form = RecordDoseForm(prompts=prompts)
     return _render_record(
         request, form=form, rx=rx, person=person, back=back, dose=dose, existing=existing, blocked=blocked
@@ -405,6 +409,8 @@ def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpRespons
             messages.warning(request, outside)
         return redirect(_back_url(back, person, prn=True))
 
+    if not blocked:  # the prompts are on the page: store what was shown (ADR 0030)
+        prompt_showing_open(user=request.user, prescription=rx, person=person, due_dose=None)
     form = RecordDoseForm(prompts=prompts)
     return _render_record(request, form=form, rx=rx, person=person, back=back, blocked=blocked)
 

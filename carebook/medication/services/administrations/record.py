@@ -45,6 +45,7 @@ from carebook.medication.facts import (
 from carebook.medication.locks import lock_person_for_due_dose, lock_person_for_prescription
 from carebook.medication.models import Administration, DueDose, LateDoseDecision, Prescription, PromptAnswer
 from carebook.medication.services.doses import due_doses_generate
+from carebook.medication.services.showings import showing_link
 from carebook.medication.vocab import TAKEN, LateDoseChoice, Outcome, ReadingDecision
 from carebook.organisations.models import Location
 
@@ -94,6 +95,7 @@ def administration_record(
     witness: WitnessCredentials | None = None,
     late: LateDoseRequest | None = None,
     idempotency_key: str | None = None,
+    from_page: bool = False,
 ) -> RecordResult:
     """Record the outcome of a due dose, or a when-required (PRN) dose.
 
@@ -101,7 +103,8 @@ def administration_record(
     ``administered_at`` is the carer's statement of when it was given, kept beside the server
     time; a gap marks the record a late entry. With an ``idempotency_key``, a retry returns the
     first record (``replayed``): the key is looked up only when the write is refused, so the
-    first attempt costs nothing extra.
+    first attempt costs nothing extra. ``from_page``: the recording page showed the prompts, so the record is
+    linked to that showing (ADR 0030); otherwise a showing is written with the record.
     """
     require(by, Action.RECORD_ADMINISTRATION)
     # A due dose may come as its id: the locked read below is the scoped fetch (missing or out of scope: 404),
@@ -140,6 +143,7 @@ def administration_record(
                 late=late,
                 senior=senior_user,
                 idempotency_key=idempotency_key,
+                from_page=from_page,
             )
     except IntegrityError:
         # A concurrent request won the race: the same Idempotency-Key, or the same due dose.
@@ -207,6 +211,7 @@ def _record(
     late: LateDoseRequest | None,
     senior: User | None,
     idempotency_key: str | None,
+    from_page: bool = False,
 ) -> Administration:
     now = clock.now()
     scope = scope_for(by)
@@ -343,6 +348,7 @@ def _record(
     if slot is not None:
         slot.state = DueDose.State.RECORDED
         slot.save(update_fields=["state"])
+    showing_link(administration, from_page=from_page)  # the prompts shown on the walk (ADR 0030)
     record_event(
         actor=by,
         action=MedicationAudit.ADMINISTRATION_RECORDED,
