@@ -408,11 +408,12 @@ def _median_of(locations: Locations, p: Period, moment: str) -> FigureValue:
 
 
 def _alert_rows(locations: Locations, p: Period, moment: str) -> list[RecordRow]:
-    rows = _alerts(locations, p, moment).select_related("person").order_by("raised_at")[:MAX_ROWS]
+    rows = _alerts(locations, p, moment).select_related("person", "staff").order_by("raised_at")[:MAX_ROWS]
     return [
         RecordRow(
             when=a.raised_at,
-            person=a.person.full_name,
+            # An alert about a member of staff (ADR 0030) names them, not a person.
+            person=a.person.full_name if a.person is not None else f"Staff: {a.staff.display_name if a.staff else ''}",
             what=f"{a.get_kind_display()}: {a.summary}",
             counted=f"{_minutes(a.raised_at, getattr(a, moment)):.0f} minutes",
             url=reverse("alerts:alert", args=[a.pk]),
@@ -547,5 +548,5 @@ for _figure in (
     Figure(OVERDUE_ACTIONS, overdue_actions, overdue_action_records),
 ):
     register(_figure)
-# The slot for the other apps' figures (issue 7): register(Figure(PROMPT_COMPLIANCE, ...)) and
-# register(Figure(AUDITS_ON_TIME, ...)) from a module imported by carebook.reports.apps.ReportsConfig.ready.
+# The other apps' figures (prompt compliance; audits done on time) are registered by carebook.reports.more_figures,
+# imported by carebook.reports.apps.ReportsConfig.ready.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
 from carebook.core import clock
 from carebook.medication.models import Administration, PromptAnswer, PromptResult, PromptShowing
@@ -85,9 +85,9 @@ def _group(group_by: str, prefix: str = "") -> tuple[dict[str, Any], Callable[[d
             {"g_id": F(f"{prefix}unit_id"), "g_name": Coalesce(F(f"{prefix}unit__name"), Value("No unit"))},
             lambda r: (str(r["g_id"] or "none"), r["g_name"]),
         )
-    trunc = TruncWeek if group_by == "week" else TruncMonth
+    trunc = {"week": TruncWeek, "month": TruncMonth, "day": TruncDate}[group_by]
     day = trunc(f"{prefix}shown_at", tzinfo=clock.LONDON)
-    word = "Week of {:%-d %b %Y}" if group_by == "week" else "{:%B %Y}"
+    word = {"week": "Week of {:%-d %b %Y}", "month": "{:%B %Y}", "day": "{:%-d %b %Y}"}[group_by]
     return ({"g_id": day}, lambda r: (_day(r["g_id"]).isoformat(), word.format(_day(r["g_id"]))))
 
 
@@ -105,7 +105,8 @@ def prompt_compliance(
     staff_id: int | None = None,
 ) -> ComplianceReport:
     """Prompts shown, confirmed, failed, skipped, unanswered; walks abandoned; records without their full prompts;
-    the rate; for [start, end) of local dates, grouped by ``group_by`` (staff, unit, week, month). Three queries."""
+    the rate; for [start, end) of local dates, grouped by ``group_by`` (staff, unit, week, month; or day, for the
+    governance figure of carebook.reports). Three queries."""
     walks = showings_in(location_id=location_id, start=start, end=end, unit_id=unit_id, staff_id=staff_id)
     exprs, name = _group(group_by)
     keys = list(exprs)

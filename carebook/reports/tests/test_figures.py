@@ -297,9 +297,15 @@ def test_open_and_overdue_corrective_actions_at_the_periods_end(world):
 
 
 def test_every_figure_agrees_with_the_records_behind_it(world, june):
+    from carebook.medication.selectors.compliance import prompt_compliance
+
     for key, figure in figures.FIGURES.items():
         computed = figure.compute([world.home.pk], SIX_DAYS, LATER)
         listed = figure.records([world.home.pk], SIX_DAYS, LATER)
+        if key == "prompt_compliance":  # its records: the doses recorded without their full prompts (ADR 0030)
+            total = prompt_compliance(location_id=world.home.pk, start=SIX_DAYS.start, end=SIX_DAYS.end).total
+            assert len(listed) == total.without_full_prompts > 0, key
+            continue
         expected = (
             computed.denominator
             if computed.numerator is not None or figure.definition.unit == "minutes"
@@ -337,3 +343,23 @@ def test_the_direction_uses_higher_is_better():
     assert rules.direction(3.0, 1.0, higher_is_better=False) == rules.Direction.WORSE
     assert rules.direction(2.0, 2.0, higher_is_better=False) == rules.Direction.SAME
     assert rules.direction(None, 2.0, higher_is_better=False) == rules.Direction.UNKNOWN
+
+
+def test_prompt_compliance_is_on_the_dashboard_from_the_medication_apps_one_function(world):
+    """The registry's prompt-compliance figure is the medication app's figure summed over the period, not a copy."""
+    from carebook.medication.selectors.compliance import prompt_compliance
+    from carebook.reports.figures import FIGURES
+    from carebook.reports.rules import Period
+    from carebook.testing.factories import MedicineFactory, prescribe
+
+    with time_machine.travel(dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC), tick=False):
+        rx = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
+    dose = DueDose.objects.get(prescription=rx, local_date=dt.date(2026, 6, 10))
+    prompts = [medication_rules.Answer(p, "confirmed") for p in medication_rules.prompts_for("")]
+    with time_machine.travel(dt.datetime(2026, 6, 10, 7, 5, tzinfo=dt.UTC), tick=False):
+        administration_record(by=world.carla, outcome="given", prompts=prompts, due_dose=dose)
+    p = Period(dt.date(2026, 6, 8), dt.date(2026, 6, 15))
+    value = FIGURES["prompt_compliance"].compute([world.home.pk], p, dt.datetime(2026, 6, 16, tzinfo=dt.UTC))
+    total = prompt_compliance(location_id=world.home.pk, start=p.start, end=p.end).total
+    assert total.shown > 0 and (value.numerator, value.denominator) == (total.confirmed, total.shown)
+    assert value.value == float(total.rate) and sum(w.denominator or 0 for w in value.weeks) == total.shown
