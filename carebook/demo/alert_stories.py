@@ -197,7 +197,9 @@ class KindStories:
 
     - a resident refuses one medicine three times in two days: the refused-dose alerts, carried on by one
       repeated-refusal alert;
-    - a carer finds the label does not match the MAR (the right-medicine check failed): the dose is not given;
+    - a carer finds the label does not match the MAR (the right-medicine check failed) on three medicines of the new
+      cycle: the doses are not given, and the three failed checks raise an alert about the carer for the team
+      leader (repeated non-compliance);
     - a resident takes a when-required medicine up to its 24-hour maximum;
     - at the end, the registered manager sets Oakfield House to warn of an unchecked prescription 24 hours ahead,
       and the prescriptions entered this morning and not yet checked raise their alerts.
@@ -206,6 +208,9 @@ class KindStories:
     """
 
     REFUSALS = 3
+    # The new cycle's labels: three checks failed by one carer on one round, which is also repeated non-compliance
+    # for their supervisor to follow up (ADR 0030's alert about a member of staff).
+    FAILED_CHECKS = 3
 
     def __init__(self, replay: Any, staff: dict[str, User], *, last_day_index: int) -> None:
         self.replay = replay
@@ -213,7 +218,7 @@ class KindStories:
         self.last = last_day_index
         self.refusing: Any = None  # the prescription refused
         self.refused = 0
-        self.failed_check = False
+        self.failed_checks = 0
         self.prn_done = False
 
     def instead(self, dose: DueDose, at: dt.datetime, day_index: int) -> Any:
@@ -248,12 +253,12 @@ class KindStories:
 
             return self.replay.event(at, refuse)
         if (
-            not self.failed_check
+            self.failed_checks < self.FAILED_CHECKS
             and day_index == self.last
             and rx.pk != self.refusing
-            and dose.local_time >= dt.time(11, 0)
+            and dt.time(8, 0) <= dose.local_time < dt.time(13, 0)  # one carer's shift, 07:00-14:00 (seed._shifts_for)
         ):
-            self.failed_check = True
+            self.failed_checks += 1
 
             def label_mismatch() -> object:
                 return self.replay.record(
@@ -262,7 +267,9 @@ class KindStories:
                     outcome=DoseOutcome.OTHER,
                     prompts=[
                         rules.Answer("right_person", "confirmed"),
-                        rules.Answer("right_medicine", "failed", note="The pharmacy label says a different strength."),
+                        rules.Answer(
+                            "right_medicine", "failed", note="The new cycle's label says a different strength."
+                        ),
                     ],
                     due_dose=dose,
                     reason="Not given: the label did not match the MAR. The pharmacy is checking the supply.",
@@ -300,7 +307,11 @@ class KindStories:
                 refusal = prn_refusal(
                     history=planned, now=at, quantity=quantity, min_interval=interval, max_24h=rx.prn_max_quantity_24h
                 )
-                if refusal is None and self.replay.ingredient_allowed(rx, at, quantity) == at:
+                if (
+                    refusal is None
+                    and self.replay.ingredient_allowed(rx, at, quantity) == at
+                    and self.replay.fits_before_planned(rx, at, quantity)
+                ):
                     planned.append(rules.PrnDose(at=at, quantity=quantity))
                     doses.append((at, quantity))
                     break

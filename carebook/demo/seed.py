@@ -1119,6 +1119,20 @@ class Replay:
             return None
         return at if allowed is None else allowed + dt.timedelta(minutes=1)
 
+    def fits_before_planned(self, rx: Prescription, at: dt.datetime, quantity: Decimal) -> bool:
+        """A when-required dose at ``at`` leaves every capped ingredient within its 24-hour maximum for the doses
+        already planned after it too (the rounds of the day are planned first: a dose at 16:30 must not make the
+        19:00 round's dose one too many)."""
+        planned = self.ingredient_planned.get(rx.person_id, [])
+        for content in capped_contents(_entry_of(rx.medicine)):
+            mine = [d for d in planned if d.code == content.limit.code]
+            added = content.in_dose(quantity)
+            for later in [d for d in mine if at < d.at < at + dt.timedelta(hours=24)]:
+                window = sum((d.mg for d in mine if later.at - dt.timedelta(hours=24) < d.at <= later.at), Decimal(0))
+                if window + added > content.limit.max_24h_mg:
+                    return False
+        return True
+
     def plan_ingredients(self, rx: Prescription, at: dt.datetime, quantity: Decimal) -> None:
         for content in capped_contents(_entry_of(rx.medicine)):
             self.ingredient_planned.setdefault(rx.person_id, []).append(
@@ -1264,7 +1278,7 @@ def prn_events(replay: Replay, rx: Prescription, day: dt.date, cutoff: dt.dateti
         is not None
     ):
         return []
-    if replay.ingredient_allowed(rx, at, dose_given) != at:
+    if replay.ingredient_allowed(rx, at, dose_given) != at or not replay.fits_before_planned(rx, at, dose_given):
         return []
     replay.plan_ingredients(rx, at, dose_given)
     planned.append(rules.PrnDose(at=at, quantity=dose_given))

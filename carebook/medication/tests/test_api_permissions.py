@@ -312,8 +312,10 @@ def test_every_operation_in_the_openapi_is_in_the_matrix(client):
     incidents = {op for op in operations if op[1].startswith("/api/v1/incidents")}
     # One's own notifications: carebook/notifications/tests/test_pages_and_api.py (own only, every role)
     notifications = {op for op in operations if op[1].startswith("/api/v1/notifications")}
-    # The governance figures: carebook/reports/tests/test_api_permissions.py
-    reports = {op for op in operations if op[1].startswith("/api/v1/reports")}
+    # The governance figures: carebook/reports/tests/test_api_permissions.py (prompt compliance is this app's: here)
+    reports = {op for op in operations if op[1].startswith("/api/v1/reports")} - {
+        ("GET", "/api/v1/reports/prompt-compliance")
+    }
     assert len(operations - pdf - tokens - alerts - incidents - notifications - reports) == len(ENDPOINTS)
 
 
