@@ -37,7 +37,7 @@ def alerts_in_scope(user: User, *, location_id: Any = None) -> QuerySet[Alert]:
     if location_id is not None:
         rows = rows.filter(location_id=location_id)
     return (
-        rows.select_related("person", "staff", "location", "prescription__medicine", "acknowledged_by", "resolved_by")
+        rows.select_related("person", "location", "prescription__medicine", "acknowledged_by", "resolved_by")
         .annotate(cb_rank=_RANK)
         .order_by("cb_rank", "raised_at")
     )
