@@ -34,7 +34,7 @@ from carebook.alerts.vocab import OPEN_STATUSES, AlertKind
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.text import clock_time, duration, format_quantity, moment
-from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer
+from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer, TranscriptionCheck
 from carebook.medication.rules.prn import PrnDose
 from carebook.medication.rules.windows import ROUNDS, round_for_time
 from carebook.medication.vocab import TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
@@ -1052,8 +1052,12 @@ def detect_transcription_outstanding(*, now: dt.datetime) -> list[uuid.UUID]:
     return raised
 
 
-def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[Any] | None = None) -> list[uuid.UUID]:
-    """Clear the transcription alerts whose prescription has now been checked: each says by whom and when."""
+def clear_transcription_checked(
+    *, now: dt.datetime, prescription_ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
+) -> list[uuid.UUID]:
+    """Clear the transcription alerts whose prescription has now been checked: each says by whom and when.
+    ``prescription_ids``: only these (the event); ``written_after``: only the checks written since (the minute's
+    scan: its look-back, so a check the event missed is still found); neither: every open one (a scan by hand)."""
     rows = Alert.objects.filter(
         kind=AlertKind.TRANSCRIPTION_OUTSTANDING,
         status__in=OPEN_STATUSES,
@@ -1062,6 +1066,11 @@ def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[
     ).select_related("prescription__transcription_check__checked_by")
     if prescription_ids is not None:
         rows = rows.filter(prescription_id__in=list(prescription_ids))
+    if written_after is not None:
+        checked = list(TranscriptionCheck.objects.filter(checked_at__gt=written_after).values_list("prescription_id"))
+        if not checked:  # the usual minute: one small read, no join
+            return []
+        rows = rows.filter(prescription_id__in=[pk for (pk,) in checked])
     cleared = []
     for alert in rows:
         check = alert.prescription.transcription_check  # type: ignore[union-attr]
@@ -1079,6 +1088,33 @@ def clear_transcription_checked(*, now: dt.datetime, prescription_ids: Iterable[
                 )
                 cleared.append(alert.pk)
     return cleared
+
+
+def _check_worth_alert(prompt: str, result: str, outcome: str) -> bool:
+    """One skipped or failed check, as ``rules.prompts_to_alert`` weighs it."""
+    return bool(
+        rules.prompts_to_alert(
+            skipped=[prompt] if result == PromptResult.SKIPPED else [],
+            failed=[prompt] if result == PromptResult.FAILED else [],
+            outcome=outcome,
+        )
+    )
+
+
+def _staff_with_fresh_checks(answers: QuerySet[PromptAnswer], *, written_after: dt.datetime) -> set[tuple[Any, Any]]:
+    """The (location, member of staff) pairs with a check worth an alert (``rules.prompts_to_alert``) in a record
+    written since ``written_after``: read from the administrations written since (their ``recorded_at`` index),
+    so the minute's cost follows what the minute brought, not the week's checks."""
+    fresh = answers.filter(
+        administration_id__in=Administration.objects.filter(recorded_at__gt=written_after).values("pk")
+    ).values_list(
+        "administration__location_id", "administration__recorded_by_id", "prompt", "result", "administration__outcome"
+    )
+    return {
+        (location_id, user_id)
+        for location_id, user_id, prompt, result, outcome in fresh
+        if _check_worth_alert(prompt, result, outcome)
+    }
 
 
 def detect_prompt_non_compliance(
@@ -1100,22 +1136,16 @@ def detect_prompt_non_compliance(
         administration__recorded_at__lte=now,
         result__in=[PromptResult.SKIPPED, PromptResult.FAILED],
     )
+    if staff is None and written_after is not None:
+        staff = _staff_with_fresh_checks(answers, written_after=written_after)
     if staff is not None:
+        staff = list(staff)
+        if not staff:
+            return []
         pairs = Q(pk__in=[])
         for location_id, user_id in staff:
             pairs |= Q(administration__location_id=location_id, administration__recorded_by_id=user_id)
         answers = answers.filter(pairs)
-    elif written_after is not None:
-        fresh = answers.filter(administration__recorded_at__gt=written_after).values_list(
-            "administration__location_id", "administration__recorded_by_id"
-        )
-        wanted = set(fresh)
-        if not wanted:
-            return []
-        answers = answers.filter(
-            administration__location_id__in={loc for loc, _ in wanted},
-            administration__recorded_by_id__in={user for _, user in wanted},
-        )
     counted: dict[tuple[Any, Any], list[Behind]] = defaultdict(list)
     for admin_id, location_id, user_id, recorded_at, prompt, result, outcome in answers.values_list(
         "administration_id",
@@ -1126,11 +1156,7 @@ def detect_prompt_non_compliance(
         "result",
         "administration__outcome",
     ):
-        if rules.prompts_to_alert(
-            skipped=[prompt] if result == PromptResult.SKIPPED else [],
-            failed=[prompt] if result == PromptResult.FAILED else [],
-            outcome=outcome,
-        ):
+        if _check_worth_alert(prompt, result, outcome):
             counted[(location_id, user_id)].append(Behind(at=recorded_at, administration_id=admin_id))
     raised: list[uuid.UUID] = []
     for (location_id, user_id), behind in counted.items():

@@ -393,6 +393,11 @@ def acknowledge_within(severity: str) -> dt.timedelta:
     return ACKNOWLEDGE_WITHIN_HIGH if severity == Severity.HIGH else ACKNOWLEDGE_WITHIN
 
 
+def unacknowledged_to_reach(level: int, *, severity: str) -> dt.timedelta:
+    """How long an alert has gone unacknowledged when it reaches ``ESCALATION_ORDER[level]``."""
+    return level * acknowledge_within(severity)
+
+
 def escalation_due(*, severity: str, raised_at: dt.datetime, now: dt.datetime) -> str:
     """Who an alert nobody has acknowledged should be with now: one level up per period unacknowledged (15 minutes
     for a time-critical or high-risk medicine, 60 otherwise), at most the registered manager."""

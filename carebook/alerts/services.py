@@ -17,12 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from carebook.alerts import rules
 from carebook.alerts.audit import AlertsAudit
 from carebook.alerts.models import Alert
-from carebook.alerts.vocab import ESCALATION_ORDER, OPEN_STATUSES, AlertKind, AlertStatus, EscalatedTo
+from carebook.alerts.vocab import ESCALATION_ORDER, OPEN_STATUSES, AlertKind, AlertStatus, Severity
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.text import clock_time, duration, moment
@@ -72,7 +72,9 @@ def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | 
         if raised is not None:
             result.raised.append(raised.pk)
     result.raised += detect_all(now=now, written_after=written_after)
-    result.cleared = alerts_clear_recorded(now=now, written_after=written_after) + clear_transcription_checked(now=now)
+    result.cleared = alerts_clear_recorded(now=now, written_after=written_after) + clear_transcription_checked(
+        now=now, written_after=written_after
+    )
     result.escalated = alerts_escalate_unacknowledged(now=now)
     return result
 
@@ -81,14 +83,16 @@ def alerts_escalate_unacknowledged(*, now: dt.datetime) -> list[uuid.UUID]:
     """Send up a level the alerts nobody acknowledged in time (rules.escalation_due), each once per level:
     a conditional UPDATE from the level it was at, audited."""
     escalated = []
+    # Only those due their next level: one branch per level they are at and per severity's period, so the minute
+    # reads the alerts it moves, not every alert left open.
+    due_next = Q(pk__in=[])
+    for level, was in enumerate(ESCALATION_ORDER[:-1]):
+        for severity, of_severity in ((Severity.HIGH, Q(severity=Severity.HIGH)), (None, ~Q(severity=Severity.HIGH))):
+            waited = rules.unacknowledged_to_reach(level + 1, severity=severity or "")
+            due_next |= of_severity & Q(escalated_to=was, raised_at__lte=now - waited)
     waiting = (
-        Alert.objects.filter(
-            status=AlertStatus.OPEN,
-            cleared_at__isnull=True,
-            superseded_by__isnull=True,
-            raised_at__lte=now - rules.ACKNOWLEDGE_WITHIN_HIGH,
-        )
-        .exclude(escalated_to=EscalatedTo.REGISTERED_MANAGER)
+        Alert.objects.filter(status=AlertStatus.OPEN, cleared_at__isnull=True, superseded_by__isnull=True)
+        .filter(due_next)
         .only("pk", "severity", "raised_at", "escalated_to", "location_id")
     )
     for alert in waiting:

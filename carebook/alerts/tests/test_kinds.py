@@ -433,6 +433,21 @@ def test_an_unchecked_prescription_is_raised_two_hours_before_its_first_dose_and
     assert "Checked by Tia Leader" in alert.cleared_reason
 
 
+def test_the_minutes_scan_clears_a_transcription_alert_checked_since_and_the_scan_by_hand_any(world):
+    """The minute's scan reads the checks written since its last run (the check's event cleared the alert at once);
+    one checked before that is the event's or the scan by hand's."""
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        rx = prescribe(world.ada, MedicineFactory(name="Sertraline"), by=world.sam)
+    alert = Alert.objects.get(pk__in=scan_at(DUE - dt.timedelta(hours=2)).raised)
+    checked = DUE - 30 * MINUTE
+    with time_machine.travel(checked, tick=False):
+        prescription_check_transcription(prescription=rx, by=world.tia)  # the tests' transaction: no event delivered
+    with time_machine.travel(checked + 20 * MINUTE, tick=False):
+        assert alerts_scan(written_after=checked + MINUTE).cleared == []
+        assert alerts_scan(written_after=checked - MINUTE).cleared == [alert.pk]
+        assert alerts_scan().cleared == []  # cleared once
+
+
 # --- Thresholds of the dose kinds --------------------------------------------------------------------------
 
 

@@ -104,6 +104,21 @@ def test_three_just_outside_seven_days_raise_nothing_and_the_scan_raises_what_an
     assert alerts().get().staff == world.carla
 
 
+def test_the_minutes_scan_weighs_a_member_of_staff_with_a_check_written_since_and_no_one_else(world, digoxin):
+    """The minute's scan weighs the staff with a skipped or failed check in a record written since its last run:
+    Carla's third skip, written before the last run, is the event's (or the scan by hand's); written after, the
+    minute's scan raises it."""
+    for day in (0, 3, 6):
+        skip_on(world, digoxin, day)  # no events delivered
+    third_written = DUE + 6 * DAY + 5 * MINUTE
+    with time_machine.travel(third_written + 20 * MINUTE, tick=False):
+        alerts_scan(written_after=third_written + MINUTE)
+    assert not alerts().exists()
+    with time_machine.travel(third_written + 21 * MINUTE, tick=False):
+        alerts_scan(written_after=third_written - MINUTE)
+    assert alerts().get().staff == world.carla
+
+
 def test_a_location_sets_its_own_threshold(world, digoxin, django_capture_on_commit_callbacks):
     with time_machine.travel(DUE - DAY, tick=False):
         location_thresholds_set(location=world.home, by=world.maria, values={"prompt_skip_count": 2})
