@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "carebook.actions",
     "carebook.incidents",
     "carebook.reports",
+    "carebook.audits",
     "carebook.demo",
 ]
 

@@ -49,6 +49,9 @@ class Action(StrEnum):
     SET_ALERT_THRESHOLDS = "set_alert_thresholds"
     VIEW_REPORTS = "view_reports"
     VIEW_COMPLIANCE = "view_compliance"  # safety-prompt compliance figures (ADR 0030)
+    VIEW_AUDITS = "view_audits"  # governance audits (ADR 0029)
+    CONDUCT_AUDIT = "conduct_audit"
+    EDIT_AUDIT_TEMPLATES = "edit_audit_templates"
 
 
 # Staff who read the medicines records of their locations.
@@ -144,6 +147,12 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # The governance figures of one's locations and the records behind them (carebook.reports): those who run a
     # location's governance. Not the provider admin (the drill-down names people and their doses).
     Action.VIEW_REPORTS: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    # Governance audits (ADR 0029): those who run a location's governance see its audits and do them (each
+    # template also names the least senior role who may: the daily audit a team leader's, the weekly and the
+    # monthly the registered manager's, audits.rules.may_conduct); only the registered manager edits templates.
+    Action.VIEW_AUDITS: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    Action.CONDUCT_AUDIT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
+    Action.EDIT_AUDIT_TEMPLATES: frozenset({Role.REGISTERED_MANAGER}),
 }
 
 

@@ -228,3 +228,11 @@ def periods_from(
             field_to="baseline_to",
         )
     return periods_for(chosen, baseline)
+
+
+def show(value: float | None, unit: Unit) -> str:
+    """A figure's value in words: a percentage with its sign, minutes and counts as numbers; none as "none"."""
+    if value is None:
+        return "none"
+    text = f"{value:g}"
+    return {Unit.PERCENT: f"{text}%", Unit.MINUTES: f"{text} min"}.get(unit, text)

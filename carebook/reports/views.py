@@ -23,6 +23,7 @@ from carebook.organisations.models import Location
 from carebook.reports import rules
 from carebook.reports.chart import trend_svg
 from carebook.reports.figures import FIGURES, MAX_ROWS, PART_LABELS
+from carebook.reports.rules import show
 from carebook.reports.selectors import as_rows, figure_records, locations_for_report, report
 
 PARAMS = ("from", "to", "baseline_from", "baseline_to")
@@ -46,14 +47,6 @@ def _periods(asked: dict[str, str]) -> rules.Periods:
 def _query(asked: dict[str, str]) -> str:
     given = {k: v for k, v in asked.items() if v}
     return f"?{urlencode(given)}" if given else ""
-
-
-def show(value: float | None, unit: rules.Unit) -> str:
-    """A figure's value in words: a percentage with its sign, minutes and counts as numbers; none as "none"."""
-    if value is None:
-        return "none"
-    text = f"{value:g}"
-    return {rules.Unit.PERCENT: f"{text}%", rules.Unit.MINUTES: f"{text} min"}.get(unit, text)
 
 
 def _of(v: rules.FigureValue | rules.WeekValue) -> str:

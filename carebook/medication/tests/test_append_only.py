@@ -34,6 +34,8 @@ from carebook.alerts.rules import ActionInput as AlertStep
 from carebook.alerts.services import alerts_scan
 from carebook.audit_log.maintenance import UNLOCKED_ACTION, maintenance_unlocked
 from carebook.audit_log.models import AuditEvent
+from carebook.audits import services as audits
+from carebook.audits.models import AuditAnswer, AuditQuestion, AuditTemplate
 from carebook.core import append_only, clock
 from carebook.core.append_only import AppendOnlyViolation, UnlockRefused, protected_models, unlocked
 from carebook.incidents import rules as incident_rules
@@ -129,6 +131,15 @@ CLINICAL_RECORDS = {
     "actions.CorrectiveAction": {"completed_at", "completed_by", "completion_note", "overdue_noticed_at"},
     # A record behind an alert (the refusals behind a repeated refusal): insert-only.
     "alerts.AlertRecord": set(),
+    # Governance audits (ADR 0031): a template is edited by a new version; an audit is signed once, and what
+    # comes after is an addendum; an answer given again is a new row that points at the one it replaces.
+    "audits.AuditTemplate": set(),
+    "audits.AuditTemplateVersion": set(),
+    "audits.AuditQuestion": set(),
+    "audits.Audit": {"status", "signed_by", "signed_at", "sign_note"},
+    "audits.AuditAnswer": set(),
+    "audits.AuditFinding": set(),
+    "audits.AuditAddendum": set(),
 }
 LABELS = sorted(CLINICAL_RECORDS)
 
@@ -239,8 +250,37 @@ def records(world) -> Records:
             owner_id=world.carla.pk,
             due_on=dt.date(2026, 6, 20),
         )
+        # Yesterday's daily medicines audit: answered, one answer given again, a finding with its action, signed,
+        # and an addendum after (ADR 0031).
+        audits.templates_install_shipped(provider_id=world.provider.pk, starts_on=dt.date(2026, 6, 1))
+        daily = AuditTemplate.objects.get(provider=world.provider, key="daily")
+        audit = audits.audit_start(by=world.tia, location_id=world.home.pk, template=daily, day=dt.date(2026, 6, 10))
+        questions = list(AuditQuestion.objects.filter(version_id=audit.version_id).order_by("position"))
+        given = {"yes_no": "yes", "number": "0", "text": "None"}
+        audits.audit_answers_record(
+            audit=audit, by=world.tia, answers=[audits.AnswerInput(q.pk, given[q.answer_type]) for q in questions]
+        )
+        audits.audit_answers_record(audit=audit, by=world.tia, answers=[audits.AnswerInput(questions[0].pk, "no")])
+        audit_finding = audits.audit_finding_add(
+            audit=audit,
+            by=world.tia,
+            text="Ada's 08:00 dose was not recorded",
+            question_id=questions[0].pk,
+            action=audits.ActionInput(
+                kind="supervision", what="Supervise the round", owner_id=world.tia.pk, due_on=dt.date(2026, 6, 18)
+            ),
+        )
+        audit = audits.audit_sign(audit=audit, by=world.tia, note="One gap")
+        addendum = audits.audit_addendum_add(audit=audit, by=world.tia, text="The GP was told")
     return Records(
         {
+            "audits.AuditTemplate": daily,
+            "audits.AuditTemplateVersion": audit.version,
+            "audits.AuditQuestion": questions[0],
+            "audits.Audit": audit,
+            "audits.AuditAnswer": AuditAnswer.objects.get(replaces__isnull=False),
+            "audits.AuditFinding": audit_finding,
+            "audits.AuditAddendum": addendum,
             "incidents.Incident": incident,
             "incidents.IncidentStaff": incident.staff.get(),
             "incidents.IncidentNotice": notice,

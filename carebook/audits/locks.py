@@ -1,0 +1,14 @@
+"""The one row lock the audits app takes: the audit's own row, for the rest of the transaction.
+
+Every write to an audit after it is started takes it first, so an answer or a finding recorded while it is being
+signed cannot slip past the sign-off's checks (PostgreSQL; SQLite serialises writers anyway). It is never taken
+with a person's lock (ADR 0009): an audit's writes lock no clinical row.
+"""
+
+from __future__ import annotations
+
+from carebook.audits.models import Audit
+
+
+def lock_audit(audit_id: object) -> Audit:
+    return Audit.objects.select_for_update(of=("self",)).get(pk=audit_id)
