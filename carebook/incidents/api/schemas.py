@@ -10,19 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
-from carebook.actions.vocab import ActionKind
+from carebook.actions.api import CorrectiveActionKind, CorrectiveActionOut
 from carebook.core.schemas import _NOT_BLANK, LongText, RequiredLongText, _no_nul, _not_blank
 from carebook.incidents.vocab import CandourTold, Harm, IncidentKind, IncidentStatus, Party
 from carebook.medication.api.schemas import Day, Moment, StaffRef, StrictIn
 from carebook.people.api.schemas import PersonRef
 
-# The alerts' step kinds are the component "ActionKind" already: a corrective action's kind has its own title.
-CorrectiveActionKind = Annotated[
-    ActionKind,
-    WithJsonSchema(
-        {"type": "string", "enum": ActionKind.values, "title": "CorrectiveActionKind", "description": "Its kind."}
-    ),
-]
 Reference = Annotated[str, Field(max_length=100), _NOT_BLANK, AfterValidator(_no_nul), AfterValidator(_not_blank)]
 Username = Annotated[str, Field(min_length=1, max_length=150)]
 
@@ -92,20 +85,6 @@ class FindingOut(BaseModel):
     text: str
     by: StaffRef
     at: dt.datetime
-
-
-class CorrectiveActionOut(BaseModel):
-    id: uuid.UUID
-    kind: CorrectiveActionKind
-    what: str
-    owner: StaffRef
-    due_on: dt.date
-    overdue: bool = Field(description="Still open after its due day (the home's date).")
-    added_by: StaffRef
-    added_at: dt.datetime
-    completed_by: StaffRef | None
-    completed_at: dt.datetime | None
-    completion_note: str
 
 
 class TimelineEntryOut(BaseModel):
