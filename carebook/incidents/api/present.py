@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from carebook.actions import rules as action_rules
-from carebook.actions.models import CorrectiveAction
+from carebook.actions.api import action
 from carebook.incidents import rules
 from carebook.incidents.facts import sign_off_facts
 from carebook.incidents.models import Incident
@@ -40,22 +39,6 @@ def incident(i: Incident, *, open_actions: int, overdue_actions: int) -> dict[st
         "signed_off_at": i.signed_off_at,
         "open_actions": open_actions,
         "overdue_actions": overdue_actions,
-    }
-
-
-def action(a: CorrectiveAction, today: dt.date) -> dict[str, Any]:
-    return {
-        "id": a.pk,
-        "kind": a.kind,
-        "what": a.what,
-        "owner": staff(a.owner),
-        "due_on": a.due_on,
-        "overdue": action_rules.is_overdue(due_on=a.due_on, completed=a.is_completed, today=today),
-        "added_by": staff(a.added_by),
-        "added_at": a.added_at,
-        "completed_by": staff(a.completed_by),
-        "completed_at": a.completed_at,
-        "completion_note": a.completion_note,
     }
 
 

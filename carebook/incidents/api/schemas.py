@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field
 
 from carebook.actions.api import CorrectiveActionKind, CorrectiveActionOut
 from carebook.core.schemas import _NOT_BLANK, LongText, RequiredLongText, _no_nul, _not_blank
