@@ -24,6 +24,7 @@ from carebook.access import tokens_api as access_api
 from carebook.access.models import User
 from carebook.access.services import api_token_authenticate
 from carebook.alerts.api import endpoints as alerts
+from carebook.audits.api import endpoints as audits
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
@@ -105,8 +106,8 @@ api = CarebookAPI(
     title="Carebook API",
     version="1",
     description=(
-        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts, alerts and medication "
-        "incidents. "
+        "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts, alerts, medication "
+        "incidents, governance figures and audits. "
         "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
         "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
         "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
@@ -227,3 +228,4 @@ api.add_router("", alerts.router)
 api.add_router("", notifications.router)
 api.add_router("", incidents.router)
 api.add_router("", reports.router)
+api.add_router("", audits.router)

@@ -10,9 +10,10 @@ from typing import Any
 from django.http import HttpRequest
 
 from carebook.access.models import User
+from carebook.core.errors import ValidationFailed
 from carebook.core.schemas import Error
 
-__all__ = ["READ_ERRORS", "WRITE_ERRORS", "Error", "caller"]
+__all__ = ["READ_ERRORS", "WRITE_ERRORS", "Error", "caller", "user_ids"]
 
 
 # Any authenticated operation: not signed in (401), role may not (403), missing or out of scope (404),
@@ -28,3 +29,14 @@ def caller(request: HttpRequest) -> User:
     if not isinstance(user, User):  # the API's authentication runs before every operation
         raise RuntimeError("The API was called without authentication.")
     return user
+
+
+def user_ids(usernames: list[str], field: str) -> list[int]:
+    """The members of staff a body names by username, as ids (sorted by username); one not found is a 422 on
+    ``field``. Whether each may be named (an action's owner is staff of the home) is the service's to check."""
+    wanted = set(usernames)
+    found = dict(User.objects.filter(username__in=wanted).values_list("username", "pk"))
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise ValidationFailed(f"No member of staff called {missing[0]!r}.", field=field)
+    return [found[name] for name in sorted(wanted)]

@@ -125,6 +125,7 @@ def slot_rows(
     return rows
 
 
+LOOK_BACK_DAYS = 35  # the location page and the API list the periods of the last five weeks unless asked
 OVERDUE_LOOK_BACK = dt.timedelta(days=62)  # two months: a monthly review and its grace, twice
 
 

@@ -44,14 +44,13 @@ from carebook.audits.forms import (
     default_due,
 )
 from carebook.audits.models import Audit, AuditQuestion
-from carebook.audits.selectors import audit_view, overdue_rows, slot_rows, templates_of
+from carebook.audits.selectors import LOOK_BACK_DAYS, audit_view, overdue_rows, slot_rows, templates_of
 from carebook.audits.vocab import AnswerType, SlotState
 from carebook.core import clock
 from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.organisations.models import Location
 from carebook.people.access import access_location_for_user
 
-LOOK_BACK_DAYS = 35  # the location page lists the periods of the last five weeks
 NEW_QUESTION_ROWS = 3  # blank rows the template editor offers
 
 

@@ -14,11 +14,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from carebook.access.api import READ_ERRORS, WRITE_ERRORS, caller
-from carebook.access.models import User
+from carebook.access.api import READ_ERRORS, WRITE_ERRORS, caller, user_ids
 from carebook.access.policy import Action, require
 from carebook.core import clock
-from carebook.core.errors import ValidationFailed
 from carebook.incidents import rules, services
 from carebook.incidents.access import access_incident_action, access_incident_for_user
 from carebook.incidents.api import present
@@ -43,15 +41,6 @@ router = Router(tags=["incidents"])
 
 def _detail(incident_id: uuid.UUID) -> dict[str, Any]:
     return present.detail(incident_rows(incident_with_related(incident_id)), clock.today())
-
-
-def _user_ids(usernames: list[str], field: str) -> list[int]:
-    wanted = set(usernames)
-    found = dict(User.objects.filter(username__in=wanted).values_list("username", "pk"))
-    missing = sorted(wanted - set(found))
-    if missing:
-        raise ValidationFailed(f"No member of staff called {missing[0]!r}.", field=field)
-    return [found[name] for name in sorted(wanted)]
 
 
 @router.get("/incidents", response={200: IncidentListOut, **READ_ERRORS}, operation_id="incidents_list")
@@ -98,7 +87,7 @@ def incident_report(request: HttpRequest, payload: IncidentIn) -> Status[dict[st
             prescription_id=payload.prescription_id,
             due_dose_id=payload.due_dose_id,
             administration_id=payload.administration_id,
-            staff_ids=_user_ids(payload.staff, "staff"),
+            staff_ids=user_ids(payload.staff, "staff"),
         ),
     )
     return Status(201, _detail(incident.pk))
@@ -184,7 +173,7 @@ def incident_action_add(request: HttpRequest, incident_id: uuid.UUID, payload: A
     user = caller(request)
     incident = access_incident_for_user(user, incident_id)
     require(user, Action.MANAGE_INCIDENT)  # before the owner is looked up
-    (owner_id,) = _user_ids([payload.owner], "owner")
+    (owner_id,) = user_ids([payload.owner], "owner")
     services.incident_action_add(
         incident=incident, by=user, kind=payload.kind.value, what=payload.what, owner_id=owner_id, due_on=payload.due_on
     )

@@ -131,7 +131,7 @@ CLINICAL_RECORDS = {
     "actions.CorrectiveAction": {"completed_at", "completed_by", "completion_note", "overdue_noticed_at"},
     # A record behind an alert (the refusals behind a repeated refusal): insert-only.
     "alerts.AlertRecord": set(),
-    # Governance audits (ADR 0031): a template is edited by a new version; an audit is signed once, and what
+    # Governance audits (ADR 0029): a template is edited by a new version; an audit is signed once, and what
     # comes after is an addendum; an answer given again is a new row that points at the one it replaces.
     "audits.AuditTemplate": set(),
     "audits.AuditTemplateVersion": set(),
