@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from carebook.access.models import User
     from carebook.demo.seed import ReplayClock
     from carebook.organisations.models import Location
+
+Step = tuple[dt.datetime, Callable[[], object]]  # a moment, and what is done then through the services
 
 # Before the corrective action, and after its actions were completed.
 BEFORE = HistoryRates(late_entry=0.06, not_available=0.012)
@@ -61,8 +63,10 @@ def write_months(
     staff: dict[str, User],
     carers: dict[Any, list[str]],
     seniors: dict[Any, list[str]],
+    also: Sequence[Step] = (),
 ) -> HistoryCounts:
-    """Every round of ``locations`` from go-live to the months' end, then the story of the corrective action."""
+    """Every round of ``locations`` from go-live to the months' end, then the story of the corrective action and
+    ``also`` (moments, each with what is done then through the services), in time order."""
     cutoff = clock.local_wall_time(months.end, dt.time(0, 0))
     prescriptions = (
         Prescription.objects.filter(person__location__in=locations)
@@ -82,69 +86,99 @@ def write_months(
         horizon_end=cutoff,
         rates=months.rates(),
     )
-    _corrective_action_story(replay_clock, months, locations[0], staff)
+    # The moments written through the services, in order: the incident's story and what else the caller adds (the
+    # governance audits of those months).
+    steps = sorted([*_corrective_action_story(months, locations[0], staff), *also], key=lambda s: s[0])
+    for moment, action in steps:
+        replay_clock.advance_to(moment)
+        action()
     return counts
 
 
-def _corrective_action_story(replay_clock: ReplayClock, months: Months, home: Location, staff: dict[str, User]) -> None:
+def _corrective_action_story(months: Months, home: Location, staff: dict[str, User]) -> list[Step]:
     """The registered manager's incident six weeks in, its two actions completed, signed off: each moment at its
     own time on the replayed clock."""
     mike, tom, sara = staff["manager.mike"], staff["leader.tom"], staff["senior.sara"]
     day = months.action_day
     at = clock.local_wall_time
+    made: dict[str, Any] = {}
 
-    replay_clock.advance_to(at(day, dt.time(10, 30)))
-    incident = incidents.incident_report(
-        by=mike,
-        data=incidents.IncidentInput(
-            kind="recording_error",
-            what_happened=(
-                "The weekly audit found many doses recorded an hour or more after they were given over the past "
-                "weeks, and several doses not available because stock ran out before it was reordered."
+    def report() -> None:
+        made["incident"] = incidents.incident_report(
+            by=mike,
+            data=incidents.IncidentInput(
+                kind="recording_error",
+                what_happened=(
+                    "The weekly audit found many doses recorded an hour or more after they were given over the past "
+                    "weeks, and several doses not available because stock ran out before it was reordered."
+                ),
+                occurred_at=at(day - dt.timedelta(days=7), dt.time(8, 0)),
+                discovered_at=at(day, dt.time(10, 0)),
+                harm="none",
+                immediate_actions="Carers reminded at handover to record each dose when it is given.",
+                location_id=home.pk,
             ),
-            occurred_at=at(day - dt.timedelta(days=7), dt.time(8, 0)),
-            discovered_at=at(day, dt.time(10, 0)),
-            harm="none",
-            immediate_actions="Carers reminded at handover to record each dose when it is given.",
-            location_id=home.pk,
-        ),
-    )
-    replay_clock.advance_to(at(day, dt.time(11, 0)))
-    incidents.incident_finding_record(
-        incident=incident,
-        by=mike,
-        text=(
-            "Rounds were written up at the end from memory when the trolley was busy; the stock of the new cycle "
-            "was not checked against the MAR when it arrived, so shortfalls were found on the round."
-        ),
-    )
-    replay_clock.advance_to(at(day, dt.time(11, 10)))
-    training = incidents.incident_action_add(
-        incident=incident,
-        by=mike,
-        kind="training",
-        what="Refresher for every carer: record each dose on the tablet at the time it is given",
-        owner_id=tom.pk,
-        due_on=day + dt.timedelta(days=7),
-    )
-    replay_clock.advance_to(at(day, dt.time(11, 20)))
-    stock = incidents.incident_action_add(
-        incident=incident,
-        by=mike,
-        kind="procedure_change",
-        what="Check each cycle's delivery against the MAR on the day it arrives, and reorder what is short",
-        owner_id=sara.pk,
-        due_on=day + dt.timedelta(days=7),
-    )
-    replay_clock.advance_to(at(day + dt.timedelta(days=4), dt.time(15, 0)))
-    incidents.incident_action_complete(
-        incident=incident, action=stock, by=sara, note="Delivery check added to the cycle checklist; used this week."
-    )
-    replay_clock.advance_to(at(day + dt.timedelta(days=8), dt.time(14, 0)))
-    incidents.incident_action_complete(
-        incident=incident, action=training, by=tom, note="All eight carers attended the refresher on two afternoons."
-    )
-    replay_clock.advance_to(at(day + dt.timedelta(days=8), dt.time(16, 0)))
-    incidents.incident_sign_off(
-        incident=incident, by=mike, note="Late entries and stock shortfalls to be watched on the governance figures."
-    )
+        )
+
+    def finding() -> None:
+        incidents.incident_finding_record(
+            incident=made["incident"],
+            by=mike,
+            text=(
+                "Rounds were written up at the end from memory when the trolley was busy; the stock of the new cycle "
+                "was not checked against the MAR when it arrived, so shortfalls were found on the round."
+            ),
+        )
+
+    def training() -> None:
+        made["training"] = incidents.incident_action_add(
+            incident=made["incident"],
+            by=mike,
+            kind="training",
+            what="Refresher for every carer: record each dose on the tablet at the time it is given",
+            owner_id=tom.pk,
+            due_on=day + dt.timedelta(days=7),
+        )
+
+    def stock() -> None:
+        made["stock"] = incidents.incident_action_add(
+            incident=made["incident"],
+            by=mike,
+            kind="procedure_change",
+            what="Check each cycle's delivery against the MAR on the day it arrives, and reorder what is short",
+            owner_id=sara.pk,
+            due_on=day + dt.timedelta(days=7),
+        )
+
+    def stock_done() -> None:
+        incidents.incident_action_complete(
+            incident=made["incident"],
+            action=made["stock"],
+            by=sara,
+            note="Delivery check added to the cycle checklist; used this week.",
+        )
+
+    def training_done() -> None:
+        incidents.incident_action_complete(
+            incident=made["incident"],
+            action=made["training"],
+            by=tom,
+            note="All eight carers attended the refresher on two afternoons.",
+        )
+
+    def sign_off() -> None:
+        incidents.incident_sign_off(
+            incident=made["incident"],
+            by=mike,
+            note="Late entries and stock shortfalls to be watched on the governance figures.",
+        )
+
+    return [
+        (at(day, dt.time(10, 30)), report),
+        (at(day, dt.time(11, 0)), finding),
+        (at(day, dt.time(11, 10)), training),
+        (at(day, dt.time(11, 20)), stock),
+        (at(day + dt.timedelta(days=4), dt.time(15, 0)), stock_done),
+        (at(day + dt.timedelta(days=8), dt.time(14, 0)), training_done),
+        (at(day + dt.timedelta(days=8), dt.time(16, 0)), sign_off),
+    ]

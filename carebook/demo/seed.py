@@ -39,6 +39,7 @@ from carebook.access.models import Membership, Role, User
 from carebook.alerts.services import alerts_scan
 from carebook.core import clock
 from carebook.demo.alert_stories import AlertStories, KindStories
+from carebook.demo.audit_stories import AuditStories
 from carebook.demo.incident_stories import IncidentStories
 from carebook.demo.medicines import (
     BY_KEY,
@@ -1413,6 +1414,11 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
             replay.stories["penicillin"] = penicillin_plan
             prescriptions = _enter_all(replay, home_people + branch_people, medicines, go_live, staff)
             say(f"Entered and checked {len(prescriptions)} prescriptions (as on go-live day, {go_live:%d %B}).")
+            audits = AuditStories(staff=staff, home=home, branch=branch, today=today)
+            audits.install(starts_on=go_live)
+            # The audits' moments before the replayed week are done with the months; the rest as the week is replayed.
+            audit_steps = audits.steps(go_live, today - dt.timedelta(days=1))
+            week_starts = clock.local_wall_time(replay_start, dt.time(0, 0))
             if size.bulk_days:
                 counts = write_months(
                     rng=rng,
@@ -1425,10 +1431,12 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
                         branch.pk: ["homecare.hana", "homecare.harry"],
                     },
                     seniors={home.pk: ["senior.sara", "leader.tom"], branch.pk: ["senior.ravi", "manager.mike"]},
+                    also=[step for step in audit_steps if step[0] < week_starts],
                 )
                 replay.remember_taken(clock.local_wall_time(replay_start, dt.time(0, 0)) - dt.timedelta(hours=48))
                 say(f"Wrote {size.bulk_days} days of rounds before the last week: {counts.administrations} doses.")
-            _replay_history(replay, size, replay_start, real_now, medicines, home_people + branch_people)
+            week_steps = [step for step in audit_steps if step[0] >= week_starts]
+            _replay_history(replay, size, replay_start, real_now, medicines, home_people + branch_people, week_steps)
         say(f"Replayed the last {size.history_days} days of rounds: {replay.recorded} doses recorded.")
 
         # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
@@ -1631,9 +1639,10 @@ def _replay_history(
     real_now: dt.datetime,
     medicines: dict[str, Medicine],
     plans: list[PersonPlan],
+    audit_steps: list[tuple[dt.datetime, Callable[[], object]]],
 ) -> None:
     """Every round from ``start`` (go-live, or the end of the months written in bulk) until a little before now, as
-    the carers recorded it."""
+    the carers recorded it, and the governance audits of those days."""
     # Doses due in the last 40 minutes are left for the round in progress.
     cutoff = real_now - dt.timedelta(minutes=40)
     location_ids = {p.person.location_id for p in plans}
@@ -1700,6 +1709,9 @@ def _replay_history(
         add_doses(day_start)
         for event in [*stories.events(), *incident_stories.events()]:
             heapq.heappush(queue, event)
+        for moment, action in audit_steps:  # the audits' moments of the day
+            if day_start <= moment < day_end:
+                heapq.heappush(queue, replay.event(moment, action))
         prn = (
             Prescription.objects.filter(
                 person__location_id__in=location_ids, schedule_kind=ScheduleKind.PRN, status=PrescriptionStatus.ACTIVE

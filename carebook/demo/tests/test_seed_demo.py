@@ -322,3 +322,34 @@ def test_the_months_before_the_replay_show_a_trend_that_improves_after_a_correct
     assert len(actions) == 2 and all(a.completed_at and a.completed_at < improved for a in actions)
     # One effective record per due dose across the join of the months and the replay.
     assert not doses.values("due_dose_id").annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+def _the_audits_show_every_state(today: dt.date) -> None:
+    """The governance audits of the demo (carebook/demo/audit_stories.py), made through the services."""
+    from carebook.actions.models import CorrectiveAction
+    from carebook.actions.rules import is_overdue
+    from carebook.audits.models import Audit
+    from carebook.audits.selectors import slot_rows
+    from carebook.audits.vocab import SlotState
+
+    home = Location.objects.get(kind="care_home")
+    rows = slot_rows([home], today=today, first=today - dt.timedelta(days=20), last=today)
+    daily = {r.slot.start: r.state for r in rows if r.template.key == "daily"}
+    assert daily[today] == SlotState.DUE
+    assert daily[today - dt.timedelta(days=1)] == SlotState.IN_PROGRESS
+    assert daily[today - dt.timedelta(days=3)] == SlotState.OVERDUE
+    assert daily[today - dt.timedelta(days=5)] == SlotState.DONE_LATE
+    assert daily[today - dt.timedelta(days=2)] == SlotState.DONE_ON_TIME
+    assert {r.state for r in rows if r.template.key == "weekly"} >= {SlotState.DONE_ON_TIME}
+    actions = list(CorrectiveAction.objects.filter(source_kind="audit"))
+    assert any(a.completed_at for a in actions)
+    assert any(is_overdue(due_on=a.due_on, completed=a.is_completed, today=today) for a in actions)
+    assert any(not a.completed_at and a.due_on > today for a in actions)  # the weekly audit's review
+    assert Audit.objects.filter(template__key="monthly_prompts", status="signed").exists()
+    assert AuditEvent.objects.filter(action="audits.signed").exists()
+
+
+def test_the_demo_has_governance_audits_in_every_state(db):
+    with time_machine.travel(MONDAY, tick=False):
+        assert seed_demo(MONTHS) is not None
+        _the_audits_show_every_state(clock.to_local(MONDAY).date())
