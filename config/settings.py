@@ -83,6 +83,7 @@ TEMPLATES = [
                 "carebook.notifications.context_processors.notifications_nav",
                 "carebook.incidents.context_processors.incidents_nav",
                 "carebook.reports.context_processors.reports_nav",
+                "carebook.audits.context_processors.audits_nav",
             ],
         },
     }
