@@ -26,7 +26,7 @@ from carebook.actions.vocab import ActionKind, SourceKind
 from carebook.audit_log.services import record_event, snapshot
 from carebook.audits import rules
 from carebook.audits.audit import AuditsAudit
-from carebook.audits.locks import lock_audit
+from carebook.audits.locks import lock_audit, lock_template
 from carebook.audits.models import (
     Audit,
     AuditAddendum,
@@ -189,8 +189,7 @@ def template_version_add(
     _check_questions(questions)
     now = clock.now()
     with transaction.atomic():
-        # The template's row orders two edits at once (the second is numbered after the first).
-        AuditTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+        lock_template(template.pk)
         before = latest_version(template)
         version = _version(
             template,

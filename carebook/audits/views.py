@@ -43,7 +43,7 @@ from carebook.audits.forms import (
     TemplateForm,
     default_due,
 )
-from carebook.audits.models import Audit, AuditQuestion
+from carebook.audits.models import Audit, AuditQuestion, AuditTemplate
 from carebook.audits.selectors import LOOK_BACK_DAYS, audit_view, overdue_rows, slot_rows, templates_of
 from carebook.audits.vocab import AnswerType, SlotState
 from carebook.core import clock
@@ -486,6 +486,8 @@ def audits_home_panel(request: AuthenticatedRequest) -> SafeString | None:
     user = request.user
     if not can(user, Action.CONDUCT_AUDIT):
         return None
+    if not AuditTemplate.objects.filter(provider_id=user.provider_id).exists():
+        return None  # a provider that does not keep its audits in Carebook: no panel (one query)
     today = clock.today()
     locations = _locations(user)
     rows = slot_rows(locations, today=today, first=today - dt.timedelta(days=LOOK_BACK_DAYS), last=today)

@@ -23,15 +23,15 @@ from carebook.audits import services
 from carebook.audits.access import access_audit_action, access_audit_for_user, access_template_for_user
 from carebook.audits.api import present
 from carebook.audits.api.schemas import (
-    AddendumIn,
-    AnswersIn,
+    AuditAddendumIn,
+    AuditAnswersIn,
     AuditDetail,
-    CompleteIn,
-    DueListOut,
-    FindingIn,
-    SignIn,
-    StartIn,
-    TemplateListOut,
+    AuditCompleteIn,
+    AuditDueListOut,
+    AuditFindingIn,
+    AuditSignIn,
+    AuditStartIn,
+    AuditTemplateListOut,
 )
 from carebook.audits.evidence import evidence_for
 from carebook.audits.models import Audit, AuditQuestion
@@ -54,7 +54,7 @@ def _detail(audit_id: uuid.UUID) -> dict[str, Any]:
     return present.detail(view, evidence_for(view), clock.today())
 
 
-@router.get("/audits", response={200: DueListOut, **READ_ERRORS}, operation_id="audits_list")
+@router.get("/audits", response={200: AuditDueListOut, **READ_ERRORS}, operation_id="audits_list")
 def audits_list(
     request: HttpRequest,
     location: Query[uuid.UUID | None] = None,
@@ -81,7 +81,9 @@ def audits_list(
     return {"audits": [present.due(r) for r in rows]}
 
 
-@router.get("/audit-templates", response={200: TemplateListOut, **READ_ERRORS}, operation_id="audit_templates_list")
+@router.get(
+    "/audit-templates", response={200: AuditTemplateListOut, **READ_ERRORS}, operation_id="audit_templates_list"
+)
 def audit_templates_list(request: HttpRequest) -> dict[str, Any]:
     """The provider's audit templates, each with its latest version's questions (what an audit started now asks)."""
     user = caller(request)
@@ -95,7 +97,7 @@ def audit_templates_list(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/audits", response={201: AuditDetail, **WRITE_ERRORS}, operation_id="audit_start")
-def audit_start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
+def audit_start(request: HttpRequest, payload: AuditStartIn) -> Status[dict[str, Any]]:
     """Start an audit (team leaders and above; the coordinator; a template done by the registered manager: only
     them). 409 ``already_started`` names the audit (``audit``) someone started first; a period not begun: 422."""
     user = caller(request)
@@ -116,7 +118,7 @@ def audit_detail(request: HttpRequest, audit_id: uuid.UUID) -> dict[str, Any]:
 
 
 @router.post("/audits/{audit_id}/answers", response={200: AuditDetail, **WRITE_ERRORS}, operation_id="audit_answers")
-def audit_answers(request: HttpRequest, audit_id: uuid.UUID, payload: AnswersIn) -> dict[str, Any]:
+def audit_answers(request: HttpRequest, audit_id: uuid.UUID, payload: AuditAnswersIn) -> dict[str, Any]:
     """Answer questions (one or all): every answer is checked before any is written; 422 names the question
     (``answer-<question id>``). 409 ``audit_signed`` once signed."""
     user = caller(request)
@@ -130,7 +132,7 @@ def audit_answers(request: HttpRequest, audit_id: uuid.UUID, payload: AnswersIn)
 
 
 @router.post("/audits/{audit_id}/findings", response={201: AuditDetail, **WRITE_ERRORS}, operation_id="audit_finding")
-def audit_finding(request: HttpRequest, audit_id: uuid.UUID, payload: FindingIn) -> Status[dict[str, Any]]:
+def audit_finding(request: HttpRequest, audit_id: uuid.UUID, payload: AuditFindingIn) -> Status[dict[str, Any]]:
     """What the audit found, with its corrective action (an owner of the home's staff, due today to a year ahead)
     or the reason none is needed. 409 ``audit_signed`` once signed."""
     user = caller(request)
@@ -159,7 +161,7 @@ def audit_finding(request: HttpRequest, audit_id: uuid.UUID, payload: FindingIn)
     operation_id="audit_action_complete",
 )
 def audit_action_complete(
-    request: HttpRequest, audit_id: uuid.UUID, action_id: uuid.UUID, payload: CompleteIn
+    request: HttpRequest, audit_id: uuid.UUID, action_id: uuid.UUID, payload: AuditCompleteIn
 ) -> dict[str, Any]:
     """Complete one of the audit's corrective actions (its owner, or a team leader or above), before or after the
     audit is signed. 409 ``already_completed`` says who and when."""
@@ -171,7 +173,7 @@ def audit_action_complete(
 
 
 @router.post("/audits/{audit_id}/sign", response={200: AuditDetail, **WRITE_ERRORS}, operation_id="audit_sign")
-def audit_sign(request: HttpRequest, audit_id: uuid.UUID, payload: SignIn) -> dict[str, Any]:
+def audit_sign(request: HttpRequest, audit_id: uuid.UUID, payload: AuditSignIn) -> dict[str, Any]:
     """Complete and sign the audit: every question answered, every 'no' that needs one with a finding and its
     corrective action (422 lists what is missing). 409 ``audit_signed`` if signed already."""
     user = caller(request)
@@ -181,7 +183,7 @@ def audit_sign(request: HttpRequest, audit_id: uuid.UUID, payload: SignIn) -> di
 
 
 @router.post("/audits/{audit_id}/addenda", response={201: AuditDetail, **WRITE_ERRORS}, operation_id="audit_addendum")
-def audit_addendum(request: HttpRequest, audit_id: uuid.UUID, payload: AddendumIn) -> Status[dict[str, Any]]:
+def audit_addendum(request: HttpRequest, audit_id: uuid.UUID, payload: AuditAddendumIn) -> Status[dict[str, Any]]:
     """Words added to a signed audit (a correction or a later fact); the audit stays as it was signed. Before
     signing: 422 (change the answers instead)."""
     user = caller(request)

@@ -20,7 +20,7 @@ Username = Annotated[str, Field(min_length=1, max_length=150)]
 # --- Out -----------------------------------------------------------------------------------------------------------
 
 
-class QuestionOut(BaseModel):
+class AuditQuestionOut(BaseModel):
     id: uuid.UUID
     position: int
     text: str
@@ -30,7 +30,7 @@ class QuestionOut(BaseModel):
     evidence: str | None = Field(description="The governance figure shown beside it (a key of /reports/figures).")
 
 
-class TemplateOut(BaseModel):
+class AuditTemplateOut(BaseModel):
     id: uuid.UUID
     key: str
     frequency: Frequency
@@ -40,14 +40,14 @@ class TemplateOut(BaseModel):
     version: int = Field(description="Its latest version: the one an audit started now is answered against.")
     title: str
     purpose: str
-    questions: list[QuestionOut]
+    questions: list[AuditQuestionOut]
 
 
-class TemplateListOut(BaseModel):
-    templates: list[TemplateOut]
+class AuditTemplateListOut(BaseModel):
+    templates: list[AuditTemplateOut]
 
 
-class DueOut(BaseModel):
+class AuditDueOut(BaseModel):
     """One template's period at one location, whether or not it was started."""
 
     template_id: uuid.UUID
@@ -61,11 +61,11 @@ class DueOut(BaseModel):
     audit_id: uuid.UUID | None = Field(description="The audit, once started.")
 
 
-class DueListOut(BaseModel):
-    audits: list[DueOut] = Field(description="The most recent due day first.")
+class AuditDueListOut(BaseModel):
+    audits: list[AuditDueOut] = Field(description="The most recent due day first.")
 
 
-class AnswerOut(BaseModel):
+class AuditAnswerOut(BaseModel):
     id: uuid.UUID
     value: str
     note: str
@@ -73,20 +73,22 @@ class AnswerOut(BaseModel):
     at: dt.datetime
 
 
-class EvidenceOut(BaseModel):
+class AuditEvidenceOut(BaseModel):
     key: str
     name: str
     value: str = Field(description='In words, as on the page ("92.5%", "3", "none").')
     detail: str = Field(description='"37 of 40", or empty.')
 
 
-class AnsweredQuestionOut(QuestionOut):
-    answer: AnswerOut | None = Field(description="The answer that counts (the latest).")
-    earlier: list[AnswerOut] = Field(description="Answers it replaced, first to last.")
-    evidence_figure: EvidenceOut | None = Field(description="The figure it names, for the audit's period and home.")
+class AuditAnsweredQuestionOut(AuditQuestionOut):
+    answer: AuditAnswerOut | None = Field(description="The answer that counts (the latest).")
+    earlier: list[AuditAnswerOut] = Field(description="Answers it replaced, first to last.")
+    evidence_figure: AuditEvidenceOut | None = Field(
+        description="The figure it names, for the audit's period and home."
+    )
 
 
-class FindingOut(BaseModel):
+class AuditFindingOut(BaseModel):
     id: uuid.UUID
     question_id: uuid.UUID | None
     text: str
@@ -96,7 +98,7 @@ class FindingOut(BaseModel):
     at: dt.datetime
 
 
-class AddendumOut(BaseModel):
+class AuditAddendumOut(BaseModel):
     id: uuid.UUID
     text: str
     by: StaffRef
@@ -119,17 +121,17 @@ class AuditDetail(BaseModel):
     signed_by: StaffRef | None
     signed_at: dt.datetime | None
     sign_note: str
-    questions: list[AnsweredQuestionOut]
-    findings: list[FindingOut]
+    questions: list[AuditAnsweredQuestionOut]
+    findings: list[AuditFindingOut]
     actions: list[CorrectiveActionOut]
-    addenda: list[AddendumOut]
+    addenda: list[AuditAddendumOut]
     sign_problems: list[str] = Field(description="What still stands in the way of signing (none: it may be signed).")
 
 
 # --- In ------------------------------------------------------------------------------------------------------------
 
 
-class StartIn(StrictIn):
+class AuditStartIn(StrictIn):
     """Start the audit of the period holding ``day`` (today when left out) at ``location_id``. 409
     ``already_started`` names the audit someone started first (``audit``)."""
 
@@ -138,20 +140,20 @@ class StartIn(StrictIn):
     day: Day | None = None
 
 
-class AnswerIn(StrictIn):
+class AuditAnswerIn(StrictIn):
     question_id: uuid.UUID
     value: RequiredLongText = Field(description="yes, no or na; a whole number; or text, by the question's type.")
     note: LongText = ""
 
 
-class AnswersIn(StrictIn):
+class AuditAnswersIn(StrictIn):
     """Answers, all checked before any is written (a refusal names the question and writes nothing); only what
     changed is written."""
 
-    answers: list[AnswerIn] = Field(min_length=1, max_length=100)
+    answers: list[AuditAnswerIn] = Field(min_length=1, max_length=100)
 
 
-class FindingActionIn(StrictIn):
+class AuditFindingActionIn(StrictIn):
     """The corrective action set with a finding: its owner (a username of the home's staff), due by (today to a
     year ahead)."""
 
@@ -161,22 +163,22 @@ class FindingActionIn(StrictIn):
     due_on: Day
 
 
-class FindingIn(StrictIn):
+class AuditFindingIn(StrictIn):
     """What the audit found: with a corrective action, or the reason none is needed (one of the two, 422)."""
 
     text: RequiredLongText
     question_id: uuid.UUID | None = None
-    action: FindingActionIn | None = None
+    action: AuditFindingActionIn | None = None
     no_action_reason: LongText = ""
 
 
-class CompleteIn(StrictIn):
+class AuditCompleteIn(StrictIn):
     note: RequiredLongText = Field(description="What was done to complete it.")
 
 
-class SignIn(StrictIn):
+class AuditSignIn(StrictIn):
     note: LongText = ""
 
 
-class AddendumIn(StrictIn):
+class AuditAddendumIn(StrictIn):
     text: RequiredLongText
