@@ -28,6 +28,7 @@ from carebook.audits.api import endpoints as audits
 from carebook.core.db import database_unavailable
 from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
+from carebook.evidence.api import endpoints as evidence
 from carebook.incidents.api import endpoints as incidents
 from carebook.medication.api import administrations, compliance, doses, mar, medicines, prescriptions
 from carebook.notifications.api import endpoints as notifications
@@ -107,7 +108,7 @@ api = CarebookAPI(
     version="1",
     description=(
         "The Carebook eMAR: people, prescriptions, due doses, administrations, MAR charts, alerts, medication "
-        "incidents, governance figures and audits. "
+        "incidents, governance figures, audits and evidence packs. "
         "Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`, or the "
         "'Your API tokens' page; a token expires, 90 days by default, and can be revoked: an expired or revoked "
         "token is answered 401 with code `token_expired` or `token_revoked`) or the signed-in session. "
@@ -229,3 +230,4 @@ api.add_router("", notifications.router)
 api.add_router("", incidents.router)
 api.add_router("", reports.router)
 api.add_router("", audits.router)
+api.add_router("", evidence.router)

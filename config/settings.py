@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carebook.incidents",
     "carebook.reports",
     "carebook.audits",
+    "carebook.evidence",
     "carebook.demo",
 ]
 

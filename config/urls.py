@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("carebook.incidents.urls")),
     path("", include("carebook.reports.urls")),
     path("", include("carebook.audits.urls")),
+    path("", include("carebook.evidence.urls")),
 ]
 
 handler500 = "carebook.core.web.server_error"  # a 503 (not a 500) when the database cannot be reached

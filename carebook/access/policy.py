@@ -52,6 +52,7 @@ class Action(StrEnum):
     VIEW_AUDITS = "view_audits"  # governance audits (ADR 0029)
     CONDUCT_AUDIT = "conduct_audit"
     EDIT_AUDIT_TEMPLATES = "edit_audit_templates"
+    BUILD_EVIDENCE_PACK = "build_evidence_pack"  # the inspector's evidence pack (ADR 0032)
 
 
 # Staff who read the medicines records of their locations.
@@ -153,6 +154,9 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.VIEW_AUDITS: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
     Action.CONDUCT_AUDIT: frozenset({Role.TEAM_LEADER, Role.COORDINATOR, Role.REGISTERED_MANAGER}),
     Action.EDIT_AUDIT_TEMPLATES: frozenset({Role.REGISTERED_MANAGER}),
+    # An evidence pack holds the MAR charts of the people chosen and every incident and alert of the period: the
+    # registered manager's, who answers to the inspector for it.
+    Action.BUILD_EVIDENCE_PACK: frozenset({Role.REGISTERED_MANAGER}),
 }
 
 

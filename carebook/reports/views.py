@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from carebook.access.http import AuthenticatedRequest
+from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
 from carebook.organisations.models import Location
@@ -83,6 +84,8 @@ def _dashboard(request: AuthenticatedRequest, location_id: str | None) -> HttpRe
         "field_ids": FIELD_IDS,
         "urls": _urls(location),
         "query": _query(asked),
+        # The evidence pack (carebook.evidence) of a location: its page, for those who may build one.
+        "may_build_pack": can(request.user, Action.BUILD_EVIDENCE_PACK),
     }
     try:
         periods = _periods(asked)

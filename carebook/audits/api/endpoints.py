@@ -25,8 +25,8 @@ from carebook.audits.api import present
 from carebook.audits.api.schemas import (
     AuditAddendumIn,
     AuditAnswersIn,
-    AuditDetail,
     AuditCompleteIn,
+    AuditDetail,
     AuditDueListOut,
     AuditFindingIn,
     AuditSignIn,

@@ -318,7 +318,9 @@ def test_every_operation_in_the_openapi_is_in_the_matrix(client):
     }
     # Governance audits: carebook/audits/tests/test_api_permissions.py
     audits = {op for op in operations if op[1].startswith("/api/v1/audit")}
-    rest = operations - pdf - tokens - alerts - incidents - notifications - reports - audits
+    # Evidence packs: carebook/evidence/tests/test_access.py
+    evidence = {op for op in operations if op[1].startswith("/api/v1/evidence-packs")}
+    rest = operations - pdf - tokens - alerts - incidents - notifications - reports - audits - evidence
     assert len(rest) == len(ENDPOINTS)
 
 
