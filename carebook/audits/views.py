@@ -486,7 +486,7 @@ def audits_home_panel(request: AuthenticatedRequest) -> SafeString | None:
     user = request.user
     if not can(user, Action.CONDUCT_AUDIT):
         return None
-    if not AuditTemplate.objects.filter(provider_id=user.provider_id).exists():
+    if user.provider_id is None or not AuditTemplate.objects.filter(provider_id=user.provider_id).exists():
         return None  # a provider that does not keep its audits in Carebook: no panel (one query)
     today = clock.today()
     locations = _locations(user)
