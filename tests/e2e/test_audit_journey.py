@@ -9,6 +9,8 @@ The live server runs on the real clock: the templates start a few days ago, so s
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -104,3 +106,29 @@ def test_a_team_leader_does_the_daily_audit_with_a_finding_and_the_manager_sees_
     complete.get_by_role("button", name="Complete").click()
     ui.check()
     expect(page.get_by_test_id("action-state")).to_contain_text("Completed")
+
+    # On the home's figures, the two audits overdue count against "audits completed on time"; from there she asks
+    # for an evidence pack of these days with Ada's MAR chart, and downloads it when it is ready.
+    first = today - dt.timedelta(days=3)
+    ui.goto(f"/reports/locations/{world.home.pk}/?from={first.isoformat()}&to={today.isoformat()}")
+    expect(page.get_by_test_id("value-audits_on_time-1")).to_contain_text("0 of 2")
+    page.get_by_test_id("evidence-link").click()
+    ui.check()
+    form = page.get_by_test_id("pack-form")
+    form.get_by_label("First day").fill(first.isoformat())
+    form.get_by_label("Last day").fill(today.isoformat())
+    form.get_by_text("MAR charts to include").click()
+    form.get_by_label("Lovelace, Ada").check()
+    page.get_by_test_id("build-pack").click()
+    ui.check()
+    expect(page.get_by_role("status")).to_contain_text("being built")
+    expect(page.get_by_test_id("pack-state")).to_contain_text("Ready", timeout=60_000)  # polled until built
+    ui.check()
+    with page.expect_download() as pdf:
+        page.get_by_test_id("pack-pdf").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as archive:
+        page.get_by_test_id("pack-zip").click()
+    with zipfile.ZipFile(archive.value.path()) as files:
+        assert "Watch Carla's lunchtime round" in files.read("corrective_actions.csv").decode()
+        assert "mar/MAR-Lovelace-" + today.strftime("%Y-%m") + ".json" in files.namelist()
