@@ -27,6 +27,8 @@ SCAN_TARGET_MS = 200.0
 SCAN_GROWTH_LIMIT = 1.5  # 90 days against 30 days, ratio of medians: "flat" within the noise of these machines
 DASHBOARD_TARGET_MS = 300.0
 DASHBOARD_ALERTS = 1000
+# The evidence pack (issue 7): one home, one month, built in the background.
+EVIDENCE_TARGET_S = 60.0
 LABELS = {
     "round_page": "Round page, 30-person unit (morning round)",
     "record_dose": "Record a dose, POST /api/v1/administrations",
@@ -437,11 +439,46 @@ def render_console(
                 f"queries); storm: first {storm_first}, scan {storm}; dashboard with {open_} open: {dash} "
                 f"(fragment {fragment})"
             )
+    erows, evidence_checks = evidence_rows(run.get("evidence", {}))
+    for name, build, cpu, steps, counts, sizes in erows:
+        lines.append(f"Evidence pack ({name}): {build} median / slowest, CPU {cpu}; {steps}; {counts}; {sizes}")
     lines.append("")
-    for text, value, ok in [*checks, *growth_checks, *load_checks(load, breakdown), *alert_checks]:
+    for text, value, ok in [*checks, *growth_checks, *load_checks(load, breakdown), *alert_checks, *evidence_checks]:
         lines.append(f"{_verdict(ok)}  {text}: {value}")
     lines.append(f"Total time: {run['total']:.0f} s")
     return "\n".join(lines)
+
+
+def evidence_rows(evidence: dict[str, dict[str, Any]]) -> tuple[list[tuple[str, ...]], list[tuple[str, str, bool]]]:
+    """One row per database (the whole build, its steps, what it made), and the check against the target."""
+    rows: list[tuple[str, ...]] = []
+    checks: list[tuple[str, str, bool]] = []
+    for label in ("sqlite", "postgres"):
+        e = evidence.get(label)
+        if not e:
+            continue
+        worst = max(e["builds"])
+        steps = ", ".join(f"{step.lower()} {seconds:.1f} s" for step, seconds in e["steps"].items())
+        c = e["counts"]
+        rows.append(
+            (
+                NAMES[label],
+                f"{statistics.median(e['builds']):.1f} s / {worst:.1f} s",
+                f"{statistics.median(e['builds_cpu']):.1f} s",
+                steps,
+                f"{c['incidents']} incidents, {c['audits']} audits, {c['alerts']:,} alerts, {c['charts']} MAR charts",
+                f"{e['pdf_bytes'] / 1_000_000:.1f} MB / {e['zip_bytes'] / 1_000_000:.1f} MB",
+            )
+        )
+        checks.append(
+            (
+                f"Evidence pack, one home, {e['days']} days, {e['people']} people's MAR charts ({NAMES[label]}), "
+                f"slowest of {len(e['builds'])} builds < {EVIDENCE_TARGET_S:.0f} s",
+                f"{worst:.1f} s",
+                worst < EVIDENCE_TARGET_S,
+            )
+        )
+    return rows, checks
 
 
 def _table(header: tuple[str, ...], align: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -463,7 +500,8 @@ def render_markdown(
     rows, checks = in_process_rows(results)
     growth, ratio, growth_checks = growth_rows(manifests, results)
     arows, alert_checks = alerts_rows(run.get("alerts", {}), manifests)
-    all_checks = [*load_checks(load, breakdown), *checks, *growth_checks, *alert_checks]
+    erows, evidence_checks = evidence_rows(run.get("evidence", {}))
+    all_checks = [*load_checks(load, breakdown), *checks, *growth_checks, *alert_checks, *evidence_checks]
     lines = [
         "# Benchmarks",
         "",
@@ -636,6 +674,23 @@ def render_markdown(
                 ),
                 ("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
                 arows,
+            ),
+        ]
+    if erows:
+        lines += [
+            "## The evidence pack",
+            "",
+            "`bench/evidence.py`, in-process, after the alerts: the pack of the measured care home for the last "
+            "30 days of its history, with the MAR charts of five of its people (two calendar months each), built by "
+            "the worker's own function (`evidence_pack_build`: figures, incidents, audits, alerts, MAR charts, the "
+            "PDF by WeasyPrint, the ZIP), wall-clock median and slowest of the builds, and its CPU; then one build's "
+            "steps as its progress reports them. The seed writes no incidents or audits: the alerts are those the "
+            "scans of the alerts phase raised.",
+            "",
+            *_table(
+                ("Database", "Build median / slowest", "Build CPU", "Steps", "Held", "PDF / ZIP"),
+                ("---", "---:", "---:", "---", "---", "---:"),
+                erows,
             ),
         ]
     lines += _method(results)

@@ -161,6 +161,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     manifests: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
     alerts: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, dict[str, Any]] = {}
     load: dict[str, Any] = {}
     breakdown: dict[str, Any] = {}
     seed_seconds: dict[str, float] = {}
@@ -259,6 +260,23 @@ def orchestrate(args: argparse.Namespace) -> int:
                 str(repeats),
             )
             alerts[label] = json.loads(path.read_text())
+        # The evidence pack of the measured home's last 30 days (issue 7).
+        for label in ("sqlite", "postgres"):
+            if label not in databases:
+                continue
+            say(f"Evidence pack on {label}: one home, {30} days, five people's MAR charts …")
+            path = VAR / f"evidence-{label}.json"
+            child(
+                "evidence",
+                databases[label],
+                "--manifest",
+                str(VAR / f"manifest-{label}.json"),
+                "--out",
+                str(path),
+                "--repeats",
+                "2" if quick else "3",
+            )
+            evidence[label] = json.loads(path.read_text())
     finally:
         for process in running.values():
             if process.poll() is None:  # a phase failed: stop the others this run started
@@ -276,6 +294,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         "info": info,
         "load": load,
         "alerts": alerts,
+        "evidence": evidence,
         "seed_seconds": seed_seconds,
         "total": total,
         "quick": quick,
@@ -320,7 +339,7 @@ def _free_port() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--phase", choices=["all", "seed", "measure", "breakdown", "alerts"], default="all")
+    parser.add_argument("--phase", choices=["all", "seed", "measure", "breakdown", "alerts", "evidence"], default="all")
     parser.add_argument("--db", help="DATABASE_URL for a seed, measure or breakdown phase")
     parser.add_argument("--scale", default="large")
     parser.add_argument("--out")
@@ -366,6 +385,10 @@ def main() -> int:
             repeats=args.repeats,
             cpu_repeats=args.cpu_repeats,
         )
+    elif args.phase == "evidence":
+        from bench.evidence import phase_evidence
+
+        phase_evidence(Path(args.manifest), Path(args.out), repeats=args.repeats)
     elif args.phase == "alerts":
         from bench.alerts import phase_alerts
 
