@@ -29,6 +29,12 @@ DASHBOARD_TARGET_MS = 300.0
 DASHBOARD_ALERTS = 1000
 # The evidence pack (issue 7): one home, one month, built in the background.
 EVIDENCE_TARGET_S = 60.0
+GOVERNANCE_DASHBOARD_TARGET_MS = 1000.0
+DASHBOARD_PAGES = {
+    "provider_28": "Provider dashboard, last 28 days",
+    "provider_year": "Provider dashboard, 366 days",
+    "location_28": "One home's dashboard, last 28 days",
+}
 LABELS = {
     "round_page": "Round page, 30-person unit (morning round)",
     "record_dose": "Record a dose, POST /api/v1/administrations",
@@ -439,11 +445,21 @@ def render_console(
                 f"queries); storm: first {storm_first}, scan {storm}; dashboard with {open_} open: {dash} "
                 f"(fragment {fragment})"
             )
+    drows, dashboard_checks = dashboard_rows(run.get("dashboards", {}))
+    for db, days, name, times, cpu, queries in drows:
+        lines.append(f"{name} ({db}, {days} days): {times} median / p95, CPU {cpu}, {queries} queries")
     erows, evidence_checks = evidence_rows(run.get("evidence", {}))
     for name, build, cpu, steps, counts, sizes in erows:
         lines.append(f"Evidence pack ({name}): {build} median / slowest, CPU {cpu}; {steps}; {counts}; {sizes}")
     lines.append("")
-    for text, value, ok in [*checks, *growth_checks, *load_checks(load, breakdown), *alert_checks, *evidence_checks]:
+    for text, value, ok in [
+        *checks,
+        *growth_checks,
+        *load_checks(load, breakdown),
+        *alert_checks,
+        *dashboard_checks,
+        *evidence_checks,
+    ]:
         lines.append(f"{_verdict(ok)}  {text}: {value}")
     lines.append(f"Total time: {run['total']:.0f} s")
     return "\n".join(lines)
@@ -458,7 +474,7 @@ def evidence_rows(evidence: dict[str, dict[str, Any]]) -> tuple[list[tuple[str, 
         if not e:
             continue
         worst = max(e["builds"])
-        steps = ", ".join(f"{step.lower()} {seconds:.1f} s" for step, seconds in e["steps"].items())
+        steps = "; ".join(f"{step}: {seconds:.1f} s" for step, seconds in e["steps"].items())
         c = e["counts"]
         rows.append(
             (
@@ -476,6 +492,51 @@ def evidence_rows(evidence: dict[str, dict[str, Any]]) -> tuple[list[tuple[str, 
                 f"slowest of {len(e['builds'])} builds < {EVIDENCE_TARGET_S:.0f} s",
                 f"{worst:.1f} s",
                 worst < EVIDENCE_TARGET_S,
+            )
+        )
+    return rows, checks
+
+
+def dashboard_rows(
+    dashboards: dict[str, dict[str, Any]],
+) -> tuple[list[tuple[str, ...]], list[tuple[str, str, bool]]]:
+    rows: list[tuple[str, ...]] = []
+    checks: list[tuple[str, str, bool]] = []
+    for label in ("sqlite_30", "sqlite", "postgres"):
+        d = dashboards.get(label)
+        if not d:
+            continue
+        for key, name in DASHBOARD_PAGES.items():
+            s = summary(d[key])
+            rows.append(
+                (
+                    NAMES[label],
+                    str(d["days"]),
+                    name,
+                    f"{_fmt(s['median'])} / {_fmt(s['p95'])}",
+                    _fmt(statistics.median(d[f"{key}_cpu"])),
+                    str(d[f"{key}_queries"]),
+                )
+            )
+        if label in ("sqlite", "postgres"):
+            s = summary(d["provider_28"])
+            checks.append(
+                (
+                    f"Governance dashboard, provider, {d['homes']} homes, last 28 days ({NAMES[label]}, "
+                    f"{d['days']} days of history) p95 < {GOVERNANCE_DASHBOARD_TARGET_MS:.0f} ms",
+                    f"{s['p95']:.0f} ms",
+                    s["p95"] < GOVERNANCE_DASHBOARD_TARGET_MS,
+                )
+            )
+    if dashboards.get("sqlite") and dashboards.get("sqlite_30"):
+        long, short = dashboards["sqlite"], dashboards["sqlite_30"]
+        ratio = statistics.median(long["provider_28"]) / statistics.median(short["provider_28"])
+        checks.append(
+            (
+                f"Governance dashboard flat in the length of history ({long['days']} days / {short['days']} days, "
+                f"SQLite, provider, last 28 days, ratio of medians ≤ {SCAN_GROWTH_LIMIT})",
+                f"{ratio:.2f}",
+                ratio <= SCAN_GROWTH_LIMIT,
             )
         )
     return rows, checks
@@ -500,8 +561,16 @@ def render_markdown(
     rows, checks = in_process_rows(results)
     growth, ratio, growth_checks = growth_rows(manifests, results)
     arows, alert_checks = alerts_rows(run.get("alerts", {}), manifests)
+    drows, dashboard_checks = dashboard_rows(run.get("dashboards", {}))
     erows, evidence_checks = evidence_rows(run.get("evidence", {}))
-    all_checks = [*load_checks(load, breakdown), *checks, *growth_checks, *alert_checks, *evidence_checks]
+    all_checks = [
+        *load_checks(load, breakdown),
+        *checks,
+        *growth_checks,
+        *alert_checks,
+        *dashboard_checks,
+        *evidence_checks,
+    ]
     lines = [
         "# Benchmarks",
         "",
@@ -674,6 +743,23 @@ def render_markdown(
                 ),
                 ("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
                 arows,
+            ),
+        ]
+    if drows:
+        lines += [
+            "## The governance dashboard",
+            "",
+            "`bench/dashboard.py`, in-process, after the alerts: `/reports/` (every figure for every home, the "
+            "chosen period beside the previous one and a baseline, each with its weekly trend) as a registered "
+            "manager of all the homes opens it, for the default period and for 366 days (reaching past the start "
+            "of the history), and one home's dashboard; wall-clock median / p95 and CPU median. The databases of "
+            "30 and 90 days hold the same 600 people: side by side they show whether the cost grows with the "
+            "history. A year of history (issue 7's target) is not seeded yet.",
+            "",
+            *_table(
+                ("Database", "Days", "Page", "Median / p95", "CPU", "Queries"),
+                ("---", "---:", "---", "---:", "---:", "---:"),
+                drows,
             ),
         ]
     if erows:

@@ -162,6 +162,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, Any]] = {}
     alerts: dict[str, dict[str, Any]] = {}
     evidence: dict[str, dict[str, Any]] = {}
+    dashboards: dict[str, dict[str, Any]] = {}
     load: dict[str, Any] = {}
     breakdown: dict[str, Any] = {}
     seed_seconds: dict[str, float] = {}
@@ -260,6 +261,23 @@ def orchestrate(args: argparse.Namespace) -> int:
                 str(repeats),
             )
             alerts[label] = json.loads(path.read_text())
+        # The governance dashboard, on 30 and 90 days of the same people (issue 7).
+        for label in ("sqlite_30", "sqlite", "postgres"):
+            if label not in databases:
+                continue
+            say(f"Governance dashboard on {label} …")
+            path = VAR / f"dashboard-{label}.json"
+            child(
+                "dashboard",
+                databases[label],
+                "--manifest",
+                str(VAR / f"manifest-{label}.json"),
+                "--out",
+                str(path),
+                "--repeats",
+                "5" if quick else "12",
+            )
+            dashboards[label] = json.loads(path.read_text())
         # The evidence pack of the measured home's last 30 days (issue 7).
         for label in ("sqlite", "postgres"):
             if label not in databases:
@@ -295,6 +313,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         "load": load,
         "alerts": alerts,
         "evidence": evidence,
+        "dashboards": dashboards,
         "seed_seconds": seed_seconds,
         "total": total,
         "quick": quick,
@@ -339,7 +358,9 @@ def _free_port() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--phase", choices=["all", "seed", "measure", "breakdown", "alerts", "evidence"], default="all")
+    parser.add_argument(
+        "--phase", choices=["all", "seed", "measure", "breakdown", "alerts", "evidence", "dashboard"], default="all"
+    )
     parser.add_argument("--db", help="DATABASE_URL for a seed, measure or breakdown phase")
     parser.add_argument("--scale", default="large")
     parser.add_argument("--out")
@@ -385,6 +406,10 @@ def main() -> int:
             repeats=args.repeats,
             cpu_repeats=args.cpu_repeats,
         )
+    elif args.phase == "dashboard":
+        from bench.dashboard import phase_dashboard
+
+        phase_dashboard(Path(args.manifest), Path(args.out), repeats=args.repeats)
     elif args.phase == "evidence":
         from bench.evidence import phase_evidence
 
