@@ -6,6 +6,7 @@ from __future__ import annotations
 from carebook.access.models import User
 from carebook.access.policy import Action, require
 from carebook.access.scopes import scope_for
+from carebook.actions.access import access_source_action
 from carebook.actions.models import CorrectiveAction
 from carebook.actions.vocab import SourceKind
 from carebook.audits.models import Audit, AuditTemplate
@@ -36,12 +37,4 @@ def access_template_for_user(user: User, template_id: object, action: Action = A
 
 def access_audit_action(audit: Audit, action_id: object) -> CorrectiveAction:
     """One of this audit's corrective actions (another's, or nonsense: 404)."""
-    aid = as_uuid(action_id, "action")
-    found = (
-        CorrectiveAction.objects.filter(source_kind=SourceKind.AUDIT, source_id=audit.pk, pk=aid)
-        .select_related("owner", "completed_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("No corrective action with that id on this audit.")
-    return found
+    return access_source_action(SourceKind.AUDIT, audit.pk, action_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from carebook.access.models import User
 from carebook.access.policy import Action, require
 from carebook.access.scopes import scope_for
+from carebook.actions.access import access_source_action
 from carebook.actions.models import CorrectiveAction
 from carebook.actions.vocab import SourceKind
 from carebook.core.errors import NotFound
@@ -36,12 +37,4 @@ def access_incident_for_user(user: User, incident_id: object, action: Action = A
 
 def access_incident_action(incident: Incident, action_id: object) -> CorrectiveAction:
     """One of this incident's corrective actions (another's, or nonsense: 404)."""
-    aid = as_uuid(action_id, "action")
-    found = (
-        CorrectiveAction.objects.filter(source_kind=SourceKind.INCIDENT, source_id=incident.pk, pk=aid)
-        .select_related("owner", "completed_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("No corrective action with that id on this incident.")
-    return found
+    return access_source_action(SourceKind.INCIDENT, incident.pk, action_id)

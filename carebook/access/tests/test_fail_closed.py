@@ -8,12 +8,8 @@ test only), signed in, walking every page and every API endpoint the matrices kn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -23,25 +19,7 @@ from carebook.medication.api.testing import api_as
 from carebook.medication.tests.test_api_permissions import ENDPOINTS, MORNING, call, records_at
 from carebook.medication.tests.test_pages_permissions import NOW, PAGES, scenes  # noqa: F401 (a fixture)
 from carebook.testing.factories import UserFactory
-
-NEW_ROLE = "night_nurse"
-
-
-@contextmanager
-def role_check_lifted() -> Iterator[None]:
-    """Let a user row carry a role the product does not know yet (undone with the test's transaction)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA ignore_check_constraints = ON")
-            try:
-                yield
-            finally:
-                cursor.execute("PRAGMA ignore_check_constraints = OFF")
-        else:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses pending deferred checks
-            cursor.execute("ALTER TABLE access_user DROP CONSTRAINT user_role_valid")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            yield
+from carebook.testing.matrix import NEW_ROLE, role_check_lifted
 
 
 @pytest.fixture

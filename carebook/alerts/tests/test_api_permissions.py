@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from carebook.access.models import Role, User
+from carebook.access.models import Role
 from carebook.access.policy import POLICY, Action
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.alerts import lifecycle, rules
 from carebook.alerts.access import access_alert_for_user
 from carebook.alerts.models import Alert, AlertAction
@@ -26,6 +25,7 @@ from carebook.alerts.services import alerts_scan
 from carebook.audit_log.models import AuditEvent
 from carebook.medication.api.testing import api_as
 from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
+from carebook.testing.matrix import NEW_ROLE, member_of_staff, walk
 
 DUE = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 RAISED = DUE + dt.timedelta(minutes=60)  # its window closes: overdue
@@ -155,14 +155,7 @@ def alerts_at(location: Any, person: Any) -> dict[str, Any]:
     return {"location": location, "open": alerts[0], "taken": alerts[1], "decided": alerts[2]}
 
 
-def user_with(role: str, world: Any) -> User:
-    if role == NEW_ROLE:
-        with role_check_lifted():
-            user = UserFactory(username="nina", role=NEW_ROLE, at=world.home, provider=world.provider)
-        return User.objects.get(pk=user.pk)
-    if role == Role.PROVIDER_ADMIN:
-        return world.pat
-    return UserFactory(username=f"as-{role}", role=role, at=world.home, provider=world.provider)
+user_with = member_of_staff
 
 
 def state() -> tuple[Any, ...]:
@@ -189,18 +182,12 @@ def test_alerts_permission_matrix(world, role, scope):
         alerts_at(world.home, world.ada) if scope == "own location" else alerts_at(world.elsewhere, world.stranger)
     )
     api = api_as(user)  # its token is made (and audited) before the calls
-    expected, actual = {}, {}
-    for endpoint in ENDPOINTS:
-        expected[endpoint.name] = expected_status(role, endpoint, scope)
-        before = state()
-        response = call(api, endpoint, objects)
-        actual[endpoint.name] = response.status_code
-        assert response["Content-Type"].startswith("application/json"), endpoint.name
-        if response.status_code >= 400:
-            assert set(response.json()) >= {"code", "message"}, endpoint.name
-            assert state() == before, f"{endpoint.name}: a refused request wrote"
-        elif endpoint.method == "POST":
-            assert state() != before, f"{endpoint.name}: answered {response.status_code} and wrote nothing"
+    expected, actual = walk(
+        ENDPOINTS,
+        call=lambda e: call(api, e, objects),
+        expected=lambda e: expected_status(role, e, scope),
+        writes=state,
+    )
     assert actual == expected
 
 

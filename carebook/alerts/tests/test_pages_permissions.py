@@ -19,7 +19,6 @@ from django.test import Client
 from django.urls import reverse
 
 from carebook.access.models import Membership, Role, User
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record
 from carebook.alerts.models import Alert, AlertAction
 from carebook.alerts.rules import ActionInput
@@ -27,6 +26,7 @@ from carebook.alerts.services import alerts_scan
 from carebook.alerts.vocab import ActionKind
 from carebook.audit_log.models import AuditEvent
 from carebook.testing.factories import MedicineFactory, UserFactory, prescribe
+from carebook.testing.matrix import NEW_ROLE, role_check_lifted
 
 DUE = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 NOW = DUE + dt.timedelta(minutes=70)

@@ -19,7 +19,6 @@ import time_machine
 
 from carebook.access.models import Role, User
 from carebook.access.policy import POLICY, Action
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.actions.models import CorrectiveAction
 from carebook.audit_log.models import AuditEvent
 from carebook.audits import services
@@ -27,6 +26,7 @@ from carebook.audits.models import Audit, AuditAddendum, AuditAnswer, AuditFindi
 from carebook.audits.tests.conftest import NOW, TODAY
 from carebook.medication.api.testing import api_as
 from carebook.testing.factories import LocationFactory, UserFactory
+from carebook.testing.matrix import NEW_ROLE, member_of_staff, walk
 
 DAY = dt.timedelta(days=1)
 
@@ -168,14 +168,7 @@ def expected_status(role: str, endpoint: Endpoint, scope: str) -> int:
     return endpoint.ok
 
 
-def user_with(role: str, world: Any) -> User:
-    if role == NEW_ROLE:
-        with role_check_lifted():
-            user = UserFactory(username="nina", role=NEW_ROLE, at=world.home, provider=world.provider)
-        return User.objects.get(pk=user.pk)
-    if role == Role.PROVIDER_ADMIN:
-        return world.pat
-    return UserFactory(username=f"as-{role}", role=role, at=world.home, provider=world.provider)
+user_with = member_of_staff
 
 
 def _writes() -> tuple[Any, ...]:
@@ -203,18 +196,12 @@ def test_audits_permission_matrix(world, scenes, role, scope):
     objects = scenes["own" if scope == "own location" else "other"]
     with time_machine.travel(NOW + dt.timedelta(minutes=30), tick=False):
         api = api_as(user)
-        expected, actual = {}, {}
-        for endpoint in ENDPOINTS:
-            expected[endpoint.name] = expected_status(role, endpoint, scope)
-            before = _writes()
-            response = call(api, endpoint, objects)
-            actual[endpoint.name] = response.status_code
-            assert response["Content-Type"].startswith("application/json"), endpoint.name
-            if response.status_code >= 400:
-                assert set(response.json()) >= {"code", "message"}, endpoint.name
-                assert _writes() == before, f"{endpoint.name}: a refused request wrote"
-            elif endpoint.method == "POST":
-                assert _writes() != before, f"{endpoint.name}: answered {response.status_code} and wrote nothing"
+        expected, actual = walk(
+            ENDPOINTS,
+            call=lambda e: call(api, e, objects),
+            expected=lambda e: expected_status(role, e, scope),
+            writes=_writes,
+        )
     assert actual == expected
 
 

@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 import time_machine
 
-from carebook.access.models import Role, User
+from carebook.access.models import Role
 from carebook.access.policy import POLICY, Action
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.incidents.tests.conftest import NOW, TODAY
 from carebook.incidents.tests.test_pages_permissions import _writes, scenes  # noqa: F401 (a fixture)
 from carebook.medication.api.testing import api_as
-from carebook.testing.factories import UserFactory
+from carebook.testing.matrix import NEW_ROLE, member_of_staff, walk
 
 LATER = NOW + dt.timedelta(minutes=30)
 TOLD = (NOW + dt.timedelta(minutes=10)).isoformat()
@@ -148,14 +147,7 @@ def expected_status(role: str, endpoint: Endpoint, scope: str) -> int:
     return endpoint.ok
 
 
-def user_with(role: str, world: Any) -> User:
-    if role == NEW_ROLE:
-        with role_check_lifted():
-            user = UserFactory(username="nina", role=NEW_ROLE, at=world.home, provider=world.provider)
-        return User.objects.get(pk=user.pk)
-    if role == Role.PROVIDER_ADMIN:
-        return world.pat
-    return UserFactory(username=f"as-{role}", role=role, at=world.home, provider=world.provider)
+user_with = member_of_staff
 
 
 def call(api: Any, endpoint: Endpoint, objects: dict[str, Any]) -> Any:
@@ -173,18 +165,12 @@ def test_incidents_permission_matrix(world, scenes, role, scope):  # noqa: F811
     objects["person"] = world.ada if scope == "own location" else world.stranger
     with time_machine.travel(LATER, tick=False):
         api = api_as(user)
-        expected, actual = {}, {}
-        for endpoint in ENDPOINTS:
-            expected[endpoint.name] = expected_status(role, endpoint, scope)
-            before = _writes()
-            response = call(api, endpoint, objects)
-            actual[endpoint.name] = response.status_code
-            assert response["Content-Type"].startswith("application/json"), endpoint.name
-            if response.status_code >= 400:
-                assert set(response.json()) >= {"code", "message"}, endpoint.name
-                assert _writes() == before, f"{endpoint.name}: a refused request wrote"
-            elif endpoint.method == "POST":
-                assert _writes() != before, f"{endpoint.name}: answered {response.status_code} and wrote nothing"
+        expected, actual = walk(
+            ENDPOINTS,
+            call=lambda e: call(api, e, objects),
+            expected=lambda e: expected_status(role, e, scope),
+            writes=_writes,
+        )
     assert actual == expected
 
 

@@ -19,13 +19,13 @@ from django.test import Client
 from django.urls import reverse
 
 from carebook.access.models import Role, User
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.actions.models import CorrectiveAction
 from carebook.audit_log.models import AuditEvent
 from carebook.incidents import services
 from carebook.incidents.models import CandourRecord, CqcNotification, Incident, IncidentFinding, IncidentNotice
 from carebook.incidents.tests.conftest import NOW, TODAY
 from carebook.testing.factories import UserFactory
+from carebook.testing.matrix import NEW_ROLE, role_check_lifted
 
 LATER = NOW + dt.timedelta(minutes=30)
 

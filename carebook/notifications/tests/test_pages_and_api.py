@@ -14,12 +14,12 @@ from django.urls import reverse
 
 from carebook.access.models import Role, User
 from carebook.access.policy import POLICY, Action
-from carebook.access.tests.test_fail_closed import NEW_ROLE, role_check_lifted
 from carebook.audit_log.models import AuditEvent
 from carebook.medication.api.testing import api_as
 from carebook.notifications.models import Notification
 from carebook.notifications.services import notify
 from carebook.testing.factories import UserFactory
+from carebook.testing.matrix import NEW_ROLE, role_check_lifted
 
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
 ROLES = [*Role.values, NEW_ROLE]
