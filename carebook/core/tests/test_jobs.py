@@ -34,6 +34,7 @@ RETRY = "core.event_delivery_retry"
 SCAN = "alerts.scan"
 NOTIFY, SEND, DIGEST = "alerts.notify", "notifications.send_email", "notifications.daily_digest"
 OVERDUE_ACTIONS = "incidents.overdue_actions"
+PACKS = "evidence.build_waiting"
 calls: list[str] = []
 
 
@@ -87,7 +88,7 @@ def test_after_migrate_the_job_is_scheduled_and_the_old_data_migration_row_is_go
 def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_once(trolley_job):
     Schedule.objects.filter(func=RUNNER).delete()
     first = sync_schedules()
-    assert set(first.created) == {HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, "test.trolley"}
+    assert set(first.created) == {HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS, "test.trolley"}
     assert not first.updated and not first.removed
     assert ours()["test.trolley"].next_run == NOW  # a new job is due at once
     assert not sync_schedules().changed  # idempotent
@@ -105,12 +106,12 @@ def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_onc
     Schedule.objects.create(name="hand-made", func="somewhere.else", schedule_type="D")
     tidied = sync_schedules()
     assert sorted(tidied.removed) == ["test.retired", "test.trolley"]
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, "test.trolley"])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS, "test.trolley"])
     assert Schedule.objects.filter(name="hand-made").exists()
 
     unregister_job("test.trolley")
     assert sync_schedules().removed == ("test.trolley",)
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS])
+    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS])
 
 
 @pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_manage_py_jobs_lists_each_job_its_schedule_next_and_last_run(fridge_job
         out = StringIO()
         call_command("jobs", stdout=out)
     text = out.getvalue()
-    assert "8 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
+    assert "9 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
     assert "alerts.scan  every 1 minute" in text and "alerts.notify  every 1 minute" in text
     assert "notifications.send_email  every 1 minute" in text
     assert "notifications.daily_digest  every 5 minutes" in text
@@ -176,7 +177,7 @@ def test_manage_py_jobs_says_when_a_job_is_not_scheduled_and_sync_fixes_it():
     out = StringIO()
     call_command("jobs", "--sync", stdout=out)
     assert (
-        f"Synced: created {NOTIFY}, {SCAN}, {RETRY}, {OVERDUE_ACTIONS}, {HORIZON}, {DIGEST}, {SEND}." in out.getvalue()
+        f"Synced: created {NOTIFY}, {SCAN}, {RETRY}, {PACKS}, {OVERDUE_ACTIONS}, {HORIZON}, {DIGEST}, {SEND}." in out.getvalue()
     )
     assert "not scheduled" not in out.getvalue()
 
