@@ -35,6 +35,7 @@ SCAN = "alerts.scan"
 NOTIFY, SEND, DIGEST = "alerts.notify", "notifications.send_email", "notifications.daily_digest"
 OVERDUE_ACTIONS = "incidents.overdue_actions"
 PACKS = "evidence.build_waiting"
+DECLARED = [HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS]  # every job the product declares
 calls: list[str] = []
 
 
@@ -88,7 +89,7 @@ def test_after_migrate_the_job_is_scheduled_and_the_old_data_migration_row_is_go
 def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_once(trolley_job):
     Schedule.objects.filter(func=RUNNER).delete()
     first = sync_schedules()
-    assert set(first.created) == {HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS, "test.trolley"}
+    assert set(first.created) == {*DECLARED, "test.trolley"}
     assert not first.updated and not first.removed
     assert ours()["test.trolley"].next_run == NOW  # a new job is due at once
     assert not sync_schedules().changed  # idempotent
@@ -106,12 +107,12 @@ def test_sync_creates_updates_and_removes_schedules_and_twice_is_the_same_as_onc
     Schedule.objects.create(name="hand-made", func="somewhere.else", schedule_type="D")
     tidied = sync_schedules()
     assert sorted(tidied.removed) == ["test.retired", "test.trolley"]
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS, "test.trolley"])
+    assert sorted(ours()) == sorted([*DECLARED, "test.trolley"])
     assert Schedule.objects.filter(name="hand-made").exists()
 
     unregister_job("test.trolley")
     assert sync_schedules().removed == ("test.trolley",)
-    assert sorted(ours()) == sorted([HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS])
+    assert sorted(ours()) == sorted(DECLARED)
 
 
 @pytest.mark.django_db
@@ -176,9 +177,7 @@ def test_manage_py_jobs_says_when_a_job_is_not_scheduled_and_sync_fixes_it():
     assert "last run: never ran" in out.getvalue()
     out = StringIO()
     call_command("jobs", "--sync", stdout=out)
-    assert (
-        f"Synced: created {NOTIFY}, {SCAN}, {RETRY}, {PACKS}, {OVERDUE_ACTIONS}, {HORIZON}, {DIGEST}, {SEND}." in out.getvalue()
-    )
+    assert f"Synced: created {', '.join(sorted(DECLARED))}." in out.getvalue()
     assert "not scheduled" not in out.getvalue()
 
 
