@@ -87,6 +87,7 @@ from carebook.people.models import Allergy, AllergyStatus, Person
 from carebook.people.nhs_numbers import clean_nhs_number
 from carebook.people.services import allergy_record, allergy_status_none_known
 from carebook.people.vocab import AllergyKind
+from carebook.reports.rollups import build_rollups
 from carebook.substances.models import AllergenClass, Substance
 
 PROVIDER_NAME = "Oakfield Care Group"
@@ -1444,6 +1445,7 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
         awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
         KindStories(replay, staff, last_day_index=0).thresholds(home)
         alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
+        build_rollups(now=clock.now())  # the dose figures' daily rollups, as the worker's job keeps them
         result = DemoResult(
             provider=provider,
             home=home,

@@ -35,7 +35,18 @@ SCAN = "alerts.scan"
 NOTIFY, SEND, DIGEST = "alerts.notify", "notifications.send_email", "notifications.daily_digest"
 OVERDUE_ACTIONS = "incidents.overdue_actions"
 PACKS = "evidence.build_waiting"
-DECLARED = [HORIZON, RETRY, SCAN, NOTIFY, SEND, DIGEST, OVERDUE_ACTIONS, PACKS]  # every job the product declares
+ROLLUPS = "reports.rollups"
+DECLARED = [
+    HORIZON,
+    RETRY,
+    SCAN,
+    NOTIFY,
+    SEND,
+    DIGEST,
+    OVERDUE_ACTIONS,
+    PACKS,
+    ROLLUPS,
+]  # every job the product declares
 calls: list[str] = []
 
 
@@ -157,7 +168,7 @@ def test_manage_py_jobs_lists_each_job_its_schedule_next_and_last_run(fridge_job
         out = StringIO()
         call_command("jobs", stdout=out)
     text = out.getvalue()
-    assert "9 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
+    assert "10 background jobs" in text and "core.event_delivery_retry  every 1 minute" in text
     assert "alerts.scan  every 1 minute" in text and "alerts.notify  every 1 minute" in text
     assert "notifications.send_email  every 1 minute" in text
     assert "notifications.daily_digest  every 5 minutes" in text
