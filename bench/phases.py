@@ -41,7 +41,10 @@ SMALL = Scale("small", locations=1, people_per_unit=30, days=30, per_person=(6, 
 QUICK = Scale("quick", locations=3, people_per_unit=30, days=10, per_person=(6, 7, 7))
 QUICK_30 = Scale("quick-30", locations=3, people_per_unit=30, days=3, per_person=(6, 7, 7))
 QUICK_SMALL = Scale("quick-small", locations=1, people_per_unit=30, days=5, per_person=(6, 7, 7))
-SCALES = {s.name: s for s in (FULL, FULL_30, SMALL, QUICK, QUICK_30, QUICK_SMALL)}
+# A year of the same 600 people (issue 7: the governance dashboard over a year of data); in quick mode, a month.
+FULL_YEAR = Scale("large-365", locations=10, people_per_unit=30, days=365, per_person=(6, 7, 7))
+QUICK_YEAR = Scale("quick-year", locations=3, people_per_unit=30, days=30, per_person=(6, 7, 7))
+SCALES = {s.name: s for s in (FULL, FULL_30, SMALL, QUICK, QUICK_30, QUICK_SMALL, FULL_YEAR, QUICK_YEAR)}
 
 
 def django_setup(database_url: str) -> None:

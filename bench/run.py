@@ -47,7 +47,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import pg  # noqa: E402
-from bench.phases import FULL, FULL_30, QUICK, QUICK_30, QUICK_SMALL, SCALES, SMALL  # noqa: E402
+from bench.phases import (  # noqa: E402
+    FULL,
+    FULL_30,
+    FULL_YEAR,
+    QUICK,
+    QUICK_30,
+    QUICK_SMALL,
+    QUICK_YEAR,
+    SCALES,
+    SMALL,
+)
 from bench.report import write_report  # noqa: E402
 
 VAR = ROOT / "var" / "bench"
@@ -126,6 +136,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     quick = args.quick
     large, small = (QUICK, QUICK_SMALL) if quick else (FULL, SMALL)
     shorter = QUICK_30 if quick else FULL_30  # the same people with a third of the history: the alerts' scan
+    year = QUICK_YEAR if quick else FULL_YEAR  # the same people with a year of history: the governance dashboard
     repeats = 10 if quick else args.repeats
     cpu_repeats = 40 if quick else args.cpu_repeats
     profile_requests = 40 if quick else args.profile_requests
@@ -153,10 +164,15 @@ def orchestrate(args: argparse.Namespace) -> int:
         databases["sqlite"] = f"sqlite:///{VAR / 'large.sqlite3'}"
         databases["small"] = f"sqlite:///{VAR / 'small.sqlite3'}"
         databases["sqlite_30"] = f"sqlite:///{VAR / 'large-30.sqlite3'}"
+        databases["sqlite_year"] = f"sqlite:///{VAR / 'large-365.sqlite3'}"
     pg_name = f"carebook_bench_{stamp}"
+    pg_year = f"carebook_bench_year_{stamp}"
     if pg_server is not None:
         pg.admin(pg_server, f'CREATE DATABASE "{pg_name}"')
         databases["postgres"] = f"{pg_server}/{pg_name}"
+        if not args.load_only:
+            pg.admin(pg_server, f'CREATE DATABASE "{pg_year}"')
+            databases["postgres_year"] = f"{pg_server}/{pg_year}"
 
     manifests: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
@@ -169,15 +185,18 @@ def orchestrate(args: argparse.Namespace) -> int:
     running: dict[str, subprocess.Popen[bytes]] = {}
     try:
         # The two large databases are seeded side by side (one process each), with the small one.
-        for label in ("sqlite", "postgres", "small", "sqlite_30"):
+        # Then the two years, side by side.
+        for label in ("sqlite", "postgres", "small", "sqlite_30", "sqlite_year", "postgres_year"):
             if label not in databases:
                 continue
-            scale = {"small": small, "sqlite_30": shorter}.get(label, large)
+            scale = {"small": small, "sqlite_30": shorter, "sqlite_year": year, "postgres_year": year}.get(label, large)
             say(f"Seeding {label}: {scale.locations} location(s), {scale.people} people, {scale.days} days …")
             path = VAR / f"manifest-{label}.json"
             process = child("seed", databases[label], "--scale", scale.name, "--out", str(path), wait=False)
             running[label] = process
-            if label in ("small", "sqlite_30") or (label == "postgres" and args.serial):
+            if label in ("small", "sqlite_30", "postgres_year") or (
+                label in ("postgres", "sqlite_year") and args.serial
+            ):
                 for waiting in running.values():
                     finish(waiting)
         for label, process in running.items():
@@ -261,8 +280,8 @@ def orchestrate(args: argparse.Namespace) -> int:
                 str(repeats),
             )
             alerts[label] = json.loads(path.read_text())
-        # The governance dashboard, on 30 and 90 days of the same people (issue 7).
-        for label in ("sqlite_30", "sqlite", "postgres"):
+        # The governance dashboard, on 30 days, 90 and a year of the same people (issue 7).
+        for label in ("sqlite_30", "sqlite", "postgres", "sqlite_year", "postgres_year"):
             if label not in databases:
                 continue
             say(f"Governance dashboard on {label} …")
@@ -303,6 +322,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         if pg_server is not None:
             try:
                 pg.admin(pg_server, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                pg.admin(pg_server, f'DROP DATABASE IF EXISTS "{pg_year}" WITH (FORCE)')
             except Exception as error:
                 say(f"Could not drop {pg_name}: {error}")
         if private is not None:
