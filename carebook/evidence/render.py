@@ -306,7 +306,8 @@ def pack_zip(content: PackContent, *, pdf: bytes) -> bytes:
             archive.writestr(name, data)
         archive.writestr("figures.json", json.dumps(content.figures_json, indent=2, sort_keys=True))
         archive.writestr("evidence-pack.pdf", pdf)
-        for person, chart in content.charts:  # each MAR chart as the API gives it
+        for person, chart in content.charts:  # each MAR chart as the API gives it; two people may share a surname
             name = pdf_filename(person, chart.month).removesuffix(".pdf")
-            archive.writestr(f"mar/{name}.json", json.dumps(mar_chart_as_json(chart), indent=1, sort_keys=True))
+            data = json.dumps(mar_chart_as_json(chart), indent=1, sort_keys=True)
+            archive.writestr(f"mar/{name}-{str(person.pk)[:8]}.json", data)
     return out.getvalue()

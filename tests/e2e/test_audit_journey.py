@@ -131,4 +131,4 @@ def test_a_team_leader_does_the_daily_audit_with_a_finding_and_the_manager_sees_
         page.get_by_test_id("pack-zip").click()
     with zipfile.ZipFile(archive.value.path()) as files:
         assert "Watch Carla's lunchtime round" in files.read("corrective_actions.csv").decode()
-        assert "mar/MAR-Lovelace-" + today.strftime("%Y-%m") + ".json" in files.namelist()
+        assert any(n.startswith("mar/MAR-Lovelace-" + today.strftime("%Y-%m")) for n in files.namelist())

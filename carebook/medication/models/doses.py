@@ -73,6 +73,8 @@ class DueDose(AppendOnlyModel, UUIDModel):
         ]
         indexes = [
             models.Index(fields=["location", "scheduled_at"], name="due_dose_location_time_idx"),
+            # The governance figures count a location's doses by their date on the MAR (reports, ADR 0031, 0033).
+            models.Index(fields=["location", "local_date"], name="due_dose_location_date_idx"),
             models.Index(fields=["person", "scheduled_at"], name="due_dose_person_time_idx"),
             models.Index(fields=["state", "scheduled_at"], name="due_dose_state_time_idx"),
             models.Index(fields=["state", "window_closes_at"], name="due_dose_state_closes_idx"),
