@@ -9,18 +9,6 @@ rollups' tests check that they are there.
 
 from __future__ import annotations
 
-TRIGGERS = (
-    "reports_rollup_dose_ins",
-    "reports_rollup_dose_upd",
-    "reports_rollup_admin_ins",
-    "reports_rollup_admin_upd",
-)
-
-TABLE_TRIGGERS = {
-    "medication_duedose": ("reports_rollup_dose_ins", "reports_rollup_dose_upd"),
-    "medication_administration": ("reports_rollup_admin_ins", "reports_rollup_admin_upd"),
-}
-
 _SQLITE_DOSE = """
 CREATE TRIGGER {name} AFTER {event} ON medication_duedose BEGIN
   INSERT INTO reports_rollupchange (location_id, local_date) VALUES (NEW.location_id, NEW.local_date);
@@ -55,40 +43,31 @@ END $$ LANGUAGE plpgsql;
 _PG_TRIGGER = "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
 
 
+# Each trigger: its name, the event, the table, and how it marks (SQLite's body; PostgreSQL's function).
+_SPECS = (
+    ("reports_rollup_dose_ins", "INSERT", "medication_duedose", _SQLITE_DOSE, "reports_rollup_mark_dose"),
+    ("reports_rollup_dose_upd", "UPDATE", "medication_duedose", _SQLITE_DOSE, "reports_rollup_mark_dose"),
+    ("reports_rollup_admin_ins", "INSERT", "medication_administration", _SQLITE_ADMIN, "reports_rollup_mark_admin"),
+    ("reports_rollup_admin_upd", "UPDATE", "medication_administration", _SQLITE_ADMIN, "reports_rollup_mark_admin"),
+)
+
+
+TRIGGERS = tuple(name for name, *_ in _SPECS)
+TABLE_TRIGGERS = {
+    table: tuple(name for name, _event, on, *_ in _SPECS if on == table)
+    for table in dict.fromkeys(t for _, _, t, *_ in _SPECS)
+}
+
+
 def install_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
-        return [
-            _SQLITE_DOSE.format(name="reports_rollup_dose_ins", event="INSERT"),
-            _SQLITE_DOSE.format(name="reports_rollup_dose_upd", event="UPDATE"),
-            _SQLITE_ADMIN.format(name="reports_rollup_admin_ins", event="INSERT"),
-            _SQLITE_ADMIN.format(name="reports_rollup_admin_upd", event="UPDATE"),
-        ]
+        return [body.format(name=name, event=event) for name, event, _table, body, _function in _SPECS]
     if vendor == "postgresql":
         return [
             _PG_FUNCTIONS,
-            _PG_TRIGGER.format(
-                name="reports_rollup_dose_ins",
-                event="INSERT",
-                table="medication_duedose",
-                function="reports_rollup_mark_dose",
-            ),
-            _PG_TRIGGER.format(
-                name="reports_rollup_dose_upd",
-                event="UPDATE",
-                table="medication_duedose",
-                function="reports_rollup_mark_dose",
-            ),
-            _PG_TRIGGER.format(
-                name="reports_rollup_admin_ins",
-                event="INSERT",
-                table="medication_administration",
-                function="reports_rollup_mark_admin",
-            ),
-            _PG_TRIGGER.format(
-                name="reports_rollup_admin_upd",
-                event="UPDATE",
-                table="medication_administration",
-                function="reports_rollup_mark_admin",
+            *(
+                _PG_TRIGGER.format(name=name, event=event, table=table, function=function)
+                for name, event, table, _body, function in _SPECS
             ),
         ]
     raise NotImplementedError(f"No rollup triggers for {vendor}")
