@@ -308,6 +308,6 @@ def pack_zip(content: PackContent, *, pdf: bytes) -> bytes:
         archive.writestr("evidence-pack.pdf", pdf)
         for person, chart in content.charts:  # each MAR chart as the API gives it; two people may share a surname
             name = pdf_filename(person, chart.month).removesuffix(".pdf")
-            data = json.dumps(mar_chart_as_json(chart), indent=1, sort_keys=True)
-            archive.writestr(f"mar/{name}-{str(person.pk)[:8]}.json", data)
+            chart_json = json.dumps(mar_chart_as_json(chart), indent=1, sort_keys=True)
+            archive.writestr(f"mar/{name}-{str(person.pk)[:8]}.json", chart_json)
     return out.getvalue()
