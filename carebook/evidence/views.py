@@ -35,8 +35,16 @@ def _people(location: Location) -> list[tuple[str, str]]:
     return [(str(p.pk), f"{p.family_name}, {p.given_name}") for p in rows]
 
 
-def _packs(location: Location) -> list[EvidencePack]:
-    return list(EvidencePack.objects.filter(location=location).select_related("requested_by").defer("pdf", "zip")[:20])
+def _packs_context(location: Location) -> dict[str, object]:
+    """The list of a location's packs (the page's and its polled fragment's), polled only while one is building."""
+    packs = list(EvidencePack.objects.filter(location=location).select_related("requested_by").defer("pdf", "zip")[:20])
+    return {
+        "location": location,
+        "packs": packs,
+        "building": any(p.status in (PackStatus.QUEUED, PackStatus.BUILDING) for p in packs),
+        "fragment_url": reverse("evidence:list", args=[location.pk]),
+        "poll_seconds": POLL_SECONDS,
+    }
 
 
 def _page(
@@ -48,7 +56,6 @@ def _page(
         people=_people(location),
         initial={"first": last_month_end.replace(day=1).isoformat(), "last": last_month_end.isoformat()},
     )
-    packs = _packs(location)
     errors = [
         (form[name].auto_id if name != "__all__" else "maincontent", str(message))
         for name, messages_ in form.errors.items()
@@ -57,15 +64,7 @@ def _page(
     return render(
         request,
         "evidence/location.html",
-        {
-            "location": location,
-            "form": form,
-            "packs": packs,
-            "errors": errors,
-            "building": any(p.status in (PackStatus.QUEUED, PackStatus.BUILDING) for p in packs),
-            "fragment_url": reverse("evidence:list", args=[location.pk]),
-            "poll_seconds": POLL_SECONDS,
-        },
+        {**_packs_context(location), "form": form, "errors": errors},
         status=status,
     )
 
@@ -106,18 +105,7 @@ def location_packs(request: AuthenticatedRequest, location_id: str) -> HttpRespo
 def packs_fragment(request: AuthenticatedRequest, location_id: str) -> HttpResponse:
     require(request.user, Action.BUILD_EVIDENCE_PACK)
     location = access_location_for_user(request.user, location_id)
-    packs = _packs(location)
-    return render(
-        request,
-        "evidence/packs.html",
-        {
-            "location": location,
-            "packs": packs,
-            "building": any(p.status in (PackStatus.QUEUED, PackStatus.BUILDING) for p in packs),
-            "fragment_url": reverse("evidence:list", args=[location.pk]),
-            "poll_seconds": POLL_SECONDS,
-        },
-    )
+    return render(request, "evidence/packs.html", _packs_context(location))
 
 
 def _download(request: AuthenticatedRequest, pack_id: str, what: str) -> HttpResponse:
