@@ -30,9 +30,10 @@ from carebook.core.errors import DomainError
 from carebook.core.web import RETRY_AFTER_SECONDS, database_unavailable_response, too_large_response
 from carebook.evidence.api import endpoints as evidence
 from carebook.incidents.api import endpoints as incidents
-from carebook.medication.api import administrations, compliance, doses, mar, medicines, prescriptions
+from carebook.medication.api import administrations, doses, mar, medicines, prescriptions
 from carebook.notifications.api import endpoints as notifications
 from carebook.people.api import endpoints as people
+from carebook.reports.api import compliance
 from carebook.reports.api import endpoints as reports
 
 logger = logging.getLogger("carebook.api")

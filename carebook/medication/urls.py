@@ -1,6 +1,6 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import allergy_decision, compliance, mar, prescriptions, record
+from carebook.medication.views import allergy_decision, mar, prescriptions, record
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -11,5 +11,4 @@ urlpatterns = [
     *prescriptions.urlpatterns,
     *allergy_decision.urlpatterns,
     *mar.urlpatterns,
-    *compliance.urlpatterns,
 ]

@@ -1,7 +1,7 @@
 """The governance figures other apps compute, put on the dashboard, the API, the CSV and docs/figures.md through the
 figures' registry (``figures.register``): the function stays where its rule lives, this module only adapts it.
 
-- **Prompt compliance**: the medication app's one function (``medication.selectors.compliance``, ADR 0030), by day,
+- **Prompt compliance**: ``reports.compliance.prompt_compliance`` (ADR 0030), by day,
   summed over the locations (three queries per location).
 """
 
@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from carebook.core.clock import to_local
 from carebook.medication.rules.compliance import DEFINITIONS, Figures
-from carebook.medication.selectors.compliance import prompt_compliance, records_without_full_prompts
 from carebook.reports import rules
+from carebook.reports.compliance import prompt_compliance, records_without_full_prompts
 from carebook.reports.figures import MAX_ROWS, Figure, Locations, RecordRow, register
 from carebook.reports.rules import FigureDefinition, FigureValue, Period, Unit
 

@@ -1,7 +1,7 @@
 """The governance dashboard's pages. The views module owns its routes."""
 
-from carebook.reports import views
+from carebook.reports import compliance_views, views
 
 app_name = "reports"
 
-urlpatterns = [*views.urlpatterns]
+urlpatterns = [*views.urlpatterns, *compliance_views.urlpatterns]

@@ -297,7 +297,7 @@ def test_open_and_overdue_corrective_actions_at_the_periods_end(world):
 
 
 def test_every_figure_agrees_with_the_records_behind_it(world, june):
-    from carebook.medication.selectors.compliance import prompt_compliance
+    from carebook.reports.compliance import prompt_compliance
 
     for key, figure in figures.FIGURES.items():
         computed = figure.compute([world.home.pk], SIX_DAYS, LATER)
@@ -347,7 +347,7 @@ def test_the_direction_uses_higher_is_better():
 
 def test_prompt_compliance_is_on_the_dashboard_from_the_medication_apps_one_function(world):
     """The registry's prompt-compliance figure is the medication app's figure summed over the period, not a copy."""
-    from carebook.medication.selectors.compliance import prompt_compliance
+    from carebook.reports.compliance import prompt_compliance
     from carebook.reports.figures import FIGURES
     from carebook.reports.rules import Period
     from carebook.testing.factories import MedicineFactory, prescribe

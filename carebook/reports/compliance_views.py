@@ -1,7 +1,7 @@
 """The safety-prompt compliance page of a location (ADR 0030): the figures for a chosen period by member of staff,
 unit and week, with each figure's definition beside them, and the dose records without their full prompts.
 
-The figures are ``selectors.compliance.prompt_compliance``, the function the API calls.
+The figures are ``reports.compliance.prompt_compliance``, the function the API calls.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from carebook.core import clock
 from carebook.core.errors import ValidationFailed
 from carebook.core.ids import parse_uuid
 from carebook.medication.rules.compliance import DEFINITIONS, check_period
-from carebook.medication.selectors.compliance import prompt_compliance, records_without_full_prompts
 from carebook.people.access import access_location_for_user
+from carebook.reports.compliance import prompt_compliance, records_without_full_prompts
 
 DEFAULT_DAYS = 28
 LABELS = {
@@ -90,7 +90,7 @@ def location_compliance(request: AuthenticatedRequest, location_id: str) -> Http
                 last=end - dt.timedelta(days=1),
             )
     context["errors"] = errors
-    return render(request, "medication/compliance.html", context, status=422 if errors else 200)
+    return render(request, "reports/compliance.html", context, status=422 if errors else 200)
 
 
 urlpatterns: list[URLPattern] = [

@@ -1,6 +1,6 @@
 """Safety-prompt compliance as JSON: ``GET /reports/prompt-compliance`` (ADR 0030).
 
-The figures are ``selectors.compliance.prompt_compliance``, the same function the page calls; each figure's
+The figures are ``reports.compliance.prompt_compliance``, the same function the page calls; each figure's
 definition is ``rules.compliance.DEFINITIONS``, returned beside the figures.
 """
 
@@ -13,12 +13,12 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from carebook.access.api import READ_ERRORS, caller
 from carebook.access.policy import Action, require
 from carebook.core.errors import ValidationFailed
-from carebook.medication.api.common import READ_ERRORS, caller
 from carebook.medication.rules.compliance import DEFINITIONS, Figures, check_grouping, check_period
-from carebook.medication.selectors.compliance import ComplianceReport, prompt_compliance
 from carebook.people.access import access_location_for_user
+from carebook.reports.compliance import ComplianceReport, prompt_compliance
 
 router = Router(tags=["reports"])
 

@@ -187,20 +187,3 @@ def records_without_full_prompts(
         .select_related("user", "person", "prescription__medicine", "administration")
         .order_by("-shown_at")[:limit]
     )
-
-
-def skipped_or_failed_by_staff(*, location_ids: list[uuid.UUID], since: dt.datetime) -> dict[tuple[Any, int], int]:
-    """Prompts skipped or failed on effective records since ``since``, per (location, member of staff): what the
-    repeated non-compliance alert counts. One query."""
-    rows = (
-        PromptAnswer.objects.filter(
-            administration__status=Administration.Status.COMPLETED,
-            administration__location_id__in=location_ids,
-            administration__recorded_at__gte=since,
-            result__in=[PromptResult.SKIPPED, PromptResult.FAILED],
-        )
-        .values("administration__location_id", "administration__recorded_by_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(r["administration__location_id"], r["administration__recorded_by_id"]): r["n"] for r in rows}

@@ -15,13 +15,9 @@ from carebook.core.clock import LONDON
 from carebook.medication import rules
 from carebook.medication.models import DueDose, Prescription, PromptShowing
 from carebook.medication.rules.compliance import DEFINITIONS, Figures, compliance_rate
-from carebook.medication.selectors.compliance import (
-    prompt_compliance,
-    records_without_full_prompts,
-    skipped_or_failed_by_staff,
-)
 from carebook.medication.services.administrations import administration_mark_entered_in_error, administration_record
 from carebook.medication.services.showings import prompt_showing_open
+from carebook.reports.compliance import prompt_compliance, records_without_full_prompts
 from carebook.testing.factories import MedicineFactory, PersonFactory, prescribe
 
 DAY = dt.date(2026, 6, 10)
@@ -185,7 +181,6 @@ def test_figures_on_hand_made_data_by_staff_and_unit_with_entered_in_error_exclu
     assert report(world, unit_id=world.rowan.pk).total == by_staff["Carla Carer"]
     behind = records_without_full_prompts(location_id=world.home.pk, start=DAY, end=DAY + dt.timedelta(days=1))
     assert [s.person for s in behind] == [world.bert]
-    assert skipped_or_failed_by_staff(location_ids=[world.home.pk], since=at(0)) == {(world.home.pk, world.sam.pk): 1}
 
 
 def test_weeks_and_months_are_local_and_the_period_is_half_open(world, ramipril):
@@ -272,7 +267,7 @@ def test_the_api_refuses_bad_periods_and_groupings_with_the_field(world, change,
 
 
 def page_url(world, query: str = "") -> str:
-    return reverse("medication:location_compliance", args=[world.home.pk]) + query
+    return reverse("reports:location_compliance", args=[world.home.pk]) + query
 
 
 @pytest.mark.parametrize(
