@@ -14,7 +14,9 @@ with rows the services write for the same doses. The rows keep every rule the se
 - at most one effective (completed) administration per due dose, and that dose marked recorded; a
   corrected record is marked entered in error, with its AdministrationCorrection, and its replacement
   points at it (``corrects``);
-- every administration has its safety prompt answers (a reading for digoxin and insulin), a given
+- every administration has its walk of prompts shown (``PromptShowing``, as the service writes for a record made
+  without a page's walk: shown when recorded, by the recorder) and its safety prompt answers (a reading for
+  digoxin and insulin), a given
   controlled drug has a witness who is not the recorder, a patch or injection has its site, a PRN dose
   has its reason and a follow-up, and PRN doses respect the minimum interval and the 24-hour maximum;
 - nothing is recorded before its dose window opens, and nothing after the location's cutoff.
@@ -52,6 +54,7 @@ from carebook.medication.models import (
     Prescription,
     PrnFollowUp,
     PromptAnswer,
+    PromptShowing,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
 
@@ -96,6 +99,20 @@ ADMIN_FIELDS = (
     "minutes_late",
 )
 PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at", "decision")
+SHOWING_FIELDS = (
+    "id",
+    "user",
+    "location",
+    "unit",
+    "person",
+    "prescription",
+    "due_dose",
+    "prompts",
+    "prompt_count",
+    "shown_at",
+    "source",
+    "administration",
+)
 CORRECTION_FIELDS = ("administration", "reason", "by", "at")
 FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded_at")
 
@@ -200,6 +217,7 @@ class HistoryCounts:
     due_doses: int = 0
     administrations: int = 0
     prompt_answers: int = 0
+    showings: int = 0
     corrections: int = 0
     follow_ups: int = 0
     pending: int = 0
@@ -210,6 +228,7 @@ class _Batch:
     due: list[tuple[Any, ...]] = field(default_factory=list)
     admins: list[tuple[Any, ...]] = field(default_factory=list)
     prompts: list[tuple[Any, ...]] = field(default_factory=list)
+    showings: list[tuple[Any, ...]] = field(default_factory=list)
     corrections: list[tuple[Any, ...]] = field(default_factory=list)
     follow_ups: list[tuple[Any, ...]] = field(default_factory=list)
     now_recorded: list[Any] = field(default_factory=list)  # existing pending due doses that history records
@@ -342,6 +361,23 @@ class HistoryWriter:
         ):
             value = w.decimal(dose.reading) if reading_prompt else None
             b.prompts.append((admin_ref, position, prompt, result, value, note, stamp, decisions.get(prompt, "")))
+        shown = rules.prompts_for(rx.effective_check)
+        b.showings.append(
+            (
+                w.uuid(uuid.uuid4()),
+                recorder,
+                w.uuid(rx.person.location_id),
+                w.uuid(rx.person.unit_id),
+                w.uuid(rx.person_id),
+                w.uuid(rx.pk),
+                w.uuid(due_id),
+                ",".join(shown),
+                len(shown),
+                stamp,
+                PromptShowing.Source.RECORDED,
+                admin_ref,
+            )
+        )
         self.counts.administrations += 1
         return admin_id, recorder
 
@@ -528,9 +564,11 @@ class HistoryWriter:
                 DueDose.objects.filter(pk__in=chunk).update(state=DueDose.State.RECORDED)
         w.write(Administration, ADMIN_FIELDS, b.admins)
         w.write(PromptAnswer, PROMPT_FIELDS, b.prompts)
+        w.write(PromptShowing, SHOWING_FIELDS, b.showings)
         w.write(AdministrationCorrection, CORRECTION_FIELDS, b.corrections)
         w.write(PrnFollowUp, FOLLOW_UP_FIELDS, b.follow_ups)
         self.counts.prompt_answers += len(b.prompts)
+        self.counts.showings += len(b.showings)
         self.batch = _Batch()
 
 

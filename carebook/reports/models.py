@@ -1,5 +1,6 @@
-"""The dose figures' daily rollups (ADR 0033): one row per location and local date, the counts the figures add up,
-and the change log the database itself writes when a record of that day changes.
+"""The figures' daily rollups (ADR 0033): the dose counts, one row per location and local date; the safety-prompt
+counts, one row per location, local date, unit and member of staff; and the change log the database itself writes
+when a record of that day changes.
 
 Neither is a clinical record: a rollup is a cache of a day's counts, rebuilt from the records by a job, and a change
 row says "this day's records changed since". ``RollupChange`` rows are written by triggers on the due doses and
@@ -10,7 +11,9 @@ moment the figure is asked for. Otherwise the figure reads that day from the rec
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 
 class DailyDoseRollup(models.Model):
@@ -32,6 +35,31 @@ class DailyDoseRollup(models.Model):
         return f"{self.location_id} {self.local_date}"
 
 
+class DailyPromptRollup(models.Model):
+    """A day's safety-prompt counts (``medication.rules.compliance.Figures``) for the walks one member of staff
+    began at a location and unit (by the showing's own unit and date). Built with the day's ``DailyDoseRollup``,
+    dropped with it: a day's prompt rows count only while its dose rollup stands (it is the day's mark of "built",
+    since a day may have no walks at all)."""
+
+    location = models.ForeignKey("organisations.Location", on_delete=models.CASCADE, related_name="+")
+    local_date = models.DateField()
+    unit = models.ForeignKey("organisations.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    walks = models.PositiveIntegerField()
+    shown = models.PositiveIntegerField()
+    confirmed = models.PositiveIntegerField()
+    failed = models.PositiveIntegerField()
+    skipped = models.PositiveIntegerField()
+    abandoned = models.PositiveIntegerField()
+    without_full_prompts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["location", "local_date"], name="prompt_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.local_date} {self.unit_id} {self.user_id}"
+
+
 class RollupChange(models.Model):
     """Written by the database's triggers; read and deleted by the rollups' job."""
 
@@ -43,3 +71,8 @@ class RollupChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id} {self.local_date}"
+
+
+def waiting_change(location: str = "location_id", local_date: str = "local_date") -> Exists:
+    """An annotation: is a change of this row's day waiting in the change log (so its rollup may be stale)?"""
+    return Exists(RollupChange.objects.filter(location_id=OuterRef(location), local_date=OuterRef(local_date)))

@@ -1,8 +1,8 @@
 """The governance figures other apps compute, put on the dashboard, the API, the CSV and docs/figures.md through the
 figures' registry (``figures.register``): the function stays where its rule lives, this module only adapts it.
 
-- **Prompt compliance**: ``reports.compliance.prompt_compliance`` (ADR 0030), by day,
-  summed over the locations (three queries per location).
+- **Prompt compliance**: ``reports.compliance.prompt_counts`` (ADR 0030, 0033), the counts by day summed over the
+  locations (from the daily rollups where built).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.urls import reverse
 from carebook.core.clock import to_local
 from carebook.medication.rules.compliance import DEFINITIONS, Figures
 from carebook.reports import rules
-from carebook.reports.compliance import prompt_compliance, records_without_full_prompts
+from carebook.reports.compliance import prompt_counts, records_without_full_prompts
 from carebook.reports.figures import MAX_ROWS, Figure, Locations, RecordRow, register
 from carebook.reports.rules import FigureDefinition, FigureValue, Period, Unit
 
@@ -30,11 +30,8 @@ PROMPT_COMPLIANCE = FigureDefinition(
 
 def prompt_compliance_rate(locations: Locations, p: Period, as_of: dt.datetime) -> FigureValue:
     per_day: dict[dt.date, Figures] = {}
-    for location_id in locations:
-        report = prompt_compliance(location_id=location_id, start=p.start, end=p.end, group_by="day")
-        for row in report.rows:
-            day = dt.date.fromisoformat(row.key)
-            per_day[day] = per_day.get(day, Figures()) + row.figures
+    for (_location, day, _unit, _user), figures in prompt_counts(locations, p.start, p.end).items():
+        per_day[day] = per_day.get(day, Figures()) + figures
     total = sum(per_day.values(), Figures())
     days = [(day, f.confirmed, f.shown) for day, f in per_day.items()]
     return FigureValue(

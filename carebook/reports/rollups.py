@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import TruncDate
 
 from carebook.alerts.rules import OMISSIONS
 from carebook.core import clock
 from carebook.core.clock import LONDON
 from carebook.medication.models import Administration, DueDose
+from carebook.medication.rules.compliance import Figures
 from carebook.medication.vocab import TAKEN, AdministrationStatus, DoseState, Outcome
-from carebook.reports.models import DailyDoseRollup, RollupChange
-from carebook.reports.rules import DAY, Period
+from carebook.reports.compliance import FIGURE_FIELDS, raw_prompt_counts
+from carebook.reports.models import DailyDoseRollup, DailyPromptRollup, RollupChange, waiting_change
+from carebook.reports.rules import DAY, Period, date_runs
 
 LATE_ENTRY_MINUTES = 60
 CONSUME_BATCH = 5000  # change rows consumed per statement
@@ -91,17 +93,6 @@ def late_entry() -> Q:
 PRN_TAKEN = Q(due_dose__isnull=True, outcome__in=sorted(TAKEN))
 
 
-def _runs(dates: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Sorted dates as [start, end) runs of consecutive days."""
-    runs: list[list[dt.date]] = []
-    for day in sorted(set(dates)):
-        if runs and runs[-1][1] == day:
-            runs[-1][1] = day + DAY
-        else:
-            runs.append([day, day + DAY])
-    return [(a, b) for a, b in runs]
-
-
 DOSE_FIELDS = frozenset({"due", "on_time", "omitted", "refused"})  # by the dose's date on the MAR
 RECORD_FIELDS = frozenset({"late_entries", "prn_given"})  # by the local date the record says it was given
 
@@ -113,9 +104,8 @@ def raw_counts(
     for the records' (``only``: the fields wanted, so a figure reads one of the two), whatever their number."""
     doses_q, records_q = Q(), Q()
     for location_id, dates in wanted.items():
-        for start, end in _runs(dates):
-            doses_q |= Q(location_id=location_id, local_date__gte=start, local_date__lt=end)
-            p = Period(start, end)
+        for p in date_runs(dates):
+            doses_q |= Q(location_id=location_id, local_date__gte=p.start, local_date__lt=p.end)
             records_q |= Q(location_id=location_id, administered_at__gte=p.starts_at, administered_at__lt=p.ends_at)
     found: dict[tuple[Any, dt.date], Counts] = defaultdict(Counts)
     if not wanted:
@@ -148,10 +138,6 @@ def raw_counts(
     return {key: value for key, value in found.items() if key in asked}
 
 
-def _waiting_change() -> Exists:
-    return Exists(RollupChange.objects.filter(location_id=OuterRef("location_id"), local_date=OuterRef("local_date")))
-
-
 def day_counts(
     locations: Sequence[Any],
     p: Period,
@@ -169,7 +155,7 @@ def day_counts(
             DailyDoseRollup.objects.filter(
                 location_id__in=ids, local_date__gte=p.start, local_date__lt=p.end, settled_at__lte=as_of
             )
-            .exclude(_waiting_change())
+            .exclude(waiting_change())
             .values("location_id", "local_date", *COUNT_FIELDS)
         ):
             held[(r["location_id"], r["local_date"])] = Counts(**{name: r[name] for name in COUNT_FIELDS})
@@ -184,6 +170,10 @@ def day_counts(
 
 
 # --- The job -----------------------------------------------------------------------------------------------------
+
+
+def _figures(f: Figures) -> dict[str, int]:
+    return {name: getattr(f, name) for name in FIGURE_FIELDS}
 
 
 def consume_changes() -> int:
@@ -204,7 +194,8 @@ def consume_changes() -> int:
             for location_id, local_date in rows:
                 stale[location_id].add(local_date)
             for location_id, dates in stale.items():
-                DailyDoseRollup.objects.filter(location_id=location_id, local_date__in=sorted(dates)).delete()
+                for model in (DailyDoseRollup, DailyPromptRollup):
+                    model.objects.filter(location_id=location_id, local_date__in=sorted(dates)).delete()
             consumed += len(rows)
 
 
@@ -285,6 +276,13 @@ def _build(location_id: Any, dates: list[dt.date], now: dt.datetime) -> int:
             last = closes.get(day) or Period(day, day + DAY).ends_at
             if day not in waiting and last <= now:
                 settled[day] = last
+        # Days another run built meanwhile keep what it wrote (their prompt rows with them).
+        already = set(
+            DailyDoseRollup.objects.filter(location_id=location_id, local_date__in=settled).values_list(
+                "local_date", flat=True
+            )
+        )
+        settled = {day: last for day, last in settled.items() if day not in already}
         if not settled:
             return 0
         counts = raw_counts({location_id: sorted(settled)}, now)
@@ -299,6 +297,11 @@ def _build(location_id: Any, dates: list[dt.date], now: dt.datetime) -> int:
                 )
                 for day, last in settled.items()
             ],
-            ignore_conflicts=True,
+        )
+        # The days' safety-prompt counts, by unit and member of staff, in the same transaction.
+        prompts = raw_prompt_counts({location_id: sorted(settled)})
+        DailyPromptRollup.objects.bulk_create(
+            DailyPromptRollup(location_id=loc, local_date=day, unit_id=unit, user_id=user, **_figures(f))
+            for (loc, day, unit, user), f in prompts.items()
         )
     return len(settled)

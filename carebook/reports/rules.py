@@ -84,6 +84,17 @@ class Periods:
     baseline: Period
 
 
+def date_runs(dates: Iterable[dt.date]) -> list[Period]:
+    """Dates as the fewest periods of consecutive days, in order (a query asks for each run as one range)."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(dates)):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + DAY
+        else:
+            runs.append([day, day + DAY])
+    return [Period(a, b) for a, b in runs]
+
+
 def period(start: dt.date, last_day: dt.date, *, field_from: str = "from", field_to: str = "to") -> Period:
     """The period from ``start`` to ``last_day`` included: refused (with its field) if backwards or too long."""
     if last_day < start:

@@ -24,6 +24,7 @@ from carebook.demo.history import (
     DUE_FIELDS,
     FOLLOW_UP_FIELDS,
     PROMPT_FIELDS,
+    SHOWING_FIELDS,
     DoseRecord,
     HistoryWriter,
     LocationStaff,
@@ -37,6 +38,7 @@ from carebook.medication.models import (
     Medicine,
     PrnFollowUp,
     PromptAnswer,
+    PromptShowing,
 )
 from carebook.medication.services.administrations import WitnessCredentials, administration_record
 from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe
@@ -134,6 +136,18 @@ def _as_written(admin: Administration) -> dict:
             (p.position, p.prompt, p.result, p.value, p.note, p.answered_at) for p in admin.prompt_answers.all()
         ],
         "due_dose_state": due.state,
+        "showing": [
+            (
+                w.source,
+                w.prompts,
+                w.prompt_count,
+                w.shown_at,
+                w.user_id == admin.recorded_by_id,
+                w.unit_id == admin.person.unit_id,
+                w.due_dose_id == admin.due_dose_id,
+            )
+            for w in PromptShowing.objects.filter(administration=admin)
+        ],
     }
 
 
@@ -200,6 +214,7 @@ def test_bulk_history_fills_every_column_of_the_tables_it_writes():
         (DueDose, DUE_FIELDS),
         (Administration, ADMIN_FIELDS),
         (PromptAnswer, PROMPT_FIELDS),
+        (PromptShowing, SHOWING_FIELDS),
         (AdministrationCorrection, CORRECTION_FIELDS),
         (PrnFollowUp, FOLLOW_UP_FIELDS),
     ]
