@@ -46,11 +46,23 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        # The error summary's links: a wrong username or password is said at the password, where it is retyped.
+        context["error_summary"] = [("id_password", e) for e in form.non_field_errors()] + [
+            (form[name].id_for_label, e) for name in form.fields for e in form.errors.get(name, [])
+        ]
+        return context
+
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponseBase:
-    """One tap: ends the session on this device (a POST, so a link cannot sign someone out)."""
-    return auth_views.LogoutView.as_view(next_page="access:sign_in")(request)
+    """One tap: ends the session on this device (a POST, so a link cannot sign someone out), and the sign-in page
+    says so, so the next person on a shared tablet sees that the last one is out."""
+    response = auth_views.LogoutView.as_view(next_page="access:sign_in")(request)
+    messages.success(request, "You have signed out.")
+    return response
 
 
 # --- Personal API tokens ------------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 Every page a test visits is checked with axe-core (WCAG 2.2 AA tags; no serious or critical violation) at the
 tablet width the round is done on (768 px) and again at a phone width (360 px), where the page must not scroll
-sideways. Any console error, uncaught script error or Content-Security-Policy violation fails the test.
+sideways, nor at the tablet's width with text at 200 %. What axe cannot see is measured too, at both widths: every
+touch target is at least 44 by 44 px (on the round and the recording pages, every one; elsewhere, every one but a
+link inside a sentence, WCAG's "inline" exception), an error summary has the focus when its page loads, and no two
+pages a test visits share a title. Any console error, uncaught script error or Content-Security-Policy violation
+fails the test.
 
 Never run ``playwright install``: it downloads a browser and fails here. Chromium comes from Debian.
 """
@@ -60,24 +64,74 @@ async (tags) => {
 }
 """
 
+# The pages where a care worker taps at pace: every target counts, links in sentences too.
+STRICT_TARGET_PAGES = re.compile(r"^/(round/|locations/[^/]+/round/|doses/[^/]+/record/|prescriptions/[^/]+/give/)")
+MIN_TARGET = 44  # px, both ways (WCAG 2.5.5; the NHS design system's own size)
+
+_SMALL_TARGETS = r"""
+([strict, min]) => {
+  const found = [];
+  const targets = document.querySelectorAll(
+    "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]"
+  );
+  for (const el of targets) {
+    // A radio or checkbox is tapped by its whole item (the input and its label).
+    const box = el.matches("input[type=radio], input[type=checkbox]")
+      ? el.closest(".nhsuk-radios__item, .nhsuk-checkboxes__item") || el
+      : el;
+    const r = box.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === "hidden") continue;
+    if (el.classList.contains("nhsuk-skip-link")) continue; // off the screen until focused, then full size
+    if (r.right <= 0 || r.bottom <= 0) continue; // visually hidden
+    if (!strict && el.tagName === "A" && style.display === "inline") {
+      let block = el.parentElement; // the sentence: the nearest ancestor that is not inline (a <strong>, a <span>)
+      while (block.parentElement && getComputedStyle(block).display === "inline") block = block.parentElement;
+      const around = (block.textContent || "").replace(/\s+/g, " ").trim();
+      const own = (el.textContent || "").replace(/\s+/g, " ").trim();
+      if (around.length > own.length) continue; // a link inside a sentence
+    }
+    if (r.height < min - 0.5 || r.width < min - 0.5) {
+      const name = (el.getAttribute("aria-label") || el.textContent || el.value || el.name || "").trim();
+      const classes = el.className ? "." + String(el.className).trim().split(/\s+/).join(".") : "";
+      const label = name.replace(/\s+/g, " ").slice(0, 40);
+      found.push(`${el.tagName.toLowerCase()}${classes} "${label}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return found;
+}
+"""
+
+# Once per document: the focus on load (later, the person may rightly have moved it, typing into a field).
+_FOCUS_ON_SUMMARY = """
+() => {
+  if (window.cbFocusChecked) return null;
+  const summary = document.querySelector(".nhsuk-error-summary");
+  if (!summary) return null;
+  return summary === document.activeElement || summary.contains(document.activeElement);
+}
+"""
+
 _OVERFLOW = """
-() => ({
-  scrollWidth: document.documentElement.scrollWidth,
-  innerWidth: window.innerWidth,
-  widest: Array.from(document.querySelectorAll("body *"))
-    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-    .filter((el) => {
-      // Only report elements not inside a designed scroll region.
-      for (let p = el.parentElement; p; p = p.parentElement) {
-        const s = getComputedStyle(p);
-        if (["auto", "scroll", "hidden", "clip"].includes(s.overflowX)) return false;
-      }
-      return true;
-    })
-    .slice(0, 5)
-    .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-      (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "")),
-})
+() => {
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  const past = Array.from(document.querySelectorAll("body *"))
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+  // Those not inside a designed scroll region first; if every one is, the regions themselves.
+  const loose = past.filter((el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (["auto", "scroll", "hidden", "clip"].includes(s.overflowX)) return false;
+    }
+    return true;
+  });
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    widest: (loose.length ? loose : past).slice(0, 5).map(name),
+  };
+}
 """
 
 
@@ -121,6 +175,7 @@ class UI:
     checked: set[str] = field(default_factory=set)
     expected_statuses: dict[str, int] = field(default_factory=dict)
     document_statuses: dict[str, int] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # title -> the page that had it first
 
     # --- navigation --------------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -157,15 +212,63 @@ class UI:
         self.page.wait_for_load_state()
         self.checked.add(self._page_key(self.page.url))
         self.assert_no_console_problems()
+        failures = self._focus_and_title()
         size = self.page.viewport_size or TABLET
-        failures = self._axe_and_width(f"{size['width']} px")
+        failures += self._axe_and_width(f"{size['width']} px")
+        if size["width"] >= TABLET["width"]:  # 200 % of a phone's text is WCAG's reflow at 180 px: not asked
+            failures += self._text_at_200(f"{size['width']} px")
         if phone and size["width"] != PHONE["width"]:
             self.page.set_viewport_size(PHONE)
             try:
                 failures += self._axe_and_width(f"{PHONE['width']} px")
             finally:
                 self.page.set_viewport_size(size)
+        if os.environ.get("CAREBOOK_A11Y_REPORT"):  # a survey: every problem of every page, into one file
+            with open(os.environ["CAREBOOK_A11Y_REPORT"], "a", encoding="utf-8") as out:
+                test = os.environ.get("PYTEST_CURRENT_TEST", "")
+                out.writelines(f"{self._title_key(self.path)}\t{f}\t{test}\n" for f in failures)
+            return
         assert not failures, f"Accessibility/layout problems on {self.path}:\n" + "\n".join(failures)
+
+    def _focus_and_title(self) -> list[str]:
+        """Before anything else moves the focus: a refused form's error summary has it. And this page's title is
+        its own (the round of one unit is not titled as another's)."""
+        failures = []
+        if self.page.evaluate(_FOCUS_ON_SUMMARY) is False:
+            for _ in range(30):  # the page's module script may still be starting: give it a moment
+                self.page.wait_for_timeout(100)
+                if self.page.evaluate(_FOCUS_ON_SUMMARY) is not False:
+                    break
+            else:
+                failures.append("the error summary does not have the focus (a screen reader would not hear it)")
+        self.page.evaluate("() => { window.cbFocusChecked = true; }")
+        title, key = self.page.title(), self._title_key(self.path)
+        first = self.titles.setdefault(title, key)
+        if first != key:
+            failures.append(f'the title "{title}" is also the title of {first}')
+        return failures
+
+    def _text_at_200(self, where: str) -> list[str]:
+        """Text at 200 % (WCAG 1.4.4): the page still fits its width."""
+        self.page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        try:
+            width = self.page.evaluate(_OVERFLOW)
+        finally:
+            self.page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+        if width["scrollWidth"] > width["innerWidth"] + 1:
+            return [
+                f"[{where}, text at 200 %] page scrolls sideways: scrollWidth {width['scrollWidth']} >"
+                f" {width['innerWidth']} (elements past the edge: {', '.join(width['widest']) or 'unknown'})"
+            ]
+        return []
+
+    @staticmethod
+    def _title_key(path: str) -> str:
+        """A page, for its title: the path, and the unit of a round (other query strings choose a period or a
+        month of the same page)."""
+        base, _, query = path.split("#", 1)[0].partition("?")
+        unit = next((part for part in query.split("&") if part.startswith("unit=")), "")
+        return base + (f"?{unit}" if unit else "")
 
     def _axe_and_width(self, where: str) -> list[str]:
         failures: list[str] = []
@@ -178,6 +281,9 @@ class UI:
             if v["impact"] in BLOCKING_IMPACTS:
                 nodes = "; ".join(f"{n['target']} ({n['html']})" for n in v["nodes"][:5])
                 failures.append(f"[{where}] axe {v['impact']}: {v['id']} - {v['help']} - {nodes}")
+        strict = bool(STRICT_TARGET_PAGES.match(self.path))
+        for small in self.page.evaluate(_SMALL_TARGETS, [strict, MIN_TARGET]):
+            failures.append(f"[{where}] touch target under {MIN_TARGET} px: {small}")
         width = self.page.evaluate(_OVERFLOW)
         if width["scrollWidth"] > width["innerWidth"] + 1:
             failures.append(

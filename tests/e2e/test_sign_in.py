@@ -58,8 +58,9 @@ def test_carla_signs_in_to_the_round_picker_and_signs_out_in_one_tap(ui, world):
     ui.sign_out()
     ui.check()
 
-    # Then she is back at the sign-in page and signed out: the round now asks her to sign in again
+    # Then she is back at the sign-in page, told she signed out, and signed out: the round asks her to sign in again
     assert ui.path.startswith("/sign-in/")
+    expect(ui.page.get_by_role("status")).to_have_text("Information: You have signed out.")
     expect(ui.page.get_by_role("button", name="Sign out")).to_have_count(0)
     ui.goto("/round/")
     assert ui.path.startswith("/sign-in/")

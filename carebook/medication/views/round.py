@@ -68,7 +68,12 @@ def round_start(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "medication/round_start.html",
-        {"options": options, "error": error, "remembered": remembered},
+        {
+            "options": options,
+            "error": error,
+            "error_summary": [("where-0", error)] if error else [],
+            "remembered": remembered,
+        },
         status=422 if error else 200,
     )
 
