@@ -146,7 +146,7 @@ def test_carla_moves_the_next_dose_of_a_late_antibiotic_and_omits_a_late_vitamin
     expect(page.get_by_label("If you move the next dose: its new time")).to_have_value(re.compile(r"^\d\d:\d\d$"))
     taps.type(page.get_by_label("Why? (needed)"), "Pharmacist advised to keep 3 and a half hours apart")
     taps.click(page.get_by_role("button", name="Save record"))
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/round/"))  # saved: back on the round (not the form still being left)
     ui.check()
     move_taps = taps.count
     assert move_taps == 3  # her checks and "Given" were kept: choose, say why, save
