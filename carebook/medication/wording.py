@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from carebook.core.clock import to_local
-from carebook.core.text import and_list, format_quantity, minutes_text, plural, quantity_with_unit
+from carebook.core.text import and_list, clock_time, format_quantity, minutes_text, plural, quantity_with_unit
 from carebook.medication import rules
-from carebook.medication.models import Medicine, Prescription, ScheduleKind
-from carebook.medication.vocab import RequiredCheck
+from carebook.medication.models import Administration, Medicine, Prescription, ScheduleKind
+from carebook.medication.vocab import TAKEN, Outcome, RequiredCheck
 
 __all__ = [
     "DAY_NAMES",
@@ -34,6 +34,7 @@ __all__ = [
     "interval_text",
     "medicine_flags",
     "quantity_text",
+    "recorded_text",
     "schedule_text",
 ]
 
@@ -132,3 +133,19 @@ def medicine_flags(medicine: Medicine, *, check: str | None = None, awaiting_che
     if awaiting_check:
         flags.append(MedicineFlag("not_checked", "Unchk", "Transcription not yet checked: no dose may be given"))
     return flags
+
+
+def recorded_text(admin: Administration, *, medicine: object, person_name: str, slot_at: dt.datetime | None) -> str:
+    """What was just recorded, said back to the carer so a wrong tap is seen at once (issue 8).
+
+    "Given: Ramipril 5 mg tablet for Addie, 08:00 dose."
+    "Refused (will offer again): Sertraline 50 mg tablet for Addie, 08:00 dose. Reason kept."
+    "Given: Paracetamol 500 mg tablet for Addie at 14:12." (a when-required dose has no slot)
+    """
+    when = f", {clock_time(slot_at)} dose" if slot_at is not None else f" at {clock_time(admin.administered_at)}"
+    text = f"{Outcome.label_of(admin.outcome)}: {medicine} for {person_name}{when}."
+    if admin.outcome == Outcome.GIVEN_PARTIAL and admin.dose_given is not None:
+        text += f" Dose given: {quantity_with_unit(admin.dose_given, admin.dose_unit)}."
+    if admin.outcome not in TAKEN and admin.reason:
+        text += " Reason kept."
+    return text

@@ -112,6 +112,15 @@ _FOCUS_ON_SUMMARY = """
 }
 """
 
+# On a phone the header takes at most a sixth of the screen: the person's picture and allergies come first (issue 8).
+HEADER_SHARE = 6
+_HEADER_HEIGHT = """
+() => {
+  const header = document.querySelector("header.cb-header");
+  return header ? {height: header.getBoundingClientRect().height, innerHeight: window.innerHeight} : null;
+}
+"""
+
 _OVERFLOW = """
 () => {
   const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
@@ -284,6 +293,13 @@ class UI:
         strict = bool(STRICT_TARGET_PAGES.match(self.path))
         for small in self.page.evaluate(_SMALL_TARGETS, [strict, MIN_TARGET]):
             failures.append(f"[{where}] touch target under {MIN_TARGET} px: {small}")
+        if (self.page.viewport_size or TABLET)["width"] <= PHONE["width"]:
+            header = self.page.evaluate(_HEADER_HEIGHT)
+            if header is not None and header["height"] > header["innerHeight"] / HEADER_SHARE + 0.5:
+                failures.append(
+                    f"[{where}] the header is {round(header['height'])} px tall, more than a {HEADER_SHARE}th of"
+                    f" the {header['innerHeight']} px screen"
+                )
         width = self.page.evaluate(_OVERFLOW)
         if width["scrollWidth"] > width["innerWidth"] + 1:
             failures.append(

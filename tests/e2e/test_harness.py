@@ -109,3 +109,14 @@ def test_text_at_200_percent_that_pushes_the_page_sideways_fails(ui):
         ui.check(phone=False)
     assert "[768 px, text at 200 %] page scrolls sideways" in str(failure.value)
     assert "[768 px] page scrolls sideways" not in str(failure.value)
+
+
+def test_a_header_taller_than_a_sixth_of_a_phone_screen_fails(ui):
+    # Given a header 200 px tall: it fits the tablet's check, not a 360 x 740 phone's (at most 123 px)
+    ui.page.set_content(PAGE.format(body="").replace("<body>", '<body><header class="cb-header" id="tall">x</header>'))
+    ui.page.add_style_tag(content="#tall { height: 200px; }")
+
+    with pytest.raises(AssertionError) as failure:
+        ui.check()
+    assert "[360 px] the header is 200 px tall, more than a 6th of the 740 px screen" in str(failure.value)
+    assert "[768 px] the header" not in str(failure.value)

@@ -144,8 +144,12 @@ def mar_cell(page: Page, medicine: str, time_label: str, day: int) -> Locator:
     return row.locator(f'td[data-day="{day}"]')
 
 
-def expect_recorded_message(page: Page, medicine: str) -> None:
-    expect(page.get_by_role("status").filter(has_text="Recorded:")).to_contain_text(f"{medicine} for Addie")
+def expect_recorded_message(page: Page, medicine: str, outcome: str = "Given", reason: bool = False) -> None:
+    """The feedback says what was recorded, so a wrong tap is seen at once (issue 8)."""
+    message = page.get_by_role("status").filter(has_text=f"{medicine} for Addie")
+    expect(message).to_contain_text(f"{outcome}: {medicine} for Addie")
+    if reason:
+        expect(message).to_contain_text("Reason kept.")
 
 
 # --- The journey --------------------------------------------------------------------------------------------------
@@ -221,7 +225,8 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     page.get_by_label("Reason, if not given or a different dose").fill("Said she felt sick. Will offer after lunch.")
     save(page)
     ui.check()
-    expect_recorded_message(page, "Sertraline 50 mg tablet")
+    expect_recorded_message(page, "Sertraline 50 mg tablet", outcome="Refused (will offer again)", reason=True)
+    assert page.url.endswith(f"#person-{world.ada.pk}")  # back at Addie's card, where Carla was
     expect(dose_row(page, "Sertraline")).to_contain_text("Refused (will offer again), recorded by Carla Carer")
     refused = Administration.objects.get(prescription=rx.sertraline)
     assert (refused.outcome, refused.reason) == (Outcome.REFUSED, "Said she felt sick. Will offer after lunch.")

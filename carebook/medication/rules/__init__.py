@@ -116,6 +116,7 @@ from carebook.medication.rules.windows import (
     round_for_time,
     timing_of,
     window_bounds,
+    window_countdown,
 )
 from carebook.medication.rules.witness import (
     WITNESSED_OUTCOMES,
@@ -225,4 +226,5 @@ __all__ = [
     "too_close_message",
     "when_given",
     "window_bounds",
+    "window_countdown",
 ]

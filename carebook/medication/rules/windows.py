@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from carebook.core.clock import to_local
 from carebook.core.errors import DomainError
-from carebook.core.text import clock_time, moment
+from carebook.core.text import clock_time, duration, moment
 from carebook.medication.vocab import TAKEN, DoseState, DoseStatus
 
 # --- The window of a dose ----------------------------------------------------------------
@@ -155,6 +155,22 @@ def dose_status_label(status: str, scheduled_at: dt.datetime) -> str:
     if status == DoseStatus.OVERDUE:
         return f"Overdue (due {clock_time(scheduled_at)})"
     return f"Due at {clock_time(scheduled_at)}"
+
+
+def window_countdown(status: str, closes_at: dt.datetime, now: dt.datetime) -> str:
+    """A time-critical dose's countdown to the end of its window, for the round (issue 8).
+
+    "Give by 08:30: 25 minutes left" while it is due (or later today); "Window closed at 08:30: 12 minutes
+    ago" once overdue; nothing once it has its record.
+    """
+    if status == DoseStatus.OVERDUE:
+        return f"Window closed at {clock_time(closes_at)}: {duration(now - closes_at)} ago"
+    if status in (DoseStatus.DUE, DoseStatus.LATER):
+        left = closes_at - now
+        if left < dt.timedelta(minutes=1):
+            return f"Give by {clock_time(closes_at)}: less than a minute left"
+        return f"Give by {clock_time(closes_at)}: {duration(left)} left"
+    return ""
 
 
 # --- The follow-up of a when-required dose -------------------------------------------------

@@ -72,6 +72,7 @@ class RoundDose:
     outcome_label: str = ""
     minutes_late: int = 0  # a dose given after its window closed: by how many minutes
     moved_from_time: dt.time | None = None  # moved later because the dose before was given late: its prescribed time
+    countdown: str = ""  # a time-critical dose: how long is left of its window (rules.window_countdown)
 
     @property
     def is_pending(self) -> bool:
@@ -221,6 +222,7 @@ def build_round_dose(
         outcome_label=admin.get_outcome_display() if admin else "",
         minutes_late=admin.minutes_late if admin is not None and admin.outcome in TAKEN else 0,
         moved_from_time=dose.local_time if dose.moved_from_id is not None else None,
+        countdown=rules.window_countdown(status, dose.window_closes_at, now) if medicine.time_critical else "",
     )
 
 

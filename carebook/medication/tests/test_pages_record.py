@@ -119,7 +119,11 @@ def test_a_given_dose_is_recorded_with_the_session_user_and_server_time(client, 
     data = answers(outcome="given", recorded_by=str(world.sam.pk), recorded_at="2020-01-01T00:00:00Z", round="morning")
     response = client.post(record_url(dose), data)
     assert response.status_code == 302
-    assert response["Location"] == reverse("medication:round", args=[world.home.pk]) + "?round=morning"
+    # Back to the person's card on the round, where the carer was.
+    assert (
+        response["Location"]
+        == reverse("medication:round", args=[world.home.pk]) + f"?round=morning#person-{world.ada.pk}"
+    )
     admin = Administration.objects.get(due_dose=dose)
     assert admin.recorded_by == world.carla  # never from the request body
     assert admin.recorded_at == MORNING and admin.administered_at == MORNING and not admin.late_entry
@@ -128,7 +132,7 @@ def test_a_given_dose_is_recorded_with_the_session_user_and_server_time(client, 
     dose.refresh_from_db()
     assert dose.state == DueDose.State.RECORDED
     page = client.get(response["Location"]).content.decode()
-    assert "Recorded: Ramipril 5 mg tablet for Addie" in page
+    assert "Given: Ramipril 5 mg tablet for Addie, 08:00 dose." in page
     assert "Given by Carla Carer at 08:05" in page
 
 

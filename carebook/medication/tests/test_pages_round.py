@@ -165,6 +165,25 @@ def test_the_night_round_includes_doses_after_midnight(client, world):
     assert "Overdue (due 22:00)" in html  # a time-critical dose is late 30 minutes after its time
 
 
+def test_a_time_critical_dose_counts_down_on_the_round_and_a_routine_one_does_not(client, world, regimen):
+    with time_machine.travel(at(7), tick=False):
+        prescribe(
+            world.ada,
+            MedicineFactory(name="Levodopa", time_critical=True),
+            by=world.sam,
+            checker=world.tia,
+            times=["08:00"],
+        )
+    client.force_login(world.carla)
+    with time_machine.travel(at(8, 5), tick=False):
+        html = client.get(round_url(world, round="morning")).content.decode()
+    assert html.count('data-testid="countdown"') == 1  # Levodopa only, not ramipril
+    assert "Give by 08:30: 25 minutes left." in html
+    with time_machine.travel(at(8, 42), tick=False):
+        html = client.get(round_url(world, round="morning")).content.decode()
+    assert "Window closed at 08:30: 12 minutes ago." in html
+
+
 def test_next_two_hours_lists_doses_due_soon(client, world, regimen):
     client.force_login(world.carla)
     with time_machine.travel(at(11, 0), tick=False):

@@ -131,6 +131,23 @@ def test_a_dose_is_refused_before_its_window_opens():
     rules.check_not_too_early(due, due - dt.timedelta(minutes=60), False)
 
 
+@pytest.mark.parametrize(
+    ("status", "minutes_from_close", "expected"),
+    [
+        ("due", -25, "Give by 08:30: 25 minutes left"),
+        ("due", -90, "Give by 08:30: 1 hour 30 minutes left"),
+        ("due", 0, "Give by 08:30: less than a minute left"),
+        ("later", -75, "Give by 08:30: 1 hour 15 minutes left"),
+        ("overdue", 12, "Window closed at 08:30: 12 minutes ago"),
+        ("given", -10, ""),
+        ("not_given", 10, ""),
+    ],
+)
+def test_a_time_critical_dose_counts_down_to_the_end_of_its_window(status, minutes_from_close, expected):
+    closes = utc(2026, 6, 1, 7, 30)  # 08:30 BST
+    assert rules.window_countdown(status, closes, closes + dt.timedelta(minutes=minutes_from_close)) == expected
+
+
 # --- PRN --------------------------------------------------------------------------------
 
 HOUR = dt.timedelta(hours=1)

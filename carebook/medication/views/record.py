@@ -70,7 +70,7 @@ from carebook.medication.views.record_readings import (
     reading_row,
 )
 from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
-from carebook.medication.wording import quantity_text
+from carebook.medication.wording import quantity_text, recorded_text
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
@@ -97,7 +97,8 @@ def _back_url(back: dict[str, str], person: Person, prn: bool = False) -> str:
         return reverse("people:person", args=[person.pk])
     query = {k: v for k, v in back.items() if k in ("round", "unit")}
     url = reverse("medication:round", args=[person.location_id])
-    return f"{url}?{urlencode(query)}" if query else url
+    url = f"{url}?{urlencode(query)}" if query else url
+    return f"{url}#person-{person.pk}"  # back to the person's card, where the carer was
 
 
 # --- The prompts as the page shows them ----------------------------------------------------
@@ -360,7 +361,9 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
                 existing=existing,
                 blocked=blocked,
             )
-        messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        messages.success(
+            request, recorded_text(admin, medicine=rx.medicine, person_name=person.known_as, slot_at=dose.scheduled_at)
+        )
         if outside := outside_limits_message(admin):
             messages.warning(request, outside)
         return redirect(_back_url(back, person))
@@ -404,7 +407,7 @@ def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpRespons
         admin, status, _error = _record_from_form(request, form, dose=None, rx=rx)
         if admin is None:
             return _render_record(request, form=form, rx=rx, person=person, back=back, status=status, blocked=blocked)
-        messages.success(request, f"Recorded: {rx.medicine} for {person.known_as}")
+        messages.success(request, recorded_text(admin, medicine=rx.medicine, person_name=person.known_as, slot_at=None))
         if outside := outside_limits_message(admin):
             messages.warning(request, outside)
         return redirect(_back_url(back, person, prn=True))
