@@ -209,6 +209,9 @@ CAREBOOK = {
     "DUE_DOSE_HORIZON_HOURS": env.int("CAREBOOK_DUE_DOSE_HORIZON_HOURS", default=72),
     # A record made more than this many minutes after the time the carer says the dose was given is a late entry.
     "LATE_ENTRY_MINUTES": 15,
+    # A dose refused (or asleep) "will offer again" waits on the round until its window ends; set this to give every
+    # such dose this many minutes after the refusal instead (rules.offer_again_until, ADR 0034).
+    "OFFER_AGAIN_MINUTES": env.int("CAREBOOK_OFFER_AGAIN_MINUTES", default=None),
     # Wrong passwords for one witness within 15 minutes before that name cannot confirm a witness for a while.
     "WITNESS_FAILURE_LIMIT": env.int("CAREBOOK_WITNESS_FAILURE_LIMIT", default=5),
     # Personal API tokens stop working this many days after they are made.

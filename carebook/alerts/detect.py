@@ -176,11 +176,13 @@ def _records(
     ids: Iterable[Any] | None,
     since: dt.timedelta = BACKSTOP,
     written_after: dt.datetime | None = None,
+    offered_again: bool = False,
 ) -> QuerySet[Administration]:
     """The effective records to look at: those an event named; or, for the minute's scan, those *written* since the
     last scan (``written_after``, index ``admin_recorded_at_idx``); or those given in the look-back (index
-    ``admin_location_time_idx``: a scan by hand, or the first after the worker was down)."""
-    rows = Administration.objects.effective()
+    ``admin_location_time_idx``: a scan by hand, or the first after the worker was down). ``offered_again``: the
+    refusals waiting for their dose to be offered again too (ADR 0034)."""
+    rows = _standing(offered_again)
     if ids is not None:
         return rows.filter(pk__in=list(ids))
     if written_after is not None:
@@ -220,36 +222,21 @@ def _alerted(kind: str) -> Exists:
 
 
 def detect_refused_to_offer_again(*, now: dt.datetime, written_after: dt.datetime | None = None) -> list[uuid.UUID]:
-    """Doses whose record is still "refused (will offer again)" when their window has closed (in the last
-    LOOK_BACK). The minute's scan (``written_after``) looks only where the condition can be new: the doses whose
-    window closed since (index ``due_dose_state_closes_idx``, then each dose's record), and the refusals written
-    since whose window had closed already (a refusal recorded late, ``admin_recorded_at_idx``); by hand, every
-    refusal of the look-back (``admin_location_time_idx``). Two queries or one, from the refusals (few), never
-    from every recorded dose of the week."""
-    closed_from = now - LOOK_BACK
-    refused = Q(
-        outcome=Outcome.REFUSED, due_dose__window_closes_at__lte=now, due_dose__window_closes_at__gt=closed_from
+    """Doses refused (or asleep) "will offer again" that still have no outcome when the time to offer them again has
+    passed (``offer_again_until``, in the last LOOK_BACK; ADR 0034). The minute's scan looks only where the condition
+    can be new: the refusals whose time passed since the last scan (index ``admin_offer_again_idx``) and those
+    written since (a refusal recorded late); by hand, every one of the look-back. One query, from the refusals
+    waiting (few), never from every recorded dose of the week."""
+    waiting = Administration.objects.offered_again().filter(
+        due_dose__state=DueDose.State.PENDING, offer_again_until__lte=now, offer_again_until__gt=now - LOOK_BACK
     )
-    if written_after is None:
-        found = _records(now=now, ids=None, since=LOOK_BACK + dt.timedelta(days=1)).filter(refused)
-        sources = [found]
-    else:
-        since = max(written_after, closed_from)
-        closed_since = DueDose.objects.filter(
-            state=DueDose.State.RECORDED, window_closes_at__gt=since, window_closes_at__lte=now
-        ).values("pk")
-        sources = [
-            Administration.objects.effective().filter(refused, due_dose_id__in=closed_since),
-            _records(now=now, ids=None, written_after=written_after).filter(refused),
-        ]
+    if written_after is not None:
+        since = max(written_after, now - LOOK_BACK)
+        waiting = waiting.filter(Q(offer_again_until__gt=since) | Q(recorded_at__gt=since))
     refusals = list(
-        {
-            a.pk: a
-            for rows in sources
-            for a in rows.exclude(_alerted(AlertKind.REFUSED_OFFER_AGAIN)).select_related(
-                "due_dose", "prescription__medicine", "person"
-            )
-        }.values()
+        waiting.exclude(_alerted(AlertKind.REFUSED_OFFER_AGAIN)).select_related(
+            "due_dose", "prescription__medicine", "person"
+        )
     )
     # A refusal that continues a repeated refusal still open is carried on by it from the start (one alert).
     carried = (
@@ -271,8 +258,10 @@ def detect_refused_to_offer_again(*, now: dt.datetime, written_after: dt.datetim
         dose = refusal.due_dose
         assert dose is not None
         medicine = refusal.prescription.medicine
-        if not rules.refused_to_offer_again(refusal.outcome, window_closes_at=dose.window_closes_at, now=now):
+        until = refusal.offer_again_until
+        if until is None or not rules.refused_to_offer_again(until, now=now):
             continue
+        what = "refused" if refusal.outcome == Outcome.REFUSED else "asleep"
         made = raise_alert(
             NewAlert(
                 kind=AlertKind.REFUSED_OFFER_AGAIN,
@@ -289,10 +278,10 @@ def detect_refused_to_offer_again(*, now: dt.datetime, written_after: dt.datetim
                     kind=AlertKind.REFUSED_OFFER_AGAIN,
                 ),
                 summary=(
-                    f"{medicine} for {refusal.person.full_name}, due at {moment(dose.scheduled_at)}: refused, to be "
-                    f"offered again, and no later record by {clock_time(dose.window_closes_at)}. Offer it again "
-                    "if it is still safe to, or ask for advice."
-                ),
+                    f"{medicine} for {refusal.person.full_name}, due at {moment(dose.scheduled_at)}: {what} at "
+                    f"{clock_time(refusal.administered_at)}, to be offered again by {clock_time(until)}, and no "
+                    "outcome yet. Offer it again if it is still safe to, or ask for advice."
+                )[:300],
                 behind=[Behind(at=dose.scheduled_at, administration_id=refusal.pk, due_dose_id=dose.pk)],
                 superseded_by_id=carried.get((refusal.person_id, medicine.pk)),
             ),
@@ -306,15 +295,28 @@ def detect_refused_to_offer_again(*, now: dt.datetime, written_after: dt.datetim
 # --- Repeated refusal --------------------------------------------------------------------------------------
 
 
+def _standing(offered_again: bool) -> QuerySet[Administration]:
+    if offered_again:
+        return Administration.objects.filter(
+            status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN]
+        )
+    return Administration.objects.effective()
+
+
 def _history(
-    kind_outcomes: Iterable[str], person_ids: set[Any], *, now: dt.datetime, days: int
+    kind_outcomes: Iterable[str],
+    person_ids: set[Any],
+    *,
+    now: dt.datetime,
+    days: int,
+    offered_again: bool = False,
 ) -> list[Administration]:
     """The people's effective records with these outcomes in the last ``days`` days (index
-    ``admin_person_time_idx``): one query."""
+    ``admin_person_time_idx``): one query. ``offered_again``: with the refusals before an offer again."""
     if not person_ids:
         return []
     return list(
-        Administration.objects.effective()
+        _standing(offered_again)
         .filter(
             person_id__in=list(person_ids),
             outcome__in=list(kind_outcomes),
@@ -344,7 +346,7 @@ def detect_repeated_refusals(
     """The same medicine refused ``refusal_count`` times in ``refusal_days`` days: one alert per condition, the
     later refusals joining it. Looks at the refusals an event named, or those of the BACKSTOP."""
     recent = list(
-        _records(now=now, ids=ids, written_after=written_after)
+        _records(now=now, ids=ids, written_after=written_after, offered_again=True)
         .filter(outcome__in=list(rules.REFUSALS))
         .values_list("person_id", flat=True)
     )
@@ -354,7 +356,12 @@ def detect_repeated_refusals(
     book = threshold_book()
     days = book.widest("refusal_days")
     by_medicine: dict[tuple[Any, Any], list[Administration]] = defaultdict(list)
-    for a in _history(rules.REFUSALS, people, now=now, days=days):
+    refused_doses: set[Any] = set()
+    for a in _history(rules.REFUSALS, people, now=now, days=days, offered_again=True):
+        if a.due_dose_id is not None:
+            if a.due_dose_id in refused_doses:
+                continue  # refused when offered again too: one refused dose (its first refusal)
+            refused_doses.add(a.due_dose_id)
         by_medicine[(a.person_id, a.prescription.medicine_id)].append(a)
     alerts: dict[tuple[Any, Any], list[Alert]] = defaultdict(list)
     for alert in _recent_alerts(AlertKind.REPEATED_REFUSAL, people, now=now, days=days):
@@ -431,13 +438,17 @@ class _Omission:
 
 def _omissions(location_ids: set[Any], *, now: dt.datetime, days: int) -> list[_Omission]:
     """The omissions of these locations in the last ``days`` days: their not-given records (index
-    ``admin_location_time_idx``) and their missed doses not recorded since (index ``alert_location_status_idx``):
-    two queries."""
+    ``admin_location_time_idx``), with those asleep, to offer again, whose time to be offered again passed with no
+    outcome (ADR 0034), and their missed doses not recorded since (index ``alert_location_status_idx``): two
+    queries."""
     since = now - dt.timedelta(days=days)
     found: list[_Omission] = []
+    never_offered_again = Q(
+        status=Administration.Status.OFFER_AGAIN, due_dose__state=DueDose.State.PENDING, offer_again_until__lte=now
+    )
     # Plain values, not model instances: the scan reads a week of a location's omissions every minute.
     rows = (
-        Administration.objects.effective()
+        Administration.objects.filter(Q(status=Administration.Status.COMPLETED) | never_offered_again)
         .filter(
             location_id__in=list(location_ids),
             outcome__in=list(rules.OMISSIONS),
@@ -818,7 +829,7 @@ def detect_prompts_not_confirmed(
         administration_id=OuterRef("pk"), result__in=[PromptResult.SKIPPED, PromptResult.FAILED]
     )
     rows = list(
-        _records(now=now, ids=ids, written_after=written_after)
+        _records(now=now, ids=ids, written_after=written_after, offered_again=True)
         .filter(Exists(not_confirmed))
         .exclude(_alerted(AlertKind.PROMPT_NOT_CONFIRMED))
         .select_related("prescription__medicine", "person")
@@ -863,7 +874,7 @@ def detect_readings_outside_rule(
     per record, whether the dose was withheld or given and someone is to be told."""
     outside = PromptAnswer.objects.filter(administration_id=OuterRef("pk"), decision__in=OUTSIDE)
     rows = list(
-        _records(now=now, ids=ids, written_after=written_after)
+        _records(now=now, ids=ids, written_after=written_after, offered_again=True)
         .filter(Exists(outside))
         .exclude(_alerted(AlertKind.READING_OUTSIDE_RULE))
         .select_related("prescription__medicine", "person")
@@ -951,7 +962,7 @@ def detect_late_recordings(
     hour."""
     book = threshold_book(prescriptions=False)
     least = dt.timedelta(minutes=book.narrowest("late_recording_minutes"))
-    written = Administration.objects.effective()
+    written = _standing(offered_again=True)  # a refusal to offer again, written up late, is a late recording too
     if ids is not None:
         written = written.filter(pk__in=list(ids))
     else:
@@ -1131,7 +1142,7 @@ def detect_prompt_non_compliance(
     book = threshold_book(prescriptions=False)
     days = book.widest("prompt_skip_days")
     answers = PromptAnswer.objects.filter(
-        administration__status=Administration.Status.COMPLETED,
+        administration__status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN],
         administration__recorded_at__gt=now - dt.timedelta(days=days),
         administration__recorded_at__lte=now,
         result__in=[PromptResult.SKIPPED, PromptResult.FAILED],

@@ -232,9 +232,10 @@ OMISSIONS: frozenset[str] = frozenset(
 )
 
 
-def refused_to_offer_again(outcome: str, *, window_closes_at: dt.datetime, now: dt.datetime) -> bool:
-    """A dose whose record is still "refused (will offer again)" when its window has closed."""
-    return outcome == DoseOutcome.REFUSED and now >= window_closes_at
+def refused_to_offer_again(offer_again_until: dt.datetime, *, now: dt.datetime) -> bool:
+    """A dose refused (or asleep) "will offer again" whose time to be offered again has come with no outcome yet (its
+    waiting refusal is read with the dose still due: medication ADR 0034)."""
+    return now >= offer_again_until
 
 
 def count_in_days(times: Iterable[dt.datetime], *, at: dt.datetime, days: int) -> int:

@@ -132,6 +132,8 @@ def _doses_to_alert(now: dt.datetime) -> list[DueDose]:
             state=DueDose.State.PENDING, window_closes_at__lte=now, window_closes_at__gt=now - LOOK_BACK
         )
         .exclude(Exists(alerts.filter(kind=AlertKind.MISSED_DOSE)))
+        # Refused (or asleep), to offer again: its own alert when the time to offer it again passes (ADR 0034).
+        .exclude(Exists(Administration.objects.offered_again().filter(due_dose_id=OuterRef("pk"))))
         # Resolved with an outcome (skip this dose, no harm expected...): someone decided; it is not missed again.
         .exclude(Exists(alerts.filter(status=AlertStatus.RESOLVED)))
         .annotate(cb_overdue_alert_id=Subquery(alerts.filter(kind=AlertKind.OVERDUE_DOSE).values("pk")[:1]))

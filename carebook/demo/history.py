@@ -31,6 +31,7 @@ pages and the API measured here).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import uuid
@@ -57,7 +58,9 @@ from carebook.medication.models import (
     PromptShowing,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
+from carebook.medication.vocab import OFFER_AGAIN_OUTCOMES
 
+MINUTE = dt.timedelta(minutes=1)
 DUE_FIELDS = (
     "id",
     "prescription",
@@ -97,6 +100,7 @@ ADMIN_FIELDS = (
     "status",
     "corrects",
     "minutes_late",
+    "offer_again_until",
 )
 PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at", "decision")
 SHOWING_FIELDS = (
@@ -258,6 +262,7 @@ class HistoryWriter:
         self._prn_history: dict[Any, list[rules.PrnDose]] = {}
         self._reasons_checked: set[tuple[str, str]] = set()
         self.late_entry = dt.timedelta(minutes=settings.CAREBOOK["LATE_ENTRY_MINUTES"])
+        self.offer_again_minutes: int | None = settings.CAREBOOK["OFFER_AGAIN_MINUTES"]
 
     # --- the prompts a carer answers ---
     def _prompt_plan(self, check: str, outcome: str, failed: str) -> list[tuple[str, str, str, bool]]:
@@ -298,7 +303,10 @@ class HistoryWriter:
         dose: DoseRecord,
         status: str = Administration.Status.COMPLETED,
         corrects: uuid.UUID | None = None,
+        closes_at: dt.datetime | None = None,
     ) -> tuple[uuid.UUID, int]:
+        """One record, as the service writes it. A due dose refused or asleep waits to be offered again (ADR 0034):
+        ``closes_at``, the end of its window, says by when (the rules' own function)."""
         w, b = self.w, self.batch
         staff = self.staff[rx.person.location_id]
         recorder = self.rng.choice(staff.carers)
@@ -321,6 +329,16 @@ class HistoryWriter:
                 outcome=outcome, dose_given=dose_given, dose_min=rx.dose_min, dose_max=rx.dose_max
             )
         late_entry = dose.recorded - dose.at > self.late_entry
+        until = None
+        if due_id is not None and outcome in OFFER_AGAIN_OUTCOMES and status == Administration.Status.COMPLETED:
+            assert closes_at is not None
+            status = Administration.Status.OFFER_AGAIN
+            until = rules.offer_again_until(
+                closes_at=closes_at,
+                refused_at=dose.at,
+                window=rules.dose_window(rx.medicine.time_critical),
+                minutes=self.offer_again_minutes,
+            )
         admin_id = uuid.uuid4()
         b.admins.append(
             (
@@ -346,6 +364,7 @@ class HistoryWriter:
                 status,
                 w.uuid(corrects),
                 0,  # minutes late: every offset above stays inside the dose window
+                w.moment(until) if until is not None else None,
             )
         )
         stamp = w.moment(dose.recorded)
@@ -383,9 +402,11 @@ class HistoryWriter:
 
     def record_due(self, rx: Prescription, due_id: uuid.UUID, dose: DoseRecord) -> uuid.UUID:
         """Record an existing pending due dose (one the services generated): the record, and the dose
-        marked recorded."""
-        admin_id, _ = self._add_admin(rx=rx, due_id=due_id, dose=dose)
-        self.batch.now_recorded.append(due_id)
+        marked recorded (unless refused or asleep: it then waits to be offered again)."""
+        closes_at = DueDose.objects.values_list("window_closes_at", flat=True).get(pk=due_id)
+        admin_id, _ = self._add_admin(rx=rx, due_id=due_id, dose=dose, closes_at=closes_at)
+        if dose.outcome not in OFFER_AGAIN_OUTCOMES:
+            self.batch.now_recorded.append(due_id)
         return admin_id
 
     # --- one day of one prescription ---
@@ -469,12 +490,7 @@ class HistoryWriter:
         if outcome == Outcome.GIVEN and rates.not_available and rng.random() < rates.not_available:
             outcome, reason = Outcome.NOT_AVAILABLE, "Not in stock: reordered from the pharmacy."
         dose = rx.dose_max if rx.is_variable_dose and roll > 0.5 else rx.dose_min
-        site = ""
-        if medicine.site_recorded and outcome == Outcome.GIVEN:
-            sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
-            turn = self._site_turn.get(rx.pk, rng.randrange(len(sites)))
-            self._site_turn[rx.pk] = turn + 1
-            site = sites[turn % len(sites)]
+        site = self._site(rx) if outcome == Outcome.GIVEN else ""
         recorded_at = at + dt.timedelta(seconds=rng.randrange(5, 90))
         if rates.late_entry and rng.random() < rates.late_entry and at + dt.timedelta(minutes=200) < cutoff:
             recorded_at = at + dt.timedelta(minutes=rng.randrange(70, 200))  # written up at the end of the round
@@ -488,7 +504,29 @@ class HistoryWriter:
             dose_given=dose,
             site=site,
         )
-        if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness:
+        closes_at = rules.window_bounds(slot.scheduled_at, critical)[1]
+        offered_again = False
+        if outcome in OFFER_AGAIN_OUTCOMES:
+            # Offered again halfway to the end of its window (so inside it): taken, or refused for good (ADR 0034).
+            again = at + (closes_at - at) / 2
+            again_recorded = max(again + dt.timedelta(seconds=rng.randrange(5, 90)), record.recorded + MINUTE)
+            if again_recorded >= cutoff:  # no time left before the history ends: taken at the first offer
+                record = dataclasses.replace(record, outcome=Outcome.GIVEN, failed="", reason="", site=self._site(rx))
+            else:
+                self._add_admin(rx=rx, due_id=due_id, dose=record, closes_at=closes_at)
+                offered_again = True
+                took = rng.random() < 0.6
+                record = DoseRecord(
+                    outcome=Outcome.GIVEN if took else Outcome.REFUSED_NOT_OFFERED_AGAIN,
+                    at=again,
+                    recorded=again_recorded,
+                    reading=reading,
+                    failed="" if took else "consent",
+                    reason="" if took else "Refused again when offered later.",
+                    dose_given=dose,
+                    site=self._site(rx) if took else "",
+                )
+        if outcome == Outcome.GIVEN and roll > 0.998 and not medicine.needs_witness and not offered_again:
             # A mistake, corrected: the first record entered in error, the refusal recorded after it.
             wrong, _ = self._add_admin(rx=rx, due_id=due_id, dose=record, status=Administration.Status.ENTERED_IN_ERROR)
             senior = self.staff[rx.person.location_id].seniors[0]
@@ -501,17 +539,27 @@ class HistoryWriter:
                 rx=rx,
                 due_id=due_id,
                 dose=DoseRecord(
-                    outcome=Outcome.REFUSED,
+                    outcome=Outcome.REFUSED_NOT_OFFERED_AGAIN,
                     at=again,
                     recorded=again + dt.timedelta(seconds=rng.randrange(5, 90)),
                     reading=reading,
                     failed="consent",
-                    reason="Refused (corrected record).",
+                    reason="Refused (corrected record): will not offer again.",
                 ),
                 corrects=wrong,
             )
             return
         self._add_admin(rx=rx, due_id=due_id, dose=record)
+
+    def _site(self, rx: Prescription) -> str:
+        """The next site of a patch or an injection, in turn (nothing for other medicines)."""
+        medicine = rx.medicine
+        if not medicine.site_recorded:
+            return ""
+        sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
+        turn = self._site_turn.get(rx.pk, self.rng.randrange(len(sites)))
+        self._site_turn[rx.pk] = turn + 1
+        return sites[turn % len(sites)]
 
     def _prn_day(self, rx: Prescription, day: dt.date) -> None:
         rng, w, b = self.rng, self.w, self.batch

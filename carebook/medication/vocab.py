@@ -45,6 +45,9 @@ WITNESSED: frozenset[str] = frozenset(
     {Outcome.GIVEN, Outcome.GIVEN_PARTIAL, Outcome.SELF_ADMINISTERED, Outcome.REFUSED_DESTROYED, Outcome.DESTROYED}
 )
 
+# The outcomes after which a due dose is offered again (once): the record waits as "offer again" (ADR 0034).
+OFFER_AGAIN_OUTCOMES: frozenset[str] = frozenset({Outcome.REFUSED, Outcome.ASLEEP})
+
 # "Given by family" is for people supported at home.
 HOME_CARE_ONLY: frozenset[str] = frozenset({Outcome.GIVEN_BY_FAMILY})
 
@@ -178,16 +181,22 @@ class DoseStatus(Vocabulary):
     LATER = "later", "Later"
     DUE = "due", "Due"
     OVERDUE = "overdue", "Overdue"
+    OFFER_AGAIN = "offer_again", "Offer again"  # refused or asleep, to be offered again by a time (ADR 0034)
     GIVEN = "given", "Given"
     NOT_GIVEN = "not_given", "Not given"
 
 
-PENDING_STATUSES: frozenset[str] = frozenset({DoseStatus.LATER, DoseStatus.DUE, DoseStatus.OVERDUE})
+PENDING_STATUSES: frozenset[str] = frozenset(
+    {DoseStatus.LATER, DoseStatus.DUE, DoseStatus.OVERDUE, DoseStatus.OFFER_AGAIN}
+)
 
 
 class AdministrationStatus(Vocabulary):
     COMPLETED = "completed", "Recorded"
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    # Not the dose's outcome yet: refused or asleep, to be offered again (issue 8). The dose stays on the round;
+    # the outcome of the second offer is the dose's one completed record, and this one stays in its history.
+    OFFER_AGAIN = "offer_again", "To offer again"
 
 
 class LateDoseChoice(Vocabulary):

@@ -148,4 +148,6 @@ def recorded_text(admin: Administration, *, medicine: object, person_name: str, 
         text += f" Dose given: {quantity_with_unit(admin.dose_given, admin.dose_unit)}."
     if admin.outcome not in TAKEN and admin.reason:
         text += " Reason kept."
+    if admin.offer_again_until is not None:
+        text += f" Offer it again by {clock_time(admin.offer_again_until)}: it stays on the round."
     return text

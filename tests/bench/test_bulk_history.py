@@ -132,6 +132,7 @@ def _as_written(admin: Administration) -> dict:
         "administered_at": admin.administered_at,
         "recorded_at": admin.recorded_at,
         "status": admin.status,
+        "offer_again_until": admin.offer_again_until,  # refused or asleep: waits to be offered again (ADR 0034)
         "prompts": [
             (p.position, p.prompt, p.result, p.value, p.note, p.answered_at) for p in admin.prompt_answers.all()
         ],

@@ -98,26 +98,34 @@ def of_kind(kind: str):
 def test_a_refusal_with_no_later_record_is_raised_when_its_window_closes_and_cleared_by_a_later_record(world, ramipril):
     dose = dose_on(ramipril, 0)
     refusal = record(world, dose, "refused", DUE + 5 * MINUTE)
+    assert refusal.status == "offer_again" and refusal.offer_again_until == WINDOW_CLOSES
     scan_at(WINDOW_CLOSES - MINUTE)
     assert not of_kind(AlertKind.REFUSED_OFFER_AGAIN).exists()  # just under: still in its window
     scan_at(WINDOW_CLOSES)
     alert = of_kind(AlertKind.REFUSED_OFFER_AGAIN).get()  # at
     assert (alert.due_dose_id, alert.administration_id, alert.severity) == (dose.pk, refusal.pk, Severity.MEDIUM)
-    assert "Ramipril" in alert.summary and "refused" in alert.summary
+    assert "Ramipril" in alert.summary and "refused at 08:05, to be offered again by 09:00" in alert.summary
     assert list(alert.records.values_list("administration_id", flat=True)) == [refusal.pk]
     scan_at(WINDOW_CLOSES + MINUTE)  # just over, and again: still one
     assert of_kind(AlertKind.REFUSED_OFFER_AGAIN).count() == 1
-    # Offered again and taken: the refusal is marked entered in error and the dose recorded given.
-    with time_machine.travel(WINDOW_CLOSES + 20 * MINUTE, tick=False):
-        administration_mark_entered_in_error(administration=refusal, by=world.sam, reason="Took it when offered again")
-    scan_at(WINDOW_CLOSES + 21 * MINUTE)
-    alert.refresh_from_db()
-    assert alert.cleared_at is None  # the dose is due again, not yet recorded
-    dose.refresh_from_db()
+    # The dose waits with its refusal: no overdue or missed alert of its own, even after its round has ended.
+    scan_at(DUE + 6 * dt.timedelta(hours=1))
+    assert not Alert.objects.filter(kind__in=[AlertKind.OVERDUE_DOSE, AlertKind.MISSED_DOSE]).exists()
+    # Offered again and taken: the outcome is recorded against the same dose, and the alert clears.
     record(world, dose, "given", WINDOW_CLOSES + 25 * MINUTE)
     assert alert.pk in scan_at(WINDOW_CLOSES + 26 * MINUTE).cleared
     alert.refresh_from_db()
     assert "Given" in alert.cleared_reason and alert.status == Alert.Status.OPEN
+
+
+def test_a_refusal_entered_in_error_leaves_the_dose_due_and_alerted_as_any_other(world, ramipril):
+    dose = dose_on(ramipril, 0)
+    refusal = record(world, dose, "refused", DUE + 5 * MINUTE)
+    with time_machine.travel(DUE + 10 * MINUTE, tick=False):
+        administration_mark_entered_in_error(administration=refusal, by=world.sam, reason="Wrong person's row")
+    scan_at(WINDOW_CLOSES + MINUTE)
+    assert not of_kind(AlertKind.REFUSED_OFFER_AGAIN).exists()
+    assert of_kind(AlertKind.OVERDUE_DOSE).filter(due_dose=dose).exists()
 
 
 def test_a_refusal_not_to_be_offered_again_is_not_a_dose_to_offer_again(world, ramipril):

@@ -1,10 +1,12 @@
 """Administration records: the outcome of a due dose, or of a PRN dose.
 
-Never updated or deleted. The one permitted change of state is
-completed → entered_in_error, made by ``administration_mark_entered_in_error``
-together with an AdministrationCorrection row (who, when, why) and an audit
-event; the clinical columns are never touched. The partial unique constraint
-allows at most one completed administration per due dose.
+Never updated or deleted. The one permitted change of state is to
+entered_in_error (from completed, or from offer_again), made by
+``administration_mark_entered_in_error`` together with an AdministrationCorrection
+row (who, when, why) and an audit event; the clinical columns are never touched.
+The partial unique constraints allow at most one completed administration per due
+dose (its outcome) and one offer_again (a refusal or sleep before it, to offer the
+dose again: ADR 0034).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from carebook.core.append_only import AppendOnly, AppendOnlyModel, AppendOnlyQue
 from carebook.core.models import UUIDModel
 from carebook.medication.vocab import (
     MAR_CODES,
+    OFFER_AGAIN_OUTCOMES,
     READING_PROMPTS,
     TAKEN,
     AdministrationStatus,
@@ -46,6 +49,17 @@ class AdministrationQuerySet(AppendOnlyQuerySet):
         """Effective records of doses the person took."""
         return self.effective().filter(outcome__in=TAKEN)
 
+    def offered_again(self) -> AdministrationQuerySet:
+        """The refusals (or sleeps) waiting for their dose to be offered again: not the dose's outcome (ADR 0034)."""
+        return self.filter(status=AdministrationStatus.OFFER_AGAIN)
+
+    def standing_for_doses(self, due_dose_ids: Iterable[Any]) -> AdministrationQuerySet:
+        """Each of these due doses' record and its refusal to offer again, if any: at most one of each."""
+        return self.filter(
+            due_dose_id__in=list(due_dose_ids),
+            status__in=[AdministrationStatus.COMPLETED, AdministrationStatus.OFFER_AGAIN],
+        )
+
     def of_due_doses(self, due_dose_ids: Iterable[Any]) -> AdministrationQuerySet:
         """The effective record of each of these due doses (at most one each: a database constraint)."""
         return self.effective().filter(due_dose_id__in=list(due_dose_ids))
@@ -67,7 +81,9 @@ class Administration(AppendOnlyModel, UUIDModel):
     Status = AdministrationStatus
 
     # Insert-only but for the one correction (ADR 0002, 0005); the database holds it too.
-    append_only = AppendOnly(mutable={"status": [(Status.COMPLETED, Status.ENTERED_IN_ERROR)]})
+    append_only = AppendOnly(
+        mutable={"status": [(Status.COMPLETED, Status.ENTERED_IN_ERROR), (Status.OFFER_AGAIN, Status.ENTERED_IN_ERROR)]}
+    )
 
     due_dose = models.ForeignKey(
         "medication.DueDose", null=True, blank=True, on_delete=models.PROTECT, related_name="administrations"
@@ -97,6 +113,9 @@ class Administration(AppendOnlyModel, UUIDModel):
     prn_reason = models.TextField(blank=True, help_text="Why a when-required dose was given.")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (NULL = no key; unique when set)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMPLETED)
+    offer_again_until = models.DateTimeField(
+        null=True, blank=True, help_text="A dose refused or asleep, to offer again: by when (rules.offer_again_until)."
+    )
     corrects = models.ForeignKey(
         "self",
         null=True,
@@ -115,6 +134,21 @@ class Administration(AppendOnlyModel, UUIDModel):
                 fields=["due_dose"],
                 condition=models.Q(status="completed") & models.Q(due_dose__isnull=False),
                 name="one_effective_outcome_per_due_dose",
+            ),
+            # A dose is offered again once: the second offer's outcome is final (ADR 0034).
+            models.UniqueConstraint(
+                fields=["due_dose"],
+                condition=models.Q(status="offer_again"),
+                name="one_offer_again_per_due_dose",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offer_again")
+                | (
+                    models.Q(due_dose__isnull=False)
+                    & models.Q(outcome__in=sorted(OFFER_AGAIN_OUTCOMES))
+                    & models.Q(offer_again_until__isnull=False)
+                ),
+                name="offer_again_is_a_due_dose_refused_or_asleep",
             ),
             models.UniqueConstraint(
                 fields=["recorded_by", "idempotency_key"],
@@ -145,6 +179,10 @@ class Administration(AppendOnlyModel, UUIDModel):
             # The alerts' scan finds late recordings among the records written in the last minutes, however long
             # before they were given (ADR 0026): one more index on the insert, measured by make bench.
             models.Index(fields=["recorded_at"], name="admin_recorded_at_idx"),
+            # The doses waiting to be offered again, by when (the alerts' scan, ADR 0034): few rows, a partial index.
+            models.Index(
+                fields=["offer_again_until"], condition=models.Q(status="offer_again"), name="admin_offer_again_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from carebook.medication.rules.windows import dose_window, minutes_late, not_yet
 from carebook.medication.rules.witness import check_witness
 from carebook.medication.vocab import (
     HOME_CARE_ONLY,
+    OFFER_AGAIN_OUTCOMES,
     TAKEN,
     DoseState,
     LateDoseChoice,
@@ -133,6 +134,8 @@ class RecordContext:
     home_care: bool
     late_entry_after: dt.timedelta = LATE_ENTRY_AFTER
     already: RecordedBy | None = None
+    offered_again: RecordedBy | None = None  # the slot's refusal (or sleep) waiting for the dose to be offered again
+    offer_again_minutes: int | None = None  # settings.CAREBOOK["OFFER_AGAIN_MINUTES"]: None, the window's end
     prn_history: Sequence[PrnDose] = field(default_factory=tuple)
     next_dose: NextDose | None = None  # the next dose of the same prescription (a scheduled dose only)
     # The person's doses, on both sides of the time given, of every medicine sharing a capped ingredient.
@@ -151,6 +154,7 @@ class RecordDecision:
     reason: str = ""  # the reason written
     late: LatePlan | None = None  # a late dose too close to the next: the choice made
     readings: dict[str, str] = field(default_factory=dict)  # reading prompt → its ReadingDecision ("" no limits)
+    offer_again_until: dt.datetime | None = None  # refused or asleep: not the outcome yet, offer again by then
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -179,6 +183,28 @@ def already_recorded(by: RecordedBy) -> AlreadyRecorded:
         recorded_at=by.recorded_at.isoformat(),
         administration_id=by.administration_id,
     )
+
+
+def offered_again_once(first: RecordedBy) -> ValidationFailed:
+    """A dose is offered again once: the second offer ends with the dose's outcome (ADR 0034)."""
+    return ValidationFailed(
+        f"This dose was {Outcome.label_of(first.outcome).lower()} at {moment(first.recorded_at)} ({first.name}) and"
+        " is being offered again. Record how this offer ended: given, or refused (will not offer again).",
+        field="outcome",
+        code="already_offered_again",
+        administration_id=first.administration_id,
+    )
+
+
+def offer_again_until(
+    *, closes_at: dt.datetime, refused_at: dt.datetime, window: dt.timedelta, minutes: int | None = None
+) -> dt.datetime:
+    """By when a dose refused (or asleep) "will offer again" is offered again: the end of its window; refused after
+    its window had closed, as long again as its window (60 minutes, 30 if time-critical); or, where the provider
+    sets ``OFFER_AGAIN_MINUTES``, that many minutes after the refusal."""
+    if minutes is not None:
+        return refused_at + dt.timedelta(minutes=minutes)
+    return closes_at if refused_at < closes_at else refused_at + window
 
 
 def awaiting_check() -> TranscriptionCheckRequired:
@@ -402,6 +428,16 @@ def check_record(
                 raise refusal
 
     check_witness(needs_witness=rx.needs_witness, outcome=outcome, has_witness=recording.has_witness)
+    until = None
+    if slot is not None and outcome in OFFER_AGAIN_OUTCOMES:
+        if context.offered_again is not None:
+            raise offered_again_once(context.offered_again)
+        until = offer_again_until(
+            closes_at=slot.closes_at,
+            refused_at=when,
+            window=dose_window(rx.time_critical),
+            minutes=context.offer_again_minutes,
+        )
     return RecordDecision(
         administered_at=when,
         late_entry=context.now - when > context.late_entry_after,
@@ -411,6 +447,7 @@ def check_record(
         reason=reason,
         late=late,
         readings=readings,
+        offer_again_until=until,
     )
 
 

@@ -136,13 +136,23 @@ def care_day_of_slot(local_date: dt.date, local_time: dt.time) -> dt.date:
 
 
 def dose_status(
-    *, state: str, outcome: str | None, opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datetime
+    *,
+    state: str,
+    outcome: str | None,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    now: dt.datetime,
+    offer_again_until: dt.datetime | None = None,
 ) -> DoseStatus:
-    """later | due | overdue (still pending), given | not_given (recorded). Withdrawn doses are not shown."""
+    """later | due | overdue | offer_again (still pending), given | not_given (recorded). Withdrawn doses are not
+    shown. ``offer_again_until``: the dose was refused (or asleep) and is to be offered again by then; after it,
+    with no outcome yet, it is overdue."""
     if outcome is not None:
         return DoseStatus.GIVEN if outcome in TAKEN else DoseStatus.NOT_GIVEN
     if state == DoseState.RECORDED:
         return DoseStatus.GIVEN
+    if offer_again_until is not None:
+        return DoseStatus.OFFER_AGAIN if now <= offer_again_until else DoseStatus.OVERDUE
     if now > closes_at:
         return DoseStatus.OVERDUE
     if now < opens_at:
@@ -165,7 +175,7 @@ def window_countdown(status: str, closes_at: dt.datetime, now: dt.datetime) -> s
     """
     if status == DoseStatus.OVERDUE:
         return f"Window closed at {clock_time(closes_at)}: {duration(now - closes_at)} ago"
-    if status in (DoseStatus.DUE, DoseStatus.LATER):
+    if status in (DoseStatus.DUE, DoseStatus.LATER, DoseStatus.OFFER_AGAIN):
         left = closes_at - now
         if left < dt.timedelta(minutes=1):
             return f"Give by {clock_time(closes_at)}: less than a minute left"

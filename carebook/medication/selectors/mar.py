@@ -154,6 +154,9 @@ class MarEntry:
     description: str
     # The readings taken before the dose, with their unit and decision (ADR 0017).
     readings: list[ReadingLine] = dataclasses.field(default_factory=list)
+    # Refused (or asleep) at the first offer, to offer again: not the dose's outcome, the next entry (ADR 0034).
+    offered_again: bool = False
+    offer_again_until: dt.datetime | None = None  # local
 
 
 @dataclasses.dataclass
@@ -650,6 +653,10 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
     readings = readings_of(getattr(a, "reading_answers", []), rx)
     words += [reading.text for reading in readings]
     description = ", ".join(words) + "."
+    offered_again = a.status == Administration.Status.OFFER_AGAIN
+    until = clock.to_local(a.offer_again_until) if a.offer_again_until is not None else None
+    if offered_again and until is not None:
+        description = f"First offer, to offer again by {until:%H:%M}: " + description
     if in_error:
         description = "Entered in error (struck through): " + description
     return MarEntry(
@@ -683,6 +690,8 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         corrects_id=str(a.corrects_id) if a.corrects_id else None,
         description=description,
         readings=readings,
+        offered_again=offered_again,
+        offer_again_until=until,
     )
 
 
@@ -699,7 +708,8 @@ def _scheduled_cell(
     live = [d for d in doses if d.state != DueDose.State.WITHDRAWN]
     primary = live[0] if live else (doses[0] if doses else None)
     scheduled = primary.scheduled_at if primary is not None else clock.local_wall_time(day.date, time)
-    effective = [e for e in entries if not e.in_error]
+    effective = [e for e in entries if not e.in_error and not e.offered_again]
+    waiting = [e for e in entries if e.offered_again and not e.in_error]
     mark = ""
     if effective:
         last = effective[-1]
@@ -726,6 +736,12 @@ def _scheduled_cell(
         state, description = CellState.FUTURE, "Due later."
     else:
         state, description = CellState.NO_DOSE, "No dose due."
+    if waiting and not effective:
+        first = waiting[0]
+        until = f" by {first.offer_again_until:%H:%M}" if first.offer_again_until is not None else ""
+        description = f"{first.outcome_label} at {first.administered_at:%H:%M}, to offer again{until}. {description}"
+    elif waiting:
+        description = f"{waiting[0].outcome_label} at the first offer; {description[:1].lower()}{description[1:]}"
     if any(e.in_error for e in entries):
         description = f"Corrected: {sum(e.in_error for e in entries)} record(s) entered in error. {description}"
     moved_to = ""
@@ -827,6 +843,7 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("late", LATE_MARK, "Late entry: recorded more than {late} minutes after the time it was given"),
     ("late_dose", f"{LATE_DOSE_MARK}45", "Given late: 45 minutes (say) after the dose's window closed"),
     ("moved", f"{MOVED_MARK}22:10", "Moved later (to 22:10, say): the dose before was given late; see Late doses"),
+    ("offered_again", f"R {MOVED_MARK} CC", "Refused (or asleep) and offered again: the first offer, then the outcome"),
     ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
     ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
     ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),

@@ -31,7 +31,7 @@ from carebook.medication.models import (
     ScheduleKind,
 )
 from carebook.medication.reading_text import ReadingLine, readings_of
-from carebook.medication.selectors.round import RoundDose, build_round_dose
+from carebook.medication.selectors.round import RoundDose, build_round_dose, dose_records
 from carebook.medication.vocab import READING_PROMPTS, TAKEN
 from carebook.medication.wording import course_text, quantity_text, schedule_text
 from carebook.people.models import Person
@@ -186,12 +186,8 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         .select_related("prescription", "prescription__medicine", "prescription__transcription_check")
         .order_by("scheduled_at")
     )
-    recorded_ids = [d.pk for d in due if d.state == DueDose.State.RECORDED]
-    records: dict[object, Administration] = {}
-    if recorded_ids:
-        for admin in Administration.objects.of_due_doses(recorded_ids).select_related("recorded_by"):
-            records[admin.due_dose_id] = admin
-    today_doses = [build_round_dose(d, records.get(d.pk), now, offers) for d in due]
+    records = dose_records(due)
+    today_doses = [build_round_dose(d, *records.of(d), now, offers) for d in due]
 
     recent_admins = list(
         Administration.objects.filter(person=person, administered_at__gte=now - dt.timedelta(days=RECENT_DAYS))
@@ -286,6 +282,11 @@ def last_dose_of(*, person: Person, medicine_id: int) -> Administration | None:
 def effective_record_for(due_dose: DueDose) -> Administration | None:
     """The record that stands for a due dose (not the ones entered in error)."""
     return Administration.objects.effective().filter(due_dose=due_dose).select_related("recorded_by", "witness").first()
+
+
+def offered_again_for(due_dose: DueDose) -> Administration | None:
+    """A due dose's refusal (or sleep) waiting for it to be offered again (ADR 0034), if any."""
+    return Administration.objects.offered_again().filter(due_dose=due_dose).select_related("recorded_by").first()
 
 
 def prn_history_of(rx: Prescription, *, now: dt.datetime) -> list[tuple[dt.datetime, Decimal | None]]:

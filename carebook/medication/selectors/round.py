@@ -26,12 +26,14 @@ from carebook.medication.contents import OfferFacts, allergies_of, has_contents,
 from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import Administration, DueDose, PrescriptionStatus, ScheduleKind
 from carebook.medication.selectors.common import past_window
-from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus
+from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus, Outcome
 from carebook.organisations.models import Location, Unit
 from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
 
 NEXT_2H = "next2h"
+# The statuses a dose may be recorded in now (a later one first says when it may be given).
+RECORDABLE = frozenset({DoseStatus.DUE, DoseStatus.OVERDUE, DoseStatus.OFFER_AGAIN})
 NEXT_WINDOW = dt.timedelta(hours=2)
 ROUNDS = rules.ROUNDS
 ROUND_CHOICES: tuple[tuple[str, str], ...] = (
@@ -73,6 +75,8 @@ class RoundDose:
     minutes_late: int = 0  # a dose given after its window closed: by how many minutes
     moved_from_time: dt.time | None = None  # moved later because the dose before was given late: its prescribed time
     countdown: str = ""  # a time-critical dose: how long is left of its window (rules.window_countdown)
+    offered_again: bool = False  # refused or asleep, waiting to be offered again (ADR 0034)
+    first_reason: str = ""  # why, at the first offer
 
     @property
     def is_pending(self) -> bool:
@@ -167,13 +171,51 @@ def _overdue_condition(now: dt.datetime) -> Q:
     return Q(state=DueDose.State.PENDING, scheduled_at__gte=since) & past_window(now)
 
 
+@dataclass
+class DoseRecords:
+    """The records of some due doses: each recorded dose's record, and each due dose's refusal (or sleep) waiting
+    for it to be offered again (ADR 0034)."""
+
+    records: dict[object, Administration] = field(default_factory=dict)
+    offered_again: dict[object, Administration] = field(default_factory=dict)
+
+    def of(self, dose: DueDose) -> tuple[Administration | None, Administration | None]:
+        return self.records.get(dose.pk), self.offered_again.get(dose.pk)
+
+
+def dose_records(doses: list[DueDose]) -> DoseRecords:
+    """One query for the doses that are not withdrawn, none when there are none."""
+    found = DoseRecords()
+    ids = [d.pk for d in doses if d.state != DueDose.State.WITHDRAWN]
+    if ids:
+        for admin in Administration.objects.standing_for_doses(ids).select_related("recorded_by"):
+            if admin.status == Administration.Status.OFFER_AGAIN:
+                found.offered_again[admin.due_dose_id] = admin
+            else:
+                found.records[admin.due_dose_id] = admin
+    return found
+
+
+def offered_again_text(first: Administration) -> str:
+    """The refusal a dose waits with: "Refused at 08:05 (Carla Carer): offer again by 09:00"."""
+    what = "Refused" if first.outcome == Outcome.REFUSED else Outcome.label_of(first.outcome).split(" (")[0]
+    until = clock_time(first.offer_again_until) if first.offer_again_until is not None else ""
+    by = f" ({first.recorded_by.display_name})"
+    return f"{what} at {clock_time(first.administered_at)}{by}: offer again by {until}"
+
+
 def build_round_dose(
-    dose: DueDose, admin: Administration | None, now: dt.datetime, offers: OfferFacts | None = None
+    dose: DueDose,
+    admin: Administration | None,
+    first: Administration | None,
+    now: dt.datetime,
+    offers: OfferFacts | None = None,
 ) -> RoundDose:
     """One dose as the round and the person's page show it (prescription, medicine and check already joined).
 
-    ``offers``: the allergy holds and ingredient doses of the page (``contents.offer_facts``), so "can this be
-    offered now?" is answered by the same rules as the recording service."""
+    ``first``: its refusal (or sleep) waiting for it to be offered again, if any (ADR 0034). ``offers``: the allergy
+    holds and ingredient doses of the page (``contents.offer_facts``), so "can this be offered now?" is answered by
+    the same rules as the recording service."""
     rx = dose.prescription
     medicine = rx.medicine
     status = rules.dose_status(
@@ -182,6 +224,7 @@ def build_round_dose(
         opens_at=dose.window_opens_at,
         closes_at=dose.window_closes_at,
         now=now,
+        offer_again_until=first.offer_again_until if first is not None and admin is None else None,
     )
     if admin is not None:
         who = f"{admin.recorded_by.display_name} at {clock_time(admin.administered_at)}"
@@ -189,10 +232,12 @@ def build_round_dose(
         label = f"{outcome} by {who}" if admin.outcome in TAKEN else f"{outcome}, recorded by {who}"
     elif dose.state == DueDose.State.RECORDED:
         label = "Recorded"
+    elif first is not None:
+        label = offered_again_text(first) + (" (now overdue)" if status == DoseStatus.OVERDUE else "")
     else:
         label = rules.dose_status_label(status, dose.scheduled_at)
     refusal = None
-    if status in (DoseStatus.DUE, DoseStatus.OVERDUE):
+    if status in RECORDABLE:
         facts = prescription_facts(rx)
         history: list[rules.ingredients.IngredientDose] = []
         if offers is not None:
@@ -209,7 +254,7 @@ def build_round_dose(
         local_time=dose.local_time,
         status=status,
         status_label=label,
-        can_record=status in (DoseStatus.DUE, DoseStatus.OVERDUE) and refusal is None,
+        can_record=status in RECORDABLE and refusal is None,
         blocked=refusal.message if refusal is not None else "",
         opens_at=dose.window_opens_at,
         closes_at=dose.window_closes_at,
@@ -222,8 +267,17 @@ def build_round_dose(
         outcome_label=admin.get_outcome_display() if admin else "",
         minutes_late=admin.minutes_late if admin is not None and admin.outcome in TAKEN else 0,
         moved_from_time=dose.local_time if dose.moved_from_id is not None else None,
-        countdown=rules.window_countdown(status, dose.window_closes_at, now) if medicine.time_critical else "",
+        countdown=rules.window_countdown(status, _give_by(dose, first), now) if medicine.time_critical else "",
+        offered_again=first is not None and admin is None,
+        first_reason=first.reason if first is not None and admin is None else "",
     )
+
+
+def _give_by(dose: DueDose, first: Administration | None) -> dt.datetime:
+    """The end of a dose's window, or of the time to offer it again."""
+    if first is not None and first.offer_again_until is not None:
+        return first.offer_again_until
+    return dose.window_closes_at
 
 
 def round_due_doses(
@@ -269,11 +323,7 @@ def round_due_doses(
         allergies=allergy_facts,
         known_empty={d.prescription.medicine_id for d in pending if not d.cb_has_contents},  # type: ignore[attr-defined]
     )
-    recorded_ids = [d.pk for d in doses if d.state == DueDose.State.RECORDED]
-    records: dict[object, Administration] = {}
-    if recorded_ids:
-        for admin in Administration.objects.of_due_doses(recorded_ids).select_related("recorded_by"):
-            records[admin.due_dose_id] = admin
+    records = dose_records(doses)
 
     people: dict[object, RoundPerson] = {}
     for dose in doses:
@@ -282,7 +332,7 @@ def round_due_doses(
             entry = people[dose.person_id] = RoundPerson(
                 person=dose.person, allergies=allergies.get(dose.person_id, [])
             )
-        entry.doses.append(build_round_dose(dose, records.get(dose.pk), now, offers))
+        entry.doses.append(build_round_dose(dose, *records.of(dose), now, offers))
 
     for entry in people.values():
         entry.doses.sort(key=lambda d: (d.status != DoseStatus.OVERDUE, d.scheduled_at))  # overdue first, then by time

@@ -47,6 +47,7 @@ from carebook.medication.selectors.person import (
     can_correct,
     effective_record_for,
     last_dose_of,
+    offered_again_for,
     prn_offer_for,
 )
 from carebook.medication.selectors.round import is_round_name
@@ -69,7 +70,7 @@ from carebook.medication.views.record_readings import (
     reading_check_data,
     reading_row,
 )
-from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
+from carebook.medication.vocab import HOME_CARE_ONLY, OFFER_AGAIN_OUTCOMES, READING_UNITS, TAKEN
 from carebook.medication.wording import quantity_text, recorded_text
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
@@ -158,12 +159,14 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
     return items
 
 
-def _outcome_choices(person: Person) -> list[dict[str, Any]]:
+def _outcome_choices(person: Person, *, offered_again: bool = False) -> list[dict[str, Any]]:
+    """The outcomes a carer may choose; offering a dose again, not "will offer again" a second time (ADR 0034)."""
     home_care = person.location.kind == Location.Kind.HOME_CARE
     return [
         {"value": value, "label": label, "taken": value in TAKEN}
         for value, label in Outcome.choices
-        if value not in HOME_CARE_ONLY or home_care  # family give doses at home, not in a care home
+        if (value not in HOME_CARE_ONLY or home_care)  # family give doses at home, not in a care home
+        and not (offered_again and value in OFFER_AGAIN_OUTCOMES)
     ]
 
 
@@ -181,6 +184,7 @@ def _render_record(
 ) -> HttpResponse:
     now = clock.now()
     offer = prn_offer_for(prescription=rx, now=now) if rx.is_prn else None
+    first = offered_again_for(dose) if dose is not None and dose.state == DueDose.State.PENDING else None
     late_offer = late_offer_for(dose, now=now) if dose is not None and not existing and not blocked else None
     context = {
         "form": form,
@@ -193,7 +197,8 @@ def _render_record(
         "offer": offer,
         "prompts": _prompt_rows(form, person, rx),
         "errors": _error_list(form),
-        "outcomes": _outcome_choices(person),
+        "outcomes": _outcome_choices(person, offered_again=first is not None),
+        "offered_again": first,
         "today": clock.to_local(now).date(),
         "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
         "age": person.age_on(clock.to_local(now).date()),

@@ -17,9 +17,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from carebook.access.models import User
 from carebook.access.policy import Action, can, require
@@ -217,7 +219,7 @@ def _record(
     scope = scope_for(by)
     slot: DueDose | None = None
     if dose_id is not None:
-        slot = lock_person_for_due_dose(dose_id, scope=scope, annotations=dose_record_gates)
+        slot = lock_person_for_due_dose(dose_id, scope=scope, annotations=_dose_gates)
         rx, person = slot.prescription, slot.person  # both read with the lock (locks.RX_JOINS)
         gates: object = slot
     else:
@@ -243,6 +245,11 @@ def _record(
     if slot is not None and slot.state == DueDose.State.RECORDED:
         already = recorded_by(
             Administration.objects.effective().select_related("recorded_by").filter(due_dose=slot).first()
+        )
+    offered_again = None  # the dose's refusal (or sleep) before this offer: read only when the lock says there is one
+    if slot is not None and getattr(slot, "cb_offered_again", False):
+        offered_again = recorded_by(
+            Administration.objects.offered_again().select_related("recorded_by").filter(due_dose=slot).first()
         )
     history: list[rules.PrnDose] = []
     if rx.is_prn and outcome in TAKEN:
@@ -279,6 +286,8 @@ def _record(
             home_care=person.location.kind == Location.Kind.HOME_CARE,
             late_entry_after=dt.timedelta(minutes=settings.CAREBOOK["LATE_ENTRY_MINUTES"]),
             already=already,
+            offered_again=offered_again,
+            offer_again_minutes=settings.CAREBOOK["OFFER_AGAIN_MINUTES"],
             prn_history=history,
             next_dose=next_dose,
             ingredient_history=safety.ingredient_history,
@@ -307,6 +316,7 @@ def _record(
 
     outcome = decision.outcome or outcome
     taken = outcome in TAKEN
+    offer_until = decision.offer_again_until
     administration = Administration.objects.create(
         due_dose=slot,
         prescription=rx,
@@ -328,6 +338,9 @@ def _record(
         prn_reason=prn_reason.strip() if taken else "",
         idempotency_key=idempotency_key,
         corrects=_corrected_record(slot),
+        # Refused or asleep, to offer again: not the dose's outcome; the dose stays due (ADR 0034).
+        status=Administration.Status.COMPLETED if offer_until is None else Administration.Status.OFFER_AGAIN,
+        offer_again_until=offer_until,
     )
     order = rules.prompts_for(rx.effective_check)
     answers = PromptAnswer.objects.bulk_create(
@@ -345,7 +358,7 @@ def _record(
             for i, a in enumerate(sorted(prompts, key=lambda a: order.index(a.prompt)))
         ]
     )
-    if slot is not None:
+    if slot is not None and offer_until is None:
         slot.state = DueDose.State.RECORDED
         slot.save(update_fields=["state"])
     showing_link(administration, from_page=from_page)  # the prompts shown on the walk (ADR 0030)
@@ -378,6 +391,15 @@ def _record(
         )
     announce(DoseRecorded.of(administration, answers=answers))
     return _as_written(administration, answers, late_decision)
+
+
+def _dose_gates() -> dict[str, Any]:
+    """What the locked read of a due dose says besides the dose: the gates of ``contents.dose_record_gates``, and
+    whether the dose waits to be offered again (so a first offer costs no extra query)."""
+    return {
+        **dose_record_gates(),
+        "cb_offered_again": Exists(Administration.objects.offered_again().filter(due_dose_id=OuterRef("pk"))),
+    }
 
 
 def _decide_next_dose(
