@@ -227,9 +227,14 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     ui.check()
     expect_recorded_message(page, "Sertraline 50 mg tablet", outcome="Refused (will offer again)", reason=True)
     assert page.url.endswith(f"#person-{world.ada.pk}")  # back at Addie's card, where Carla was
-    expect(dose_row(page, "Sertraline")).to_contain_text("Refused (will offer again), recorded by Carla Carer")
+    expect(page.get_by_role("status").filter(has_text="Sertraline")).to_contain_text("it stays on the round")
+    # The refusal waits on the round: the dose is to be offered again by the end of its window (ADR 0034)
+    expect(dose_row(page, "Sertraline")).to_contain_text("Refused at")
+    expect(dose_row(page, "Sertraline")).to_contain_text("(Carla Carer): offer again by")
+    expect(dose_row(page, "Sertraline").get_by_role("link", name=re.compile("^Offer again"))).to_be_visible()
     refused = Administration.objects.get(prescription=rx.sertraline)
     assert (refused.outcome, refused.reason) == (Outcome.REFUSED, "Said she felt sick. Will offer after lunch.")
+    assert refused.status == Administration.Status.OFFER_AGAIN
     assert PromptAnswer.objects.get(administration=refused, prompt="consent").result == "failed"
 
     # 3. Morphine (schedule 2): without a witness it is refused, beside the witness fields; nothing is written
@@ -255,6 +260,21 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     expect(dose_row(page, "Morphine sulfate")).to_contain_text("Given by Carla Carer at")
     witnessed = Administration.objects.get(prescription=rx.morphine)
     assert (witnessed.recorded_by, witnessed.witness) == (world.carla, world.sam)
+
+    # ...then Carla offers the sertraline again: the first refusal is on the page, a second "will offer again" is
+    # not offered, and Addie takes it. Three taps after the checks: Offer again, Given, Save record.
+    dose_row(page, "Sertraline").get_by_role("link", name=re.compile("^Offer again")).click()
+    ui.check()
+    expect(page.get_by_test_id("offered-again")).to_contain_text("Said she felt sick. Will offer after lunch.")
+    expect(outcome(page, "Refused (will offer again)")).to_have_count(0)
+    answer_checks(page)
+    outcome(page, "Given").check()
+    save(page)
+    ui.check()
+    expect_recorded_message(page, "Sertraline 50 mg tablet")
+    expect(dose_row(page, "Sertraline")).to_contain_text("Given by Carla Carer at")
+    statuses = Administration.objects.filter(prescription=rx.sertraline).order_by("recorded_at")
+    assert [(a.outcome, a.status) for a in statuses] == [("refused", "offer_again"), ("given", "completed")]
 
     # 4. Paracetamol when required, from Addie's page, with the reason it was given
     page.get_by_role("link", name="Addie", exact=True).click()
@@ -299,8 +319,9 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     expect(page.get_by_role("heading", level=1)).to_contain_text("MAR chart")
     today = rx.due_at.day
     expect(mar_cell(page, "Amlodipine", at, today)).to_contain_text("CC")
-    expect(mar_cell(page, "Sertraline", at, today)).to_contain_text("R")
-    expect(mar_cell(page, "Sertraline", at, today)).to_contain_text("CC")
+    expect(mar_cell(page, "Sertraline", at, today)).to_contain_text("R")  # the first refusal stays on the MAR...
+    expect(mar_cell(page, "Sertraline", at, today).get_by_test_id("mar-offered-again")).to_have_count(1)
+    expect(mar_cell(page, "Sertraline", at, today)).to_contain_text("CC")  # ...then the outcome of the second offer
     expect(mar_cell(page, "Morphine sulfate", at, today)).to_contain_text("CC/SS")
     given_at = clock.to_local(first.administered_at).strftime("%H:%M")
     expect(page.get_by_test_id("mar-prn-rx").filter(has_text="Paracetamol")).to_contain_text(f"{given_at} 2 CC")

@@ -185,6 +185,7 @@ def administration(a: Administration) -> dict[str, Any]:
         "outcome_label": a.get_outcome_display(),
         "mar_code": a.mar_code,
         "status": a.status,
+        "offer_again_until": a.offer_again_until,
         "reason": a.reason,
         "dose_given": decimal_text(a.dose_given),
         "dose_unit": a.dose_unit,

@@ -288,7 +288,11 @@ class AdministrationOut(BaseModel):
     outcome: str
     outcome_label: str
     mar_code: str
-    status: str
+    status: str = Field(
+        description="completed (the dose's outcome), entered_in_error, or offer_again: refused or asleep, the dose "
+        "still due and to be offered again by offer_again_until (its outcome is the next record)."
+    )
+    offer_again_until: dt.datetime | None = Field(None, description="offer_again: by when to offer the dose again.")
     reason: str
     dose_given: str | None
     dose_unit: str
