@@ -28,7 +28,11 @@ from carebook.organisations.models import Unit
 from carebook.reports.models import DailyDoseRollup, DailyPromptRollup, waiting_change
 from carebook.reports.rules import DAY, date_runs
 
-EFFECTIVE = Q(administration__isnull=True) | Q(administration__status=Administration.Status.COMPLETED)
+# The walks that count: not saved, or saved with a record that stands (the dose's outcome, or a refusal waiting to
+# be offered again, ADR 0034); a record entered in error takes its walk out.
+EFFECTIVE = Q(administration__isnull=True) | Q(
+    administration__status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN]
+)
 FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
 GROUPINGS = ("staff", "unit", "week", "month", "day")
 

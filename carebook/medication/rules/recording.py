@@ -429,9 +429,11 @@ def check_record(
 
     check_witness(needs_witness=rx.needs_witness, outcome=outcome, has_witness=recording.has_witness)
     until = None
-    if slot is not None and outcome in OFFER_AGAIN_OUTCOMES:
-        if context.offered_again is not None:
+    if slot is not None and outcome in OFFER_AGAIN_OUTCOMES and context.offered_again is not None:
+        # Offered again once: "refused" now is for good (say so); still asleep is the outcome (an omission).
+        if outcome == Outcome.REFUSED:
             raise offered_again_once(context.offered_again)
+    elif slot is not None and outcome in OFFER_AGAIN_OUTCOMES:
         until = offer_again_until(
             closes_at=slot.closes_at,
             refused_at=when,

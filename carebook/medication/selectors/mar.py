@@ -297,6 +297,7 @@ _ADMIN_FIELDS = (
     "observations",
     "prn_reason",
     "status",
+    "offer_again_until",
     "corrects_id",
     "correction__reason",
     "correction__by_id",

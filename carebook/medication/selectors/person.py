@@ -41,7 +41,8 @@ RECENT_DAYS = 7
 
 def can_correct(user: Any, administration: Administration) -> bool:
     """Whether to offer ``user`` to mark this record entered in error (the service decides the same)."""
-    return administration.status == Administration.Status.COMPLETED and may_correct(user, administration)
+    standing = (Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN)
+    return administration.status in standing and may_correct(user, administration)
 
 
 # --- The person's page -----------------------------------------------------------------

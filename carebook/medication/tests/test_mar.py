@@ -161,7 +161,10 @@ def test_refusal_shows_its_code_and_the_reason_in_the_list(world, ramipril, clie
     record(world, ramipril, dt.date(2026, 3, 11), outcome="refused", reason="Said she felt sick")
     chart = build(world.ada)
     refused = cell(chart, "Ramipril", 11)
-    assert refused.state == CellState.NOT_GIVEN
+    # Refused, to offer again, and never offered again (ADR 0034): the refusal shows; the dose has no outcome.
+    assert refused.state == CellState.NOT_RECORDED
+    assert refused.description.startswith("Refused (will offer again) at 08:05, to offer again by 09:00.")
+    assert refused.entries[0].offered_again
     assert refused.entries[0].text == "R" and refused.entries[0].initials == "CC"
     [note] = chart.not_given
     assert (note.code, note.reason, note.by, note.time_label) == ("R", "Said she felt sick", "Carla Carer", "08:00")
@@ -434,7 +437,8 @@ def test_chart_as_json_is_plain_and_complete(world, ramipril, paracetamol):
     assert body["person"]["full_name"] == "Ada Lovelace" and len(body["days"]) == 31
     [rx] = body["prescriptions"]
     first_cell = rx["rows"][0]["cells"][1]
-    assert first_cell["state"] == "not_given" and first_cell["entries"][0]["code"] == "R"
+    assert first_cell["state"] == "not_recorded" and first_cell["entries"][0]["code"] == "R"
+    assert first_cell["entries"][0]["offered_again"] and first_cell["entries"][0]["offer_again_until"]
     assert first_cell["scheduled_at"].startswith("2026-03-02T08:00:00+00:00")
     assert body["prn"][0]["prn_days"][1]["entries"][0]["prn_reason"] == "Knee pain"
     assert body["prn_entries"][0]["time_label"] == "14:00"

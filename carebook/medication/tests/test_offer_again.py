@@ -72,17 +72,24 @@ def test_refused_then_given_is_one_outcome_with_the_refusal_kept(world, dose):
     ]
 
 
-@pytest.mark.parametrize("second", ["refused", "asleep"])
-def test_a_dose_is_offered_again_once_and_a_second_will_offer_again_is_refused(world, dose, second):
+def test_a_dose_is_offered_again_once_and_a_second_will_offer_again_refusal_is_refused(world, dose):
     record(world, dose, "asleep", MORNING + 5 * MINUTE)
     with pytest.raises(ValidationFailed) as err:
-        record(world, dose, second, MORNING + 30 * MINUTE)
+        record(world, dose, "refused", MORNING + 30 * MINUTE)
     assert err.value.field == "outcome" and err.value.code == "already_offered_again"
     assert "asleep (will offer again) at 08:05" in err.value.message
     assert "Record how this offer ended: given, or refused (will not offer again)" in err.value.message
     assert Administration.objects.filter(due_dose=dose).count() == 1  # nothing half-written
     final = record(world, dose, "refused_final", MORNING + 31 * MINUTE)
     assert final.status == Administration.Status.COMPLETED
+
+
+def test_still_asleep_at_the_second_offer_is_the_dose_s_outcome(world, dose):
+    record(world, dose, "asleep", MORNING + 5 * MINUTE)
+    second = record(world, dose, "asleep", MORNING + 45 * MINUTE)
+    assert second.status == Administration.Status.COMPLETED and second.offer_again_until is None
+    dose.refresh_from_db()
+    assert dose.state == DueDose.State.RECORDED
 
 
 def test_a_refusal_after_the_window_closed_gets_as_long_again_as_its_window(world, dose):
@@ -164,7 +171,8 @@ def test_the_round_keeps_the_dose_to_offer_again_and_the_record_page_asks_for_th
         page = client.get(reverse("medication:record_dose", args=[dose.pk])).content.decode()
     assert 'data-testid="offered-again"' in page and "To offer again by 09:00" in page
     assert 'value="refused_final"' in page
-    assert 'value="refused"' not in page and 'value="asleep"' not in page  # a dose is offered again once
+    assert 'value="refused"' not in page  # a dose is offered again once: a refusal now is for good
+    assert 'value="asleep"' in page  # still asleep is the outcome
     with time_machine.travel(CLOSES + 5 * MINUTE, tick=False):  # the time to offer it again has passed
         html = client.get(round_url).content.decode()
     assert 'data-status="overdue"' in html and "offer again by 09:00 (now overdue)" in html

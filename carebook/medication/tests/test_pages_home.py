@@ -87,7 +87,7 @@ def round_today(world):
         administration_record(by=world.carla, due_dose=dose(ada_rx, 8), outcome="given", prompts=confirmed())
     with time_machine.travel(at(10), tick=False):
         administration_record(
-            by=world.carla, due_dose=dose(ada_rx, 10), outcome="refused", reason="Said no", prompts=confirmed()
+            by=world.carla, due_dose=dose(ada_rx, 10), outcome="refused_final", reason="Said no", prompts=confirmed()
         )
     with time_machine.travel(NOON, tick=False):
         prescription_suspend(prescription=held, by=world.sam, reason="GP asked to hold")  # 09:00 left pending
@@ -171,7 +171,7 @@ def test_round_progress_per_unit_and_for_the_home(client, world, round_today):
     # Willow: 08:00 overdue; time-critical 11:20 overdue (30-minute window); 11:30 and 20:00 still due
     assert rows["Willow"] == {"due": 4, "given": 0, "not_given": 0, "still_due": 2, "overdue": 2}
     assert rows["Total"] == {"due": 7, "given": 1, "not_given": 1, "still_due": 3, "overdue": 2}
-    assert "Refused (will offer again): 1" in html
+    assert "Refused (will not offer again): 1" in html
     assert f"{reverse('medication:round', args=[world.home.pk])}?unit={world.rowan.pk}" in html
 
 

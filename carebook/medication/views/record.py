@@ -70,7 +70,7 @@ from carebook.medication.views.record_readings import (
     reading_check_data,
     reading_row,
 )
-from carebook.medication.vocab import HOME_CARE_ONLY, OFFER_AGAIN_OUTCOMES, READING_UNITS, TAKEN
+from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
 from carebook.medication.wording import quantity_text, recorded_text
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
@@ -160,13 +160,14 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
 
 
 def _outcome_choices(person: Person, *, offered_again: bool = False) -> list[dict[str, Any]]:
-    """The outcomes a carer may choose; offering a dose again, not "will offer again" a second time (ADR 0034)."""
+    """The outcomes a carer may choose; offering a dose again, not "refused (will offer again)" a second time: a
+    refusal now is for good (ADR 0034). Still asleep at the second offer is the dose's outcome."""
     home_care = person.location.kind == Location.Kind.HOME_CARE
     return [
         {"value": value, "label": label, "taken": value in TAKEN}
         for value, label in Outcome.choices
         if (value not in HOME_CARE_ONLY or home_care)  # family give doses at home, not in a care home
-        and not (offered_again and value in OFFER_AGAIN_OUTCOMES)
+        and not (offered_again and value == Outcome.REFUSED)  # offered again once: refused now is for good
     ]
 
 

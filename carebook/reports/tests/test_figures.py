@@ -93,13 +93,14 @@ def june(world):
     record(world, dose(rx, day[0]), "given", at[0] + 5 * MINUTE)  # on time
     # Given at 09:20 BST (the window closed at 09:00), written at 10:30: not on time, and a late entry.
     record(world, dose(rx, day[1]), "given", at[1] + 150 * MINUTE, administered_at=at[1] + 80 * MINUTE)
-    record(world, dose(rx, day[2]), "refused", at[2] + 10 * MINUTE)
+    record(world, dose(rx, day[2]), "refused_final", at[2] + 10 * MINUTE)
     wrong = record(world, dose(rx, day[3]), "not_available", at[3] + 10 * MINUTE)
     with time_machine.travel(at[3] + 20 * MINUTE, tick=False):
         administration_mark_entered_in_error(administration=wrong, by=world.sam, reason="Wrong dose chosen")
     record(world, dose(rx, day[3]), "given", at[3] + 25 * MINUTE)  # the correction: on time
     # day[4]: nothing recorded (an omission once its window closed). day[5]: asleep, an omission recorded.
-    record(world, dose(rx, day[5]), "asleep", at[5] + 10 * MINUTE)
+    record(world, dose(rx, day[5]), "asleep", at[5] + 10 * MINUTE)  # offered again (ADR 0034)...
+    record(world, dose(rx, day[5]), "asleep", at[5] + 40 * MINUTE)  # ...and still asleep: the dose's outcome
     assert DueDose.objects.filter(prescription=stopped, state="withdrawn").exists()
     return rx
 
@@ -126,7 +127,7 @@ def test_the_on_time_rate_counts_taken_within_the_window_over_doses_due(world, j
     labels = [row.counted for row in records("on_time_rate", world, SIX_DAYS)]
     assert labels[0] == "On time" and labels[3] == "On time"
     assert labels[1].startswith("Not on time: given 09:20")
-    assert labels[2] == "Not on time: Refused (will offer again)"
+    assert labels[2] == "Not on time: Refused (will not offer again)"
     assert labels[4] == "Not on time: No record after its window"
     assert len(labels) == rate.denominator and labels.count("On time") == rate.numerator
 
@@ -323,7 +324,7 @@ def _more_people(world, n: int) -> None:
             made.append(rx)
     for rx in made:
         record(world, dose(rx, JUNE), "given", FIRST_DUE + 5 * MINUTE)
-        record(world, dose(rx, JUNE + DAY), "refused", FIRST_DUE + DAY + 5 * MINUTE)
+        record(world, dose(rx, JUNE + DAY), "refused_final", FIRST_DUE + DAY + 5 * MINUTE)
 
 
 def test_the_figures_query_count_does_not_grow_with_the_number_of_people(world):

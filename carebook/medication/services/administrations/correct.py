@@ -18,7 +18,7 @@ from carebook.medication.models import Administration, AdministrationCorrection,
 
 
 def administration_mark_entered_in_error(*, administration: Administration, by: User, reason: str) -> Administration:
-    """completed → entered_in_error (the only transition), with an AdministrationCorrection and an audit event.
+    """completed (or offer_again) → entered_in_error, with an AdministrationCorrection and an audit event.
 
     The slot of a scheduled dose is due again (``reopened_at``), and the right record, when made, points at
     this one (``corrects``).
@@ -37,7 +37,11 @@ def administration_mark_entered_in_error(*, administration: Administration, by: 
         locked.status = Administration.Status.ENTERED_IN_ERROR
         locked.save(update_fields=["status"])
         AdministrationCorrection.objects.create(administration=locked, reason=reason, by=by, at=now)
-        if locked.due_dose_id is not None:
+        if locked.due_dose_id is not None and before["status"] == Administration.Status.OFFER_AGAIN:
+            # A refusal waiting to be offered again (ADR 0034): the dose was still due; the record made in its place
+            # points at this one.
+            DueDose.objects.filter(pk=locked.due_dose_id, state=DueDose.State.PENDING).update(reopened_at=now)
+        elif locked.due_dose_id is not None:
             DueDose.objects.filter(pk=locked.due_dose_id, state=DueDose.State.RECORDED).update(
                 state=DueDose.State.PENDING, reopened_at=now
             )
