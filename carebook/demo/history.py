@@ -58,7 +58,7 @@ from carebook.medication.models import (
     PromptShowing,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
-from carebook.medication.vocab import OFFER_AGAIN_OUTCOMES
+from carebook.medication.vocab import OFFER_AGAIN_OUTCOMES, OldPatch
 
 MINUTE = dt.timedelta(minutes=1)
 DUE_FIELDS = (
@@ -101,6 +101,8 @@ ADMIN_FIELDS = (
     "corrects",
     "minutes_late",
     "offer_again_until",
+    "old_patch",
+    "old_patch_site",
 )
 PROMPT_FIELDS = ("administration", "position", "prompt", "result", "value", "note", "answered_at", "decision")
 SHOWING_FIELDS = (
@@ -120,8 +122,6 @@ SHOWING_FIELDS = (
 CORRECTION_FIELDS = ("administration", "reason", "by", "at")
 FOLLOW_UP_FIELDS = ("administration", "effect", "note", "recorded_by", "recorded_at")
 
-PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
-INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
 PRN_CHANCE = 0.25  # of a PRN dose on a given day
 
 
@@ -263,6 +263,7 @@ class HistoryWriter:
         self._reasons_checked: set[tuple[str, str]] = set()
         self.late_entry = dt.timedelta(minutes=settings.CAREBOOK["LATE_ENTRY_MINUTES"])
         self.offer_again_minutes: int | None = settings.CAREBOOK["OFFER_AGAIN_MINUTES"]
+        self._last_site: dict[Any, str] = {}
 
     # --- the prompts a carer answers ---
     def _prompt_plan(self, check: str, outcome: str, failed: str) -> list[tuple[str, str, str, bool]]:
@@ -339,6 +340,10 @@ class HistoryWriter:
                 window=rules.dose_window(rx.medicine.time_critical),
                 minutes=self.offer_again_minutes,
             )
+        old_site = ""  # a new patch: the old one taken off its site, as the service records it (rules.sites)
+        if taken and dose.site and rx.medicine.form == Medicine.Form.PATCH:
+            old_site = self._last_site.get(rx.pk, "")
+            self._last_site[rx.pk] = dose.site
         admin_id = uuid.uuid4()
         b.admins.append(
             (
@@ -365,6 +370,8 @@ class HistoryWriter:
                 w.uuid(corrects),
                 0,  # minutes late: every offset above stays inside the dose window
                 w.moment(until) if until is not None else None,
+                OldPatch.REMOVED if old_site else "",
+                old_site,
             )
         )
         stamp = w.moment(dose.recorded)
@@ -556,7 +563,7 @@ class HistoryWriter:
         medicine = rx.medicine
         if not medicine.site_recorded:
             return ""
-        sites = PATCH_SITES if medicine.form == Medicine.Form.PATCH else INJECTION_SITES
+        sites = rules.sites.sites_for(medicine.form)  # the body map, in turn: never the last site
         turn = self._site_turn.get(rx.pk, self.rng.randrange(len(sites)))
         self._site_turn[rx.pk] = turn + 1
         return sites[turn % len(sites)]

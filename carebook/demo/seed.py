@@ -54,6 +54,7 @@ from carebook.demo.medicines import (
 from carebook.demo.months import Months, write_months
 from carebook.demo.pictures import avatar_svg
 from carebook.medication import rules
+from carebook.medication.facts import previous_sites
 from carebook.medication.models import (
     Administration,
     DueDose,
@@ -81,7 +82,7 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
-from carebook.medication.vocab import WITNESSED, ReadingAction, ReadingDecision
+from carebook.medication.vocab import WITNESSED, OldPatch, ReadingAction, ReadingDecision
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.models import Allergy, AllergyStatus, Person
 from carebook.people.nhs_numbers import clean_nhs_number
@@ -1024,8 +1025,6 @@ def replayed_clock(start: dt.datetime) -> Iterator[ReplayClock]:
 
 # --- Recording doses in the replay ----------------------------------------------------------------------
 
-PATCH_SITES = ("left upper arm", "right upper arm", "left upper back", "right upper back", "left chest", "right chest")
-INJECTION_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
 REFUSALS = (
     "Said she had had enough tablets today. Will offer again at the next round.",
     "Refused: said it makes him feel dizzy. Senior informed; GP review requested if it continues.",
@@ -1104,9 +1103,13 @@ class Replay:
     def next_site(self, rx: Prescription) -> str:
         if not rx.medicine.site_recorded:
             return ""
-        sites = PATCH_SITES if rx.medicine.form == Medicine.Form.PATCH else INJECTION_SITES
-        turn = self.site_turn.get(rx.person_id, self.rng.randrange(len(sites)))
-        self.site_turn[rx.person_id] = turn + 1
+        sites = rules.sites.sites_for(rx.medicine.form)  # the body map, in turn: never the last site
+        key = (rx.person_id, rx.medicine_id)
+        turn = self.site_turn.get(key)
+        if turn is None:  # after the bulk history's last site, as a carer would go on
+            last = previous_sites(person_id=rx.person_id, medicine_id=rx.medicine_id, gap=1)
+            turn = sites.index(last[0]) + 1 if last and last[0] in sites else self.rng.randrange(len(sites))
+        self.site_turn[key] = turn + 1
         return sites[turn % len(sites)]
 
     def ingredient_allowed(self, rx: Prescription, at: dt.datetime, quantity: Decimal) -> dt.datetime | None:
@@ -1169,6 +1172,8 @@ class Replay:
         witness = None
         if rx.medicine.needs_witness and outcome in WITNESSED:
             witness = WitnessCredentials(senior.username, self.password)
+        if rx.medicine.form == Medicine.Form.PATCH:
+            kwargs.setdefault("old_patch", OldPatch.REMOVED)  # the old one taken off first (kept only if one was on)
         result = administration_record(by=recorder, outcome=outcome, prompts=prompts, witness=witness, **kwargs)
         self.recorded += 1
         return result.administration

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
@@ -55,6 +56,8 @@ def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:
         needs_witness=medicine.needs_witness,
         site_recorded=medicine.site_recorded,
         form_label=medicine.get_form_display(),
+        form=medicine.form,
+        site_gap=rx.site_gap,
         prn=prn,
         min_gap=dt.timedelta(minutes=rx.min_gap_minutes) if rx.min_gap_minutes else None,
         reading_rule=rx.reading_rule,
@@ -150,3 +153,15 @@ def recorded_by(record: Administration | None) -> rules.RecordedBy | None:
 def prn_doses(records: Iterable[tuple[dt.datetime, Decimal | None]], rx: Prescription) -> list[rules.PrnDose]:
     """(administered_at, dose_given) pairs as PRN history: a dose recorded without an amount counts as the least."""
     return [rules.PrnDose(at=at, quantity=given or rx.dose_min) for at, given in records]
+
+
+def previous_sites(*, person_id: Any, medicine_id: Any, gap: int | None) -> list[str]:
+    """The sites of the person's last applications of this medicine, the latest first: as many as the rotation rule
+    rests (rules.sites). One query on the person's records (index ``admin_person_time_idx``)."""
+    return list(
+        Administration.objects.taken()
+        .filter(person_id=person_id, prescription__medicine_id=medicine_id)
+        .exclude(site="")
+        .order_by("-administered_at", "-recorded_at")
+        .values_list("site", flat=True)[: rules.sites.site_gap(gap)]
+    )

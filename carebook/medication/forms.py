@@ -74,6 +74,7 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("start_date", "start_date"),
     ("end_date", "end_date"),
     ("course_days", "course_days"),
+    ("site_gap", "site_gap"),
     ("prescriber", "prescriber"),
     ("source", "source-0"),
     ("reason", "reason"),
@@ -162,6 +163,7 @@ class PrescriptionForm(forms.Form):
     start_date = _date("The start date")
     end_date = _date("The end date")
     course_days = _whole_number("The course length", min_value=1, max_value=366)
+    site_gap = _whole_number("The applications before a site is used again", min_value=1, max_value=7)
     gap_hours = _whole_number("Hours", max_value=168)
     gap_minutes = _whole_number("Minutes", max_value=10_080)
     prescriber = _text("the prescriber", max_length=200)
@@ -219,6 +221,7 @@ class PrescriptionForm(forms.Form):
             end_date=data.get("end_date"),
             course_days=data.get("course_days"),
             min_gap_minutes=gap if not is_prn else None,
+            site_gap=data.get("site_gap"),
             prn_min_interval_minutes=interval if is_prn else None,
             prn_max_quantity_24h=(data.get("prn_max_quantity_24h") or None) if is_prn else None,
             indication=data.get("indication", ""),
@@ -266,6 +269,7 @@ class PrescriptionForm(forms.Form):
             if prescription.end_date and not prescription.is_counted_course
             else "",
             "course_days": prescription.course_days if prescription.is_counted_course else "",
+            "site_gap": prescription.site_gap or "",
             "gap_hours": prescription.min_gap_minutes // 60 if prescription.min_gap_minutes else "",
             "gap_minutes": prescription.min_gap_minutes % 60 if prescription.min_gap_minutes else "",
             "prescriber": prescription.prescriber,

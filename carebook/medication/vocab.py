@@ -132,6 +132,13 @@ class MedicineForm(Vocabulary):
     SACHET = "sachet", "Sachet"
 
 
+class OldPatch(Vocabulary):
+    """What happened to the old patch when a new one went on (rules.sites)."""
+
+    REMOVED = "removed", "Taken off"
+    NOT_FOUND = "not_found", "Not found on the skin"
+
+
 # Patches and injections record (and rotate) their site.
 SITE_RECORDED_FORMS: frozenset[str] = frozenset({MedicineForm.PATCH, MedicineForm.INJECTION})
 # Schedule 2 and 3 controlled drugs are witnessed by a second trained member of staff.

@@ -104,6 +104,7 @@ def administration_record(
         administered_at=payload.administered_at,
         reason=payload.reason,
         site=payload.site,
+        old_patch=payload.old_patch,
         observations=payload.observations,
         prn_reason=payload.prn_reason,
         witness=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -198,6 +198,9 @@ class ScheduleOut(BaseModel):
         description="The least time between a late dose and the next one; null: half the time between the two "
         "prescribed doses.",
     )
+    site_gap: int | None = Field(
+        None, description="A patch or an injection: its site is not used again within this many applications (null: 1)."
+    )
     prn_min_interval_minutes: int | None
     prn_max_quantity_24h: str | None
 
@@ -306,6 +309,8 @@ class AdministrationOut(BaseModel):
     witness: StaffRef | None
     witnessed_at: dt.datetime | None
     site: str
+    old_patch: str = Field("", description="A new patch: the old one removed or not_found ('' for the first).")
+    old_patch_site: str = Field("", description="A new patch: where the old one was.")
     observations: str
     prn_reason: str
     idempotency_key: str | None
@@ -402,6 +407,13 @@ class PrescriptionIn(StrictIn):
         le=7 * 24 * 60,
         description="The least time between a dose given late and the next (shorter than the time between doses). "
         "Leave out for the default: half the time between the two prescribed doses.",
+    )
+    site_gap: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description="A patch or an injection only: do not use the same site again within this many applications. "
+        "Leave out for the default: a different site from the last one.",
     )
     prn_min_interval_minutes: int | None = Field(
         default=None, ge=1, le=7 * 24 * 60, description='Needed for "prn": the shortest time between doses.'
@@ -502,7 +514,14 @@ class AdministrationIn(StrictIn):
         default="", description="Needed (not blank) when the dose was not given, or a partial or different dose."
     )
     site: Annotated[str, Field(max_length=100), _NO_NUL, AfterValidator(_no_nul)] = Field(
-        default="", description="Needed where the medicine's form has a site (a patch, an injection)."
+        default="",
+        description="Needed where the medicine's form has a site (a patch, an injection): one of the body map's sites "
+        "(GET /prescriptions/{id} names them), not one its rotation rule rests.",
+    )
+    old_patch: Literal["", "removed", "not_found"] = Field(
+        default="",
+        description="A patch given, when one was put on before: the old one was taken off (removed) or was not on the "
+        "skin (not_found: say what happened in observations).",
     )
     observations: LongText = ""
     prn_reason: LongText = Field(default="", description="Needed (not blank) for a when-required dose given.")

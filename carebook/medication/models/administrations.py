@@ -27,6 +27,7 @@ from carebook.medication.vocab import (
     TAKEN,
     AdministrationStatus,
     FollowUpEffect,
+    OldPatch,
     Outcome,
     Prompt,
     PromptResult,
@@ -109,6 +110,9 @@ class Administration(AppendOnlyModel, UUIDModel):
     )
     witnessed_at = models.DateTimeField(null=True, blank=True)
     site = models.CharField(max_length=100, blank=True, help_text="Patch or injection site.")
+    # A new patch: what happened to the old one (rules.sites), and where it had been ("" for the first patch).
+    old_patch = models.CharField(max_length=20, blank=True, choices=OldPatch.choices)
+    old_patch_site = models.CharField(max_length=100, blank=True)
     observations = models.TextField(blank=True)
     prn_reason = models.TextField(blank=True, help_text="Why a when-required dose was given.")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (NULL = no key; unique when set)

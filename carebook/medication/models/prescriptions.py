@@ -92,6 +92,8 @@ class Prescription(AppendOnlyModel, UUIDModel):
     course_last_dose_at = models.DateTimeField(null=True, blank=True)
     # The least time between a dose given late and the next (rules.late, ADR 0021); blank: half the interval.
     min_gap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # A patch or an injection: its site is not used again within this many applications (rules.sites); blank: 1.
+    site_gap = models.PositiveSmallIntegerField(null=True, blank=True)
     prn_min_interval_minutes = models.PositiveIntegerField(null=True, blank=True)
     prn_max_quantity_24h = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     prescriber = models.CharField(max_length=200)

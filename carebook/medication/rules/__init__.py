@@ -14,12 +14,13 @@ carer, the time the dose becomes allowed. The modules:
 - ``lifecycle``: which statuses of a prescription allow each change;
 - ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``);
 - ``allergies``: does a medicine match the person's recorded allergies (by substance, class, name)?
-- ``ingredients``: an ingredient's 24-hour maximum across every product that contains it.
+- ``ingredients``: an ingredient's 24-hour maximum across every product that contains it;
+- ``sites``: the body map of a patch or an injection, its rotation, and the old patch taken off.
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
-from carebook.medication.rules import allergies, ingredients
+from carebook.medication.rules import allergies, ingredients, sites
 from carebook.medication.rules.course import (
     Course,
     bounded,
@@ -223,6 +224,7 @@ __all__ = [
     "schedule_occurs_on",
     "scheduled_slots",
     "shortest_interval",
+    "sites",
     "slots_from",
     "statuses_allowing",
     "timing_of",

@@ -22,6 +22,7 @@ from carebook.medication.rules.late import LateChoice, LatePlan, NextDose, check
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
 from carebook.medication.rules.readings import ReadingRule, check_readings
+from carebook.medication.rules.sites import check_old_patch, check_site
 from carebook.medication.rules.windows import dose_window, minutes_late, not_yet_due
 from carebook.medication.rules.witness import check_witness
 from carebook.medication.vocab import (
@@ -30,6 +31,7 @@ from carebook.medication.vocab import (
     TAKEN,
     DoseState,
     LateDoseChoice,
+    MedicineForm,
     Outcome,
     PrescriptionStatus,
 )
@@ -74,6 +76,8 @@ class PrescriptionFacts:
     needs_witness: bool = False
     site_recorded: bool = False
     form_label: str = ""
+    form: str = ""  # a MedicineForm (a patch records the old one taken off: rules.sites)
+    site_gap: int | None = None  # the site rotation's rule (rules.sites); None: not the last site
     prn: PrnLimits | None = None
     min_gap: dt.timedelta | None = None  # the least time before the next dose, if set (rules.late)
     reading_rule: ReadingRule | None = None  # the prescriber's limits for the reading (rules/readings.py)
@@ -124,6 +128,8 @@ class Recording:
     reason: str = ""
     site: str = ""
     prn_reason: str = ""
+    old_patch: str = ""  # a new patch: what happened to the old one (vocab.OldPatch)
+    observations: str = ""
     has_witness: bool = False
     late: LateChoice | None = None  # what was chosen for a late dose too close to the next
 
@@ -136,6 +142,8 @@ class RecordContext:
     already: RecordedBy | None = None
     offered_again: RecordedBy | None = None  # the slot's refusal (or sleep) waiting for the dose to be offered again
     offer_again_minutes: int | None = None  # settings.CAREBOOK["OFFER_AGAIN_MINUTES"]: None, the window's end
+    # A patch or an injection: the sites of the person's last applications of this medicine, the latest first.
+    previous_sites: Sequence[str] = ()
     prn_history: Sequence[PrnDose] = field(default_factory=tuple)
     next_dose: NextDose | None = None  # the next dose of the same prescription (a scheduled dose only)
     # The person's doses, on both sides of the time given, of every medicine sharing a capped ingredient.
@@ -155,6 +163,7 @@ class RecordDecision:
     late: LatePlan | None = None  # a late dose too close to the next: the choice made
     readings: dict[str, str] = field(default_factory=dict)  # reading prompt → its ReadingDecision ("" no limits)
     offer_again_until: dt.datetime | None = None  # refused or asleep: not the outcome yet, offer again by then
+    old_patch_site: str = ""  # a new patch: where the old one was (the last site), when one was on
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -401,10 +410,21 @@ def check_record(
     readings = check_readings(rx.reading_rule, recording.prompts, taken=taken)
 
     dose_given: Decimal | None = None
+    old_patch_site = ""
     if taken:
         dose_given = _dose_given(rx, recording)
-        if rx.site_recorded and not recording.site.strip():
-            raise ValidationFailed(f"Record the site of the {rx.form_label.lower()}.", field="site")
+        if rx.site_recorded:
+            check_site(
+                form=rx.form,
+                form_label=rx.form_label,
+                site=recording.site,
+                previous=context.previous_sites,
+                gap=rx.site_gap,
+            )
+            if rx.form == MedicineForm.PATCH:
+                last_site = context.previous_sites[0] if context.previous_sites else None
+                check_old_patch(last_site=last_site, old_patch=recording.old_patch, observations=recording.observations)
+                old_patch_site = last_site or ""
         if rx.prn is not None:
             if not recording.prn_reason.strip():
                 raise ValidationFailed("Say why the when-required dose was given.", field="prn_reason")
@@ -450,6 +470,7 @@ def check_record(
         late=late,
         readings=readings,
         offer_again_until=until,
+        old_patch_site=old_patch_site,
     )
 
 

@@ -651,6 +651,11 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
         words.append(f"reason: {a.reason}")
     if a.prn_reason:
         words.append(f"given for: {a.prn_reason}")
+    if a.site:
+        words.append(f"site: {a.site}")
+    if a.old_patch_site:
+        gone = "taken off" if a.old_patch == "removed" else "not found on"
+        words.append(f"the old patch {gone} the {a.old_patch_site}")
     readings = readings_of(getattr(a, "reading_answers", []), rx)
     words += [reading.text for reading in readings]
     description = ", ".join(words) + "."

@@ -148,6 +148,11 @@ def prescription_details(prescription: Prescription) -> list[Detail]:
         ("end_date", "End date", _end_text(prescription)),
         *((("course", "Course", _course_text(prescription)),) if prescription.course_days else ()),
         ("min_gap", "If a dose is given late", _gap_text(prescription)),
+        *(
+            (("site_gap", "Site", rules.sites.rotation_text(prescription.site_gap)),)
+            if prescription.medicine.site_recorded
+            else ()
+        ),
         ("prescriber", "Prescriber", prescription.prescriber),
         ("source", "Source", prescription.get_source_display()),
     ]

@@ -61,6 +61,7 @@ class PrescriptionInput:
     end_date: dt.date | None = None
     course_days: int | None = None
     min_gap_minutes: int | None = None
+    site_gap: int | None = None  # a patch or an injection: no site again within this many applications (rules.sites)
     prn_min_interval_minutes: int | None = None
     prn_max_quantity_24h: Any = None
     indication: str = ""
@@ -203,6 +204,7 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
         "end_date": end,
         "course_days": course_days,
         "min_gap_minutes": min_gap,
+        "site_gap": _site_gap(data, medicine),
         "prn_min_interval_minutes": prn_interval,
         "prn_max_quantity_24h": prn_max,
         "prescriber": prescriber,
@@ -253,6 +255,21 @@ def _clean_reading_limits(data: PrescriptionInput, medicine: Medicine) -> dict[s
         "reading_above_action": rule.above_action,
         "reading_plan": rule.plan,
     }
+
+
+def _site_gap(data: PrescriptionInput, medicine: Medicine) -> int | None:
+    """The site rotation of a patch or an injection (rules.sites), if the prescriber set one (blank: not the last)."""
+    gap = _whole_number(data.site_gap, "site_gap", "The applications before a site is used again")
+    if gap is None:
+        return None
+    if not medicine.site_recorded:
+        raise ValidationFailed("Only a patch or an injection rotates its site: leave this blank.", field="site_gap")
+    if not 1 <= gap <= rules.sites.MAX_SITE_GAP:
+        raise ValidationFailed(
+            f"A site may rest for 1 to {rules.sites.MAX_SITE_GAP} applications (there must be a site left).",
+            field="site_gap",
+        )
+    return gap
 
 
 def _min_gap(

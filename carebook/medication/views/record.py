@@ -32,10 +32,11 @@ from carebook.medication.access import (
     access_prescription_for_user,
 )
 from carebook.medication.contents import PrescriptionSafety, allergy_facts_of, offer_facts
-from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
+from carebook.medication.facts import awaiting_transcription_check, prescription_facts, previous_sites, slot_facts
 from carebook.medication.models import (
     Administration,
     DueDose,
+    Medicine,
     Outcome,
     Prescription,
     Prompt,
@@ -200,6 +201,7 @@ def _render_record(
         "errors": _error_list(form),
         "outcomes": _outcome_choices(person, offered_again=first is not None),
         "offered_again": first,
+        **_sites(rx, person),
         "today": clock.to_local(now).date(),
         "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
         "age": person.age_on(clock.to_local(now).date()),
@@ -215,6 +217,21 @@ def _render_record(
         **_safety(request, rx, dose, now),
     }
     return render(request, "medication/record.html", context, status=status)
+
+
+def _sites(rx: Prescription, person: Person) -> dict[str, Any]:
+    """A patch or an injection: the body map with the sites its rotation rule rests, the rule in words, and the old
+    patch's site (rules.sites). One query, only for those medicines."""
+    medicine = rx.medicine
+    if not medicine.site_recorded:
+        return {}
+    previous = previous_sites(person_id=person.pk, medicine_id=rx.medicine_id, gap=rx.site_gap)
+    return {
+        "site_rows": rules.sites.site_rows(medicine.form, previous, rx.site_gap),
+        "site_rule": rules.sites.rotation_text(rx.site_gap),
+        "last_site": previous[0] if previous else "",
+        "old_patch_asked": medicine.form == Medicine.Form.PATCH and bool(previous),
+    }
 
 
 def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
@@ -312,6 +329,7 @@ def _record_from_form(
             administered_at=form.administered_at(now),
             reason=data.get("reason") or "",
             site=data.get("site") or "",
+            old_patch=data.get("old_patch") or "",
             observations=data.get("observations") or "",
             prn_reason=data.get("prn_reason") or "",
             witness=form.witness(),

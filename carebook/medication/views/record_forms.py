@@ -19,7 +19,7 @@ from carebook.core import clock
 from carebook.core.limits import TEXT_MAX
 from carebook.medication import rules
 from carebook.medication.services.administrations import LateDoseRequest
-from carebook.medication.vocab import FollowUpEffect, LateDoseChoice, Outcome, PromptResult
+from carebook.medication.vocab import FollowUpEffect, LateDoseChoice, OldPatch, Outcome, PromptResult
 
 CONFIRMED, FAILED, SKIPPED = PromptResult.CONFIRMED, PromptResult.FAILED, PromptResult.SKIPPED
 
@@ -58,6 +58,9 @@ class RecordDoseForm(forms.Form):
         error_messages={"invalid": "Enter the time it was given on the 24-hour clock, like 08:15."},
     )
     site = forms.CharField(required=False, max_length=100)
+    old_patch = forms.ChoiceField(
+        required=False, choices=OldPatch.choices, error_messages=_choice_messages("Say what happened to the old patch.")
+    )
     observations = forms.CharField(required=False, max_length=TEXT_MAX)
     prn_reason = forms.CharField(required=False, max_length=TEXT_MAX)
     reason = forms.CharField(required=False, max_length=TEXT_MAX)

@@ -40,6 +40,7 @@ from carebook.medication.facts import (
     next_dose_may_be_close,
     next_dose_of,
     prescription_facts,
+    previous_sites,
     prn_doses,
     recorded_by,
     slot_facts,
@@ -98,6 +99,7 @@ def administration_record(
     late: LateDoseRequest | None = None,
     idempotency_key: str | None = None,
     from_page: bool = False,
+    old_patch: str = "",
 ) -> RecordResult:
     """Record the outcome of a due dose, or a when-required (PRN) dose.
 
@@ -146,6 +148,7 @@ def administration_record(
                 senior=senior_user,
                 idempotency_key=idempotency_key,
                 from_page=from_page,
+                old_patch=old_patch,
             )
     except IntegrityError:
         # A concurrent request won the race: the same Idempotency-Key, or the same due dose.
@@ -214,6 +217,7 @@ def _record(
     senior: User | None,
     idempotency_key: str | None,
     from_page: bool = False,
+    old_patch: str = "",
 ) -> Administration:
     now = clock.now()
     scope = scope_for(by)
@@ -251,6 +255,9 @@ def _record(
         offered_again = recorded_by(
             Administration.objects.offered_again().select_related("recorded_by").filter(due_dose=slot).first()
         )
+    sites: list[str] = []  # a patch or an injection given: where the last ones went (the rotation, rules.sites)
+    if rx.medicine.site_recorded and outcome in TAKEN:
+        sites = previous_sites(person_id=person.pk, medicine_id=rx.medicine_id, gap=rx.site_gap)
     history: list[rules.PrnDose] = []
     if rx.is_prn and outcome in TAKEN:
         history = prn_doses(
@@ -274,6 +281,8 @@ def _record(
             reason=reason,
             site=site,
             prn_reason=prn_reason,
+            old_patch=old_patch,
+            observations=observations,
             has_witness=witness is not None,
             late=rules.LateChoice(
                 choice=late.choice, reason=late.reason, move_to=late.move_next_to, has_senior=senior is not None
@@ -288,6 +297,7 @@ def _record(
             already=already,
             offered_again=offered_again,
             offer_again_minutes=settings.CAREBOOK["OFFER_AGAIN_MINUTES"],
+            previous_sites=sites,
             prn_history=history,
             next_dose=next_dose,
             ingredient_history=safety.ingredient_history,
@@ -333,7 +343,9 @@ def _record(
         minutes_late=decision.minutes_late,
         witness=witness,
         witnessed_at=now if witness else None,
-        site=site.strip(),
+        site=rules.sites.canonical(rx.medicine.form, site) or site.strip(),  # the body map's own words
+        old_patch=old_patch if decision.old_patch_site else "",
+        old_patch_site=decision.old_patch_site,
         observations=observations.strip(),
         prn_reason=prn_reason.strip() if taken else "",
         idempotency_key=idempotency_key,
