@@ -294,6 +294,8 @@ _ADMIN_FIELDS = (
     "minutes_late",
     "witness_id",
     "site",
+    "old_patch",
+    "old_patch_site",
     "observations",
     "prn_reason",
     "status",
