@@ -32,4 +32,18 @@ class Migration(migrations.Migration):
             "administration",
             mutable={"status": [("completed", "entered_in_error"), ("offer_again", "entered_in_error")]},
         ),
+        # The triggers name every fixed column: the prescription's new one is fixed too (ADR 0005).
+        ProtectAppendOnly(
+            "prescription",
+            mutable={
+                "status": [
+                    ("active", "discontinued"),
+                    ("active", "superseded"),
+                    ("active", "suspended"),
+                    ("suspended", "active"),
+                    ("suspended", "discontinued"),
+                    ("suspended", "superseded"),
+                ]
+            },
+        ),
     ]
