@@ -19,14 +19,40 @@ from carebook.evidence import services
 from carebook.evidence.models import EvidencePack
 from carebook.medication.api.testing import api_as
 from carebook.testing.factories import LocationFactory, UserFactory
+from carebook.testing.shared import module_transaction, shared_copy
+from carebook.testing.world import make_world
 
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
 FIRST, LAST = dt.date(2026, 6, 1), dt.date(2026, 6, 9)
 ROLES = [*Role.values, "night_nurse"]
 
 
+@pytest.fixture(scope="module")
+def _module_data(django_db_setup, django_db_blocker):
+    """The personas and their packs, built once for the module (each pack renders a PDF); every test rolled back."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = make_world()
+            made = build_packs(world)
+        yield world, made
+
+
 @pytest.fixture
-def packs(world):
+def _data(db, _module_data):
+    return shared_copy(_module_data)
+
+
+@pytest.fixture
+def world(_data):
+    return _data[0]
+
+
+@pytest.fixture
+def packs(_data):
+    return _data[1]
+
+
+def build_packs(world):
     beech = LocationFactory(provider=world.provider, name="Beech Court")
     beech_manager = UserFactory(role=Role.REGISTERED_MANAGER, at=beech, provider=world.provider)
     with time_machine.travel(NOW, tick=False):

@@ -11,12 +11,14 @@ and any schema-valid read refused at all.)
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -26,15 +28,25 @@ from carebook.medication.api.schemas import Quantity, Reading
 from carebook.medication.api.testing import api_as
 from carebook.medication.models import Prescription, PrescriptionStatus
 from carebook.testing.factories import MedicineFactory, prescribe
+from carebook.testing.shared import module_transaction
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)
 BLANK = [chr(c) for c in range(0x110000) if chr(c).isspace()]  # what the services' str.strip() removes
 NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
 
 
+@pytest.fixture(scope="module")
+def _served_spec(django_db_setup, django_db_blocker):
+    """The served OpenAPI document, fetched once for the module (building it takes seconds); nothing it writes stays."""
+    with module_transaction(django_db_blocker), django_db_blocker.unblock():
+        response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
 @pytest.fixture
-def spec(client):
-    return client.get("/api/v1/openapi.json").json()
+def spec(_served_spec):
+    return copy.deepcopy(_served_spec)
 
 
 def prop(spec, model: str, name: str) -> dict:

@@ -70,6 +70,8 @@ from carebook.substances.models import Substance
 from carebook.substances.reference import load_reference_data
 from carebook.testing import append_only as testing_append_only
 from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
+from carebook.testing.shared import module_transaction, shared_copy
+from carebook.testing.world import make_world
 
 MORNING = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)  # 08:00 BST
 REPO = Path(__file__).resolve().parents[3]
@@ -160,8 +162,32 @@ class Records:
         return self.rows[label]
 
 
+@pytest.fixture(scope="module")
+def _module_data(django_db_setup, django_db_blocker):
+    """One row of every append-only table, built once for the module's 120-odd tests; every test rolled back."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = make_world()
+            made = build_records(world)
+        yield world, made
+
+
 @pytest.fixture
-def records(world) -> Records:
+def _data(db, _module_data):
+    return shared_copy(_module_data)
+
+
+@pytest.fixture
+def world(_data):
+    return _data[0]
+
+
+@pytest.fixture
+def records(_data) -> Records:
+    return _data[1]
+
+
+def build_records(world: Any) -> Records:
     with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
         ramipril = prescribe(world.ada, MedicineFactory(name="Ramipril"), by=world.sam, checker=world.tia)
         paracetamol = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
@@ -677,32 +703,5 @@ def test_manage_py_flush_is_refused_outside_the_test_suites_unlock(records, monk
     assert Administration.objects.exists() and AuditEvent.objects.exists()
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: the other would wait")
-@pytest.mark.django_db(transaction=True)
-def test_committed_records_are_refused_to_another_session_while_one_is_unlocked(records):
-    """Committed rows (a transactional test): a second connection, in another thread, is refused while this
-    one is unlocked; afterwards pytest-django's flush empties the tables through the test-suite unlock."""
-    errors: list[str] = []
-
-    def elsewhere() -> None:
-        try:
-            with transaction.atomic():
-                raw(f"DELETE FROM {qn('medication_promptanswer')}")
-        except IntegrityError as error:
-            errors.append(str(error))
-        finally:
-            connections.close_all()
-
-    with unlocked(reason="test: this connection only"):
-        thread = threading.Thread(target=elsewhere)
-        thread.start()
-        thread.join()
-    assert len(errors) == 1 and "DELETE refused" in errors[0]
-    assert PromptAnswer.objects.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_transactional_test_is_emptied_afterwards_through_the_test_suites_unlock(records):
-    refused(f"DELETE FROM {qn('medication_promptanswer')}")
-    assert PromptAnswer.objects.exists()  # the flush after this test must get past the triggers
+# The transactional tests (committed rows, then a flush) are in test_append_only_transactional.py: this
+# module's tests share one transaction.
