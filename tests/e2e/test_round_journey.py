@@ -20,6 +20,7 @@ from carebook.core import clock
 from carebook.medication.models import Administration, Medicine, Outcome, Prescription, PromptAnswer
 from carebook.medication.selectors.round import ROUNDS, round_for_time
 from carebook.testing.factories import PASSWORD, MedicineFactory, prescribe
+from tests.e2e.conftest import PHONE, TABLET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -186,6 +187,15 @@ def test_carla_walks_a_whole_round_on_the_tablet(ui, world, addies_round):
     expect(addie.get_by_test_id("allergies")).to_have_text("No known allergies")
     expect(addie).to_contain_text("Likes to take tablets one at a time with water.")
     expect(page.get_by_text("Bert Jones")).to_have_count(0)
+    # On a 360 x 740 phone, her picture and allergies are on the first screen, before any scrolling
+    page.set_viewport_size(PHONE)
+    try:
+        page.evaluate("() => window.scrollTo(0, 0)")
+        for part in (addie.get_by_role("img", name="Picture of Ada Lovelace"), addie.get_by_test_id("allergies")):
+            box = part.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+    finally:
+        page.set_viewport_size(TABLET)
     expect(dose_row(addie, "Morphine sulfate")).to_contain_text("Controlled drug: witness needed")
 
     # 1. Amlodipine: every safety prompt confirmed, then Given
