@@ -37,7 +37,7 @@ from carebook.core.text import clock_time, duration, format_quantity, moment
 from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer, TranscriptionCheck
 from carebook.medication.rules.prn import PrnDose
 from carebook.medication.rules.windows import ROUNDS, round_for_time
-from carebook.medication.vocab import TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
+from carebook.medication.vocab import STANDING_STATUSES, TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
 from carebook.organisations.models import Location
 
 # How far back the scan looks for the records an event should have announced (events are retried; this catches
@@ -296,11 +296,7 @@ def detect_refused_to_offer_again(*, now: dt.datetime, written_after: dt.datetim
 
 
 def _standing(offered_again: bool) -> QuerySet[Administration]:
-    if offered_again:
-        return Administration.objects.filter(
-            status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN]
-        )
-    return Administration.objects.effective()
+    return Administration.objects.standing() if offered_again else Administration.objects.effective()
 
 
 def _history(
@@ -1142,7 +1138,7 @@ def detect_prompt_non_compliance(
     book = threshold_book(prescriptions=False)
     days = book.widest("prompt_skip_days")
     answers = PromptAnswer.objects.filter(
-        administration__status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN],
+        administration__status__in=STANDING_STATUSES,
         administration__recorded_at__gt=now - dt.timedelta(days=days),
         administration__recorded_at__lte=now,
         result__in=[PromptResult.SKIPPED, PromptResult.FAILED],

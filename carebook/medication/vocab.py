@@ -206,6 +206,10 @@ class AdministrationStatus(Vocabulary):
     OFFER_AGAIN = "offer_again", "To offer again"
 
 
+# The records that stand (not entered in error): a dose's outcome, and a refusal waiting to be offered again.
+STANDING_STATUSES: tuple[str, ...] = (AdministrationStatus.COMPLETED, AdministrationStatus.OFFER_AGAIN)
+
+
 class LateDoseChoice(Vocabulary):
     """What is done when a late dose, given now, would fall too close to the next dose (``rules.late``)."""
 

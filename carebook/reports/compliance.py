@@ -22,17 +22,16 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from carebook.access.models import User
 from carebook.core import clock
-from carebook.medication.models import Administration, PromptAnswer, PromptResult, PromptShowing
+from carebook.medication.models import PromptAnswer, PromptResult, PromptShowing
 from carebook.medication.rules.compliance import Figures
+from carebook.medication.vocab import STANDING_STATUSES
 from carebook.organisations.models import Unit
 from carebook.reports.models import DailyDoseRollup, DailyPromptRollup, waiting_change
 from carebook.reports.rules import DAY, date_runs
 
 # The walks that count: not saved, or saved with a record that stands (the dose's outcome, or a refusal waiting to
 # be offered again, ADR 0034); a record entered in error takes its walk out.
-EFFECTIVE = Q(administration__isnull=True) | Q(
-    administration__status__in=[Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN]
-)
+EFFECTIVE = Q(administration__isnull=True) | Q(administration__status__in=STANDING_STATUSES)
 FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
 GROUPINGS = ("staff", "unit", "week", "month", "day")
 

@@ -24,6 +24,7 @@ from carebook.medication.vocab import (
     MAR_CODES,
     OFFER_AGAIN_OUTCOMES,
     READING_PROMPTS,
+    STANDING_STATUSES,
     TAKEN,
     AdministrationStatus,
     FollowUpEffect,
@@ -54,12 +55,13 @@ class AdministrationQuerySet(AppendOnlyQuerySet):
         """The refusals (or sleeps) waiting for their dose to be offered again: not the dose's outcome (ADR 0034)."""
         return self.filter(status=AdministrationStatus.OFFER_AGAIN)
 
+    def standing(self) -> AdministrationQuerySet:
+        """The records that stand: the doses' outcomes and the refusals waiting to be offered again."""
+        return self.filter(status__in=STANDING_STATUSES)
+
     def standing_for_doses(self, due_dose_ids: Iterable[Any]) -> AdministrationQuerySet:
         """Each of these due doses' record and its refusal to offer again, if any: at most one of each."""
-        return self.filter(
-            due_dose_id__in=list(due_dose_ids),
-            status__in=[AdministrationStatus.COMPLETED, AdministrationStatus.OFFER_AGAIN],
-        )
+        return self.standing().filter(due_dose_id__in=list(due_dose_ids))
 
     def of_due_doses(self, due_dose_ids: Iterable[Any]) -> AdministrationQuerySet:
         """The effective record of each of these due doses (at most one each: a database constraint)."""

@@ -32,7 +32,7 @@ from carebook.medication.models import (
 )
 from carebook.medication.reading_text import ReadingLine, readings_of
 from carebook.medication.selectors.round import RoundDose, build_round_dose, dose_records
-from carebook.medication.vocab import READING_PROMPTS, TAKEN
+from carebook.medication.vocab import READING_PROMPTS, STANDING_STATUSES, TAKEN
 from carebook.medication.wording import course_text, quantity_text, schedule_text
 from carebook.people.models import Person
 
@@ -41,8 +41,7 @@ RECENT_DAYS = 7
 
 def can_correct(user: Any, administration: Administration) -> bool:
     """Whether to offer ``user`` to mark this record entered in error (the service decides the same)."""
-    standing = (Administration.Status.COMPLETED, Administration.Status.OFFER_AGAIN)
-    return administration.status in standing and may_correct(user, administration)
+    return administration.status in STANDING_STATUSES and may_correct(user, administration)
 
 
 # --- The person's page -----------------------------------------------------------------
