@@ -1,6 +1,6 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import allergy_decision, mar, prescriptions, record
+from carebook.medication.views import allergy_decision, mar, one_pass, prescriptions, record
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -8,6 +8,7 @@ app_name = "medication"
 urlpatterns = [
     *round_views.urlpatterns,
     *record.urlpatterns,
+    *one_pass.urlpatterns,
     *prescriptions.urlpatterns,
     *allergy_decision.urlpatterns,
     *mar.urlpatterns,

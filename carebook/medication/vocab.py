@@ -96,6 +96,10 @@ BASE_PROMPTS: tuple[str, ...] = (
     Prompt.CONSENT,
 )
 READING_PROMPTS: frozenset[str] = frozenset({Prompt.PULSE, Prompt.BLOOD_GLUCOSE, Prompt.BLOOD_PRESSURE})
+# One pass per person (ADR 0036): the checks that belong to the person, answered once for the visit, and those that
+# belong to the medicine, answered for each by one look at its label. Every answer is still stored per medicine.
+PERSON_PROMPTS: tuple[str, ...] = (Prompt.RIGHT_PERSON, Prompt.ALLERGIES, Prompt.CONSENT)
+LABEL_PROMPTS: tuple[str, ...] = (Prompt.RIGHT_MEDICINE, Prompt.RIGHT_DOSE, Prompt.RIGHT_TIME, Prompt.RIGHT_ROUTE)
 
 
 class PromptResult(Vocabulary):

@@ -56,7 +56,15 @@ from carebook.medication.rules.prn import (
     prn_next_allowed,
     prn_refusal,
 )
-from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
+from carebook.medication.rules.prompts import (
+    LABEL_DOES_NOT_MATCH,
+    Answer,
+    check_prompt_answers,
+    check_reason,
+    one_pass_walk,
+    prompt_names,
+    prompts_for,
+)
 from carebook.medication.rules.readings import (
     ReadingOutsideLimits,
     ReadingRule,
@@ -137,6 +145,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "FOLLOW_UP_AFTER",
     "FOLLOW_UP_WINDOW",
+    "LABEL_DOES_NOT_MATCH",
     "LATE_ENTRY_LIMIT",
     "OPEN_STATUSES",
     "PRN_HISTORY",
@@ -214,11 +223,13 @@ __all__ = [
     "offer_again_until",
     "offer_refusal",
     "offered_again_once",
+    "one_pass_walk",
     "parse_times",
     "prescription_refusal",
     "prn_next_allowed",
     "prn_next_allowed_for",
     "prn_refusal",
+    "prompt_names",
     "prompts_for",
     "round_for_time",
     "schedule_occurs_on",

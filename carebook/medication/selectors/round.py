@@ -22,14 +22,36 @@ from django.db.models import Q
 from carebook.core import clock
 from carebook.core.text import clock_time, duration
 from carebook.medication import rules
-from carebook.medication.contents import OfferFacts, allergies_of, has_contents, offer_facts
-from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
-from carebook.medication.models import Administration, DueDose, PrescriptionStatus, ScheduleKind
+from carebook.medication.contents import (
+    AllergyFact,
+    OfferFacts,
+    PrescriptionSafety,
+    allergies_of,
+    has_contents,
+    offer_facts,
+)
+from carebook.medication.facts import (
+    awaiting_transcription_check,
+    next_dose_may_be_close,
+    prescription_facts,
+    previous_sites,
+    slot_facts,
+)
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Medicine,
+    Prescription,
+    PrescriptionStatus,
+    ScheduleKind,
+)
 from carebook.medication.selectors.common import past_window
+from carebook.medication.selectors.late import late_offer_for
 from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus, Outcome
 from carebook.organisations.models import Location, Unit
 from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
+from carebook.people.namesakes import Namesake, namesake_warning, namesakes_of
 
 NEXT_2H = "next2h"
 # The statuses a dose may be recorded in now (a later one first says when it may be given).
@@ -119,6 +141,11 @@ class RoundPerson:
     @property
     def pending_count(self) -> int:
         return sum(1 for d in self.doses if d.is_pending)
+
+    @property
+    def recordable_count(self) -> int:
+        """The doses that can be offered now: what the person's pass shows (ADR 0036)."""
+        return sum(1 for d in self.doses if d.can_record)
 
 
 @dataclass
@@ -280,16 +307,10 @@ def _give_by(dose: DueDose, first: Administration | None) -> dt.datetime:
     return dose.window_closes_at
 
 
-def round_due_doses(
-    *, location: Location, unit: Unit | None, round_name: str, now: dt.datetime | None = None
-) -> RoundView:
-    """The people with doses in a round of ``location`` (and ``unit``), with any overdue dose of today first.
-
-    Only doses of active prescriptions, pending or recorded (never withdrawn).
-    """
-    now = now or clock.now()
-    if not is_round_name(round_name):
-        round_name = current_round(now)
+def _round_doses(
+    *, location: Location, unit: Unit | None, round_name: str, now: dt.datetime, person: Person | None = None
+) -> list[DueDose]:
+    """The doses of a round (and any overdue today) of ``location``, its ``unit`` or one ``person``: one query."""
     day = care_day(now)
     # Every round and overdue condition lies within these bounds; saying so lets the
     # (location, scheduled_at) index read a few days rather than the location's whole history.
@@ -312,17 +333,48 @@ def round_due_doses(
     )
     if unit is not None:
         doses_qs = doses_qs.filter(person__unit=unit)
-    doses = list(doses_qs)
+    if person is not None:
+        doses_qs = doses_qs.filter(person=person)
+    return list(doses_qs)
 
-    person_ids = {d.person_id for d in doses}
-    allergies, allergy_facts = allergies_of(person_ids)  # one query: the statement's rows and the rules' facts
+
+def _offers(doses: list[DueDose], allergy_facts: dict[object, list[AllergyFact]], now: dt.datetime) -> OfferFacts:
     pending = [d for d in doses if d.state == DueDose.State.PENDING]
-    offers = offer_facts(
+    return offer_facts(
         [d.prescription for d in pending],
         now=now,
         allergies=allergy_facts,
         known_empty={d.prescription.medicine_id for d in pending if not d.cb_has_contents},  # type: ignore[attr-defined]
     )
+
+
+def _in_order(doses: list[RoundDose]) -> list[RoundDose]:
+    return sorted(doses, key=lambda d: (d.status != DoseStatus.OVERDUE, d.scheduled_at))  # overdue first, then time
+
+
+def _round_name(round_name: str, now: dt.datetime) -> str:
+    return round_name if is_round_name(round_name) else current_round(now)
+
+
+def round_label(round_name: str, now: dt.datetime) -> tuple[str, str]:
+    """The round's name in words and its hours."""
+    if round_name == NEXT_2H:
+        return "Next 2 hours", f"{clock.to_local(now):%H:%M} to {clock.to_local(now + NEXT_WINDOW):%H:%M}"
+    return ROUNDS[round_name].label, ROUNDS[round_name].hours
+
+
+def round_due_doses(
+    *, location: Location, unit: Unit | None, round_name: str, now: dt.datetime | None = None
+) -> RoundView:
+    """The people with doses in a round of ``location`` (and ``unit``), with any overdue dose of today first.
+
+    Only doses of active prescriptions, pending or recorded (never withdrawn).
+    """
+    now = now or clock.now()
+    round_name = _round_name(round_name, now)
+    doses = _round_doses(location=location, unit=unit, round_name=round_name, now=now)
+    allergies, allergy_facts = allergies_of({d.person_id for d in doses})  # one query: statement rows, rules' facts
+    offers = _offers(doses, allergy_facts, now)
     records = dose_records(doses)
 
     people: dict[object, RoundPerson] = {}
@@ -335,7 +387,7 @@ def round_due_doses(
         entry.doses.append(build_round_dose(dose, *records.of(dose), now, offers))
 
     for entry in people.values():
-        entry.doses.sort(key=lambda d: (d.status != DoseStatus.OVERDUE, d.scheduled_at))  # overdue first, then by time
+        entry.doses = _in_order(entry.doses)
 
     def person_order(entry: RoundPerson) -> tuple[int, dt.datetime, str, str, str]:
         if entry.overdue_count:
@@ -349,18 +401,124 @@ def round_due_doses(
         return (group, first, person.room, person.family_name, person.given_name)
 
     ordered = sorted(people.values(), key=person_order)
-    if round_name == NEXT_2H:
-        label, hours = "Next 2 hours", f"{clock.to_local(now):%H:%M} to {clock.to_local(now + NEXT_WINDOW):%H:%M}"
-    else:
-        label, hours = ROUNDS[round_name].label, ROUNDS[round_name].hours
+    label, hours = round_label(round_name, now)
     return RoundView(
         round_name=round_name,
         label=label,
         hours=hours,
-        day=day,
+        day=care_day(now),
         now=now,
         people=ordered,
         follow_ups_due=prn_follow_ups_due(location=location, unit=unit, now=now),
+    )
+
+
+# --- One pass per person (ADR 0036) -----------------------------------------------------------------------------
+
+OWN_PAGE_WITNESS = "A controlled drug: record it on its own page, where the witness signs in."
+OWN_PAGE_LATE = "Late, and too close to the next dose: record it on its own page, to choose what happens to the next."
+
+
+@dataclass(frozen=True)
+class PassDose:
+    """One dose of a person's pass: the round's view of it, and what the pass needs to record it."""
+
+    dose: DueDose
+    view: RoundDose
+    safety: PrescriptionSafety
+    own_page: str = ""  # why it is recorded on its own page instead ("" when the pass records it)
+    sites: dict[str, object] = field(default_factory=dict)  # a patch or an injection: site_choices
+
+    @property
+    def in_pass(self) -> bool:
+        return self.view.can_record and not self.own_page
+
+    @property
+    def rx(self) -> Prescription:
+        return self.dose.prescription
+
+
+@dataclass
+class PersonPass:
+    person: Person
+    allergy: AllergyStatement
+    namesakes: list[Namesake]
+    round_name: str
+    label: str
+    now: dt.datetime
+    doses: list[PassDose]
+
+    @property
+    def to_record(self) -> list[PassDose]:
+        return [d for d in self.doses if d.in_pass]
+
+    @property
+    def elsewhere(self) -> list[PassDose]:
+        """Pending doses the pass does not record: not yet, held, or for their own page."""
+        return [d for d in self.doses if d.view.is_pending and not d.in_pass]
+
+    @property
+    def done(self) -> list[PassDose]:
+        return [d for d in self.doses if not d.view.is_pending]
+
+    @property
+    def namesake_warning(self) -> str:
+        return namesake_warning(self.namesakes)
+
+
+def site_choices(rx: Prescription, person_id: object) -> dict[str, object]:
+    """A patch or an injection: the body map with the sites its rotation rule rests, the rule in words, and the old
+    patch's site (rules.sites). One query, only for those medicines; {} for any other."""
+    medicine = rx.medicine
+    if not medicine.site_recorded:
+        return {}
+    previous = previous_sites(person_id=person_id, medicine_id=rx.medicine_id, gap=rx.site_gap)
+    return {
+        "site_rows": rules.sites.site_rows(medicine.form, previous, rx.site_gap),
+        "site_rule": rules.sites.rotation_text(rx.site_gap),
+        "last_site": previous[0] if previous else "",
+        "old_patch_asked": medicine.form == Medicine.Form.PATCH and bool(previous),
+    }
+
+
+def _own_page(dose: DueDose, view: RoundDose, now: dt.datetime) -> str:
+    """Why a dose that can be offered is recorded on its own page rather than in the pass ("" if it is not)."""
+    if not view.can_record:
+        return ""
+    if dose.prescription.medicine.needs_witness:
+        return OWN_PAGE_WITNESS
+    if next_dose_may_be_close(dose, now) and late_offer_for(dose, now=now) is not None:
+        return OWN_PAGE_LATE
+    return ""
+
+
+def person_pass(*, person: Person, round_name: str, now: dt.datetime | None = None) -> PersonPass:
+    """The doses of ``person`` in a round (and any overdue today), for one pass: the person's checks once, then
+    each medicine. The same reads and rules as the round's card, for one person; a few more queries for a patch
+    (its last sites) or a dose that may be too close to the next."""
+    now = now or clock.now()
+    round_name = _round_name(round_name, now)
+    doses = _round_doses(location=person.location, unit=None, round_name=round_name, now=now, person=person)
+    allergies, allergy_facts = allergies_of([person.pk])
+    offers = _offers(doses, allergy_facts, now)
+    records = dose_records(doses)
+    by_id = {str(d.pk): d for d in doses}
+    views = _in_order([build_round_dose(dose, *records.of(dose), now, offers) for dose in doses])
+    entries = []
+    for view in views:
+        dose = by_id[view.id]
+        safety = offers.safety.get(dose.prescription_id) or PrescriptionSafety(no_match="")
+        own = _own_page(dose, view, now)
+        sites = site_choices(dose.prescription, person.pk) if view.can_record and not own else {}
+        entries.append(PassDose(dose=dose, view=view, safety=safety, own_page=own, sites=sites))
+    return PersonPass(
+        person=person,
+        allergy=allergy_statement(person.allergy_status, allergies.get(person.pk, [])),
+        namesakes=namesakes_of(person),
+        round_name=round_name,
+        label=round_label(round_name, now)[0],
+        now=now,
+        doses=entries,
     )
 
 

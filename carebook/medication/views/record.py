@@ -32,11 +32,10 @@ from carebook.medication.access import (
     access_prescription_for_user,
 )
 from carebook.medication.contents import PrescriptionSafety, allergy_facts_of, offer_facts
-from carebook.medication.facts import awaiting_transcription_check, prescription_facts, previous_sites, slot_facts
+from carebook.medication.facts import awaiting_transcription_check, prescription_facts, slot_facts
 from carebook.medication.models import (
     Administration,
     DueDose,
-    Medicine,
     Outcome,
     Prescription,
     Prompt,
@@ -51,7 +50,7 @@ from carebook.medication.selectors.person import (
     offered_again_for,
     prn_offer_for,
 )
-from carebook.medication.selectors.round import is_round_name
+from carebook.medication.selectors.round import is_round_name, site_choices
 from carebook.medication.services.administrations import (
     administration_mark_entered_in_error,
     administration_record,
@@ -80,7 +79,7 @@ from carebook.people.models import Person
 # --- Where to go back to -------------------------------------------------------------------
 
 
-def _back_from(data: Any) -> dict[str, str]:
+def back_from(data: Any) -> dict[str, str]:
     """The page the carer came from (round and unit, or the person's page), from trusted values only."""
     back: dict[str, str] = {}
     if data.get("back") == "person":
@@ -94,7 +93,7 @@ def _back_from(data: Any) -> dict[str, str]:
     return back
 
 
-def _back_url(back: dict[str, str], person: Person, prn: bool = False) -> str:
+def back_url_for(back: dict[str, str], person: Person, prn: bool = False) -> str:
     if prn or back.get("back") == "person":
         return reverse("people:person", args=[person.pk])
     query = {k: v for k, v in back.items() if k in ("round", "unit")}
@@ -160,7 +159,7 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
     return items
 
 
-def _outcome_choices(person: Person, *, offered_again: bool = False) -> list[dict[str, Any]]:
+def outcome_choices(person: Person, *, offered_again: bool = False) -> list[dict[str, Any]]:
     """The outcomes a carer may choose; offering a dose again, not "refused (will offer again)" a second time: a
     refusal now is for good (ADR 0034). Still asleep at the second offer is the dose's outcome."""
     home_care = person.location.kind == Location.Kind.HOME_CARE
@@ -199,9 +198,9 @@ def _render_record(
         "offer": offer,
         "prompts": _prompt_rows(form, person, rx),
         "errors": _error_list(form),
-        "outcomes": _outcome_choices(person, offered_again=first is not None),
+        "outcomes": outcome_choices(person, offered_again=first is not None),
         "offered_again": first,
-        **_sites(rx, person),
+        **site_choices(rx, person.pk),
         "today": clock.to_local(now).date(),
         "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
         "age": person.age_on(clock.to_local(now).date()),
@@ -209,7 +208,7 @@ def _render_record(
         "window_minutes": int(rules.dose_window(rx.medicine.time_critical).total_seconds() // 60),
         "awaiting_check": awaiting_transcription_check(rx),
         "back": back,
-        "back_url": _back_url(back, person, prn=rx.is_prn),
+        "back_url": back_url_for(back, person, prn=rx.is_prn),
         "reading_prompts": rules.READING_PROMPTS,
         "late": late_offer,
         "late_minutes": rules.minutes_late(dose.window_closes_at, now) if dose is not None else 0,
@@ -217,21 +216,6 @@ def _render_record(
         **_safety(request, rx, dose, now),
     }
     return render(request, "medication/record.html", context, status=status)
-
-
-def _sites(rx: Prescription, person: Person) -> dict[str, Any]:
-    """A patch or an injection: the body map with the sites its rotation rule rests, the rule in words, and the old
-    patch's site (rules.sites). One query, only for those medicines."""
-    medicine = rx.medicine
-    if not medicine.site_recorded:
-        return {}
-    previous = previous_sites(person_id=person.pk, medicine_id=rx.medicine_id, gap=rx.site_gap)
-    return {
-        "site_rows": rules.sites.site_rows(medicine.form, previous, rx.site_gap),
-        "site_rule": rules.sites.rotation_text(rx.site_gap),
-        "last_site": previous[0] if previous else "",
-        "old_patch_asked": medicine.form == Medicine.Form.PATCH and bool(previous),
-    }
 
 
 def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
@@ -357,7 +341,7 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
     rx = dose.prescription
     person = dose.person
     prompts = rules.prompts_for(rx.effective_check)
-    back = _back_from(request.POST if request.method == "POST" else request.GET)
+    back = back_from(request.POST if request.method == "POST" else request.GET)
     existing = effective_record_for(dose) if dose.state == DueDose.State.RECORDED else None
     blocked = _blocked_reason(rx, dose)
 
@@ -390,7 +374,7 @@ def record_dose(request: AuthenticatedRequest, dose_id: str) -> HttpResponse:
         )
         if outside := outside_limits_message(admin):
             messages.warning(request, outside)
-        return redirect(_back_url(back, person))
+        return redirect(back_url_for(back, person))
 
     if existing is None and not blocked:  # the prompts are on the page: store what was shown (ADR 0030)
         prompt_showing_open(user=request.user, prescription=rx, person=person, due_dose=dose)
@@ -434,7 +418,7 @@ def give_prn(request: AuthenticatedRequest, prescription_id: str) -> HttpRespons
         messages.success(request, recorded_text(admin, medicine=rx.medicine, person_name=person.known_as, slot_at=None))
         if outside := outside_limits_message(admin):
             messages.warning(request, outside)
-        return redirect(_back_url(back, person, prn=True))
+        return redirect(back_url_for(back, person, prn=True))
 
     if not blocked:  # the prompts are on the page: store what was shown (ADR 0030)
         prompt_showing_open(user=request.user, prescription=rx, person=person, due_dose=None)

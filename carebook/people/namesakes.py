@@ -1,0 +1,76 @@
+"""People who could be taken for one another: the same name, or the same surname, in the same unit (or, where the
+location has no units, a home-care branch's run, the same location). Hazard H64.
+
+The right-person check asks a care worker to compare a picture and a name; two Mrs Smiths on one unit is how the
+wrong person gets the medicines. The round, the pass per person and the recording page say so beside the name.
+``shared_name`` is the rule (pure); ``namesakes_of`` reads the people it compares (one query).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from carebook.people.models import Person
+
+
+@dataclass(frozen=True)
+class Names:
+    given: str
+    family: str
+    preferred: str = ""
+
+    @classmethod
+    def of(cls, person: Person) -> Names:
+        return cls(given=person.given_name, family=person.family_name, preferred=person.preferred_name)
+
+    def first_names(self) -> set[str]:
+        return {n.strip().casefold() for n in (self.given, self.preferred) if n.strip()}
+
+
+def shared_name(a: Names, b: Names) -> str:
+    """What two people share, in words ("the same name", "the same surname", "the same first name"), or ""."""
+    same_family = a.family.strip().casefold() == b.family.strip().casefold() and bool(a.family.strip())
+    same_first = bool(a.first_names() & b.first_names())
+    if same_family and same_first:
+        return "the same name"
+    if same_family:
+        return "the same surname"
+    if same_first:
+        return "the same first name"
+    return ""
+
+
+@dataclass(frozen=True)
+class Namesake:
+    full_name: str
+    room: str
+    shares: str  # shared_name's words
+
+    @property
+    def text(self) -> str:
+        where = f" (room {self.room})" if self.room else ""
+        return f"{self.full_name}{where} has {self.shares}"
+
+
+def namesakes_of(person: Person) -> list[Namesake]:
+    """The other people of ``person``'s unit (or location, if it has no unit) who share a name with them."""
+    names = Names.of(person)
+    # The names are compared here, not in SQL: SQLite folds the case of ASCII letters only ("Élise").
+    same_unit = Q(unit_id=person.unit_id) if person.unit_id is not None else Q(unit__isnull=True)
+    others = (
+        Person.objects.filter(same_unit, location_id=person.location_id)
+        .exclude(pk=person.pk)
+        .only("given_name", "family_name", "preferred_name", "room")
+        .order_by("family_name", "given_name")
+    )
+    found = [Namesake(other.full_name, other.room, shared_name(names, Names.of(other))) for other in others]
+    return [n for n in found if n.shares]
+
+
+def namesake_warning(found: list[Namesake]) -> str:
+    """The warning beside the name: "Check the picture: Ada Byron (room 9) has the same first name." ("" if none)."""
+    if not found:
+        return ""
+    return "Check the picture and the date of birth: " + "; ".join(n.text for n in found) + "."
