@@ -65,7 +65,9 @@ async (tags) => {
 """
 
 # The pages where a care worker taps at pace: every target counts, links in sentences too.
-STRICT_TARGET_PAGES = re.compile(r"^/(round/|locations/[^/]+/round/|doses/[^/]+/record/|prescriptions/[^/]+/give/)")
+STRICT_TARGET_PAGES = re.compile(
+    r"^/(round/|locations/[^/]+/round/|doses/[^/]+/record/|prescriptions/[^/]+/give/|people/[^/]+/medicines-now/)"
+)
 MIN_TARGET = 44  # px, both ways (WCAG 2.5.5; the NHS design system's own size)
 
 _SMALL_TARGETS = r"""
