@@ -412,7 +412,46 @@ def phase_measure(manifest_path: Path, out: Path, *, round_only: bool, repeats: 
         assert render_mar_pdf(mar_chart(person, month)).startswith(b"%PDF")
 
     results["mar_pdf"] = _timed(mar_pdf, max(3, repeats // 6), warmup=1)
+
+    # One pass per person (ADR 0036): the page of a person with 10 medicines due now. Last, since it writes them.
+    pass_url = _person_with_ten_due(measured)
+    pass_client = Client()
+    pass_client.force_login(carer)
+
+    def person_pass() -> None:
+        response = pass_client.get(pass_url)
+        assert response.status_code == 200, response.status_code
+        assert response.content.count(b'data-testid="pass-dose"') == PASS_MEDICINES
+
+    results["person_pass"] = _timed(person_pass, repeats, warmup=3)
+    with CaptureQueriesContext(connection) as queries:
+        person_pass()
+    results["person_pass_queries"] = len(queries)
     out.write_text(json.dumps(results))
+
+
+PASS_MEDICINES = 10
+
+
+def _person_with_ten_due(measured: dict[str, Any]) -> str:
+    """A person of the measured unit with 10 tablets due in 5 minutes, entered and checked through the services (the
+    seniors of the seed); the URL of their pass."""
+    from django.urls import reverse
+
+    from carebook.access.models import User
+    from carebook.core import clock
+    from carebook.medication.models import Medicine
+    from carebook.testing.factories import PersonFactory, prescribe
+
+    location = measured["location"]
+    senior = User.objects.get(username=measured["carer"].replace("carer.", "senior."))
+    leader = User.objects.get(username=measured["carer"].replace("carer.", "leader."))
+    person = PersonFactory(location_id=location, unit_id=measured["unit"], given_name="Pat", family_name="Pass")
+    at = (clock.local_now() + dt.timedelta(minutes=5)).strftime("%H:%M")
+    tablets = Medicine.objects.filter(form=Medicine.Form.TABLET, controlled_drug_schedule__isnull=True)
+    for medicine in tablets.order_by("name")[:PASS_MEDICINES]:
+        prescribe(person, medicine, by=senior, checker=leader, times=[at])
+    return reverse("medication:person_pass", args=[person.pk]) + "?round=next2h"
 
 
 def _backend_pid(connection: Any) -> int | None:

@@ -13,6 +13,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 
 TARGETS = {  # in-process figure -> p95 limit in ms
     "round_page": 150.0,
+    "person_pass": 150.0,
     "record_dose": 50.0,
     "mar_json": 200.0,
 }
@@ -44,6 +45,7 @@ DASHBOARD_PAGES = {
 }
 LABELS = {
     "round_page": "Round page, 30-person unit (morning round)",
+    "person_pass": "One pass per person, 10 medicines due (page)",
     "record_dose": "Record a dose, POST /api/v1/administrations",
     "mar_json": "MAR chart, one person, one month: build JSON",
     "mar_json_api": "MAR chart JSON through GET /api/v1/people/{id}/mar",

@@ -158,7 +158,9 @@ def test_a_refusal_without_a_reason_is_told_beside_the_medicine_and_nothing_is_s
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     ui.check()  # the error summary has the focus
-    expect(page.get_by_role("alert")).to_contain_text("Sertraline 50 mg tablet: Say in words why the dose was not given.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Sertraline 50 mg tablet: Say in words why the dose was not given."
+    )
     expect(medicine_card(page, "Sertraline")).to_contain_text("Say in words why the dose was not given.")
     expect(medicine_card(page, "Amlodipine").get_by_label("Given", exact=True)).to_be_checked()  # kept as typed
     assert not Administration.objects.exists()

@@ -59,6 +59,38 @@ def prompt_showing_open(
         return None
 
 
+def prompt_showings_open(*, user: User, person: Person, doses: list[DueDose]) -> int:
+    """``prompt_showing_open`` for the doses of a pass per person (ADR 0036): one look-up for them all; a showing
+    (and its audit event) for each dose whose walk is not already open. Returns how many were written."""
+    if not doses:
+        return 0
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            open_ = set(
+                PromptShowing.objects.filter(
+                    user=user,
+                    due_dose__in=[d.pk for d in doses],
+                    administration__isnull=True,
+                    shown_at__gte=now - SHOWING_OPEN_FOR,
+                ).values_list("due_dose_id", flat=True)
+            )
+            new = [d for d in doses if d.pk not in open_]
+            for dose in new:
+                _write(
+                    user=user,
+                    prescription=dose.prescription,
+                    person=person,
+                    due_dose=dose,
+                    now=now,
+                    source=PromptShowing.Source.PAGE,
+                )
+            return len(new)
+    except DatabaseError:
+        logger.exception("Could not store the prompts shown for %s's pass", person.pk)
+        return 0
+
+
 def _write(
     *,
     user: User,

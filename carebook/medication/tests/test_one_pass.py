@@ -313,3 +313,40 @@ def test_a_tap_is_timed_by_the_server(client, world, morning):
     answers = dict(PromptAnswer.objects.values_list("prompt", "answered_at"))
     assert answers["right_person"] == answers["right_medicine"] == MORNING + 2 * MINUTE
     assert answers["consent"] == MORNING + 9 * MINUTE  # not reported: timed when saved
+
+
+def test_the_pass_page_reads_the_same_number_of_queries_for_two_medicines_or_six(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.carla)
+    counts = []
+    for extra in (2, 4):
+        with time_machine.travel(MORNING - dt.timedelta(days=1), tick=False):
+            for i in range(extra):
+                prescribe(world.ada, MedicineFactory(name=f"Tablet {extra}-{i}"), by=world.sam, checker=world.tia)
+        with time_machine.travel(MORNING + 5 * MINUTE, tick=False):
+            client.get(url(world.ada) + "?round=morning")  # the first look writes the showings
+            with CaptureQueriesContext(connection) as queries:
+                html = client.get(url(world.ada) + "?round=morning").content.decode()
+        counts.append(len(queries))
+        assert html.count('data-testid="pass-dose"') == (2 if extra == 2 else 6)
+    assert counts[0] == counts[1], counts
+
+
+def test_each_record_of_the_pass_is_linked_to_the_prompts_shown(client, world, morning):
+    from carebook.medication.models import PromptShowing
+
+    client.force_login(world.carla)
+    with time_machine.travel(MORNING + 2 * MINUTE, tick=False):
+        client.get(url(world.ada) + "?round=morning")
+        client.get(url(world.ada) + "?round=morning")  # a second look opens no second walk
+    assert PromptShowing.objects.filter(source="page").count() == 3
+    data = {"round": "morning", **{f"prompt_{p}": "confirmed" for p in PERSON_PROMPTS}}
+    data[f"label-{morning[0].pk}"] = "confirmed"
+    data[f"outcome-{morning[0].pk}"] = "given"
+    with time_machine.travel(MORNING + 5 * MINUTE, tick=False):
+        client.post(url(world.ada), data)
+    admin = Administration.objects.get()
+    assert PromptShowing.objects.get(due_dose=morning[0]).administration == admin
+    assert PromptShowing.objects.filter(administration__isnull=True).count() == 2  # still open for the other two

@@ -43,7 +43,7 @@ from carebook.medication.services.administrations import (
     PassRefused,
     doses_record_in_one_pass,
 )
-from carebook.medication.services.showings import prompt_showing_open
+from carebook.medication.services.showings import prompt_showings_open
 from carebook.medication.views.record import back_from, back_url_for, outcome_choices
 from carebook.medication.views.record_readings import outside_limits_message
 from carebook.medication.vocab import LABEL_PROMPTS, PERSON_PROMPTS, READING_UNITS, Prompt, PromptResult, RequiredCheck
@@ -397,8 +397,8 @@ def person_pass_page(request: AuthenticatedRequest, person_id: str) -> HttpRespo
             )
         return redirect(back_url_for(back, person))
 
-    for entry in view.to_record:  # the prompts are on the page: store what was shown (ADR 0030)
-        prompt_showing_open(user=request.user, prescription=entry.rx, person=person, due_dose=entry.dose)
+    # The prompts are on the page: store what was shown (ADR 0030), one look-up for the pass.
+    prompt_showings_open(user=request.user, person=person, doses=[entry.dose for entry in view.to_record])
     return _render(request, view=view, form=PassForm(doses=view.to_record), back=back)
 
 
