@@ -111,6 +111,7 @@ def load_test(
         _wait_until_serving(server, port, lanes[0][1])
         latencies: list[list[float]] = [[] for _ in range(clients)]
         statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+        refusals: list[str] = []  # the first few answers other than 201, with their bodies
         exhausted = [False] * clients
         ready = threading.Barrier(clients + 1)
         go = threading.Event()
@@ -131,7 +132,9 @@ def load_test(
                     key = {"Idempotency-Key": f"bench-load-{body['due_dose_id']}"}
                     conn.request("POST", "/api/v1/administrations", body=json.dumps(body), headers={**headers, **key})
                     response = conn.getresponse()
-                    response.read()
+                    text = response.read()
+                    if response.status != 201 and len(refusals) < 5:  # say why, in the report
+                        refusals.append(f"{response.status}: {text[:300].decode('utf-8', 'replace')}")
                     return response.status
                 except (OSError, http.client.HTTPException):
                     conn.close()
@@ -219,6 +222,7 @@ def load_test(
         "created": created,
         "answered": answered,
         "statuses": {str(k): v for k, v in sorted(status_counts.items())},
+        "refusals": refusals,
         "doses_per_second": created / elapsed if elapsed else 0.0,
         "latency": summary(all_latencies) if all_latencies else {},
         "clients_ran_out_of_doses": sum(exhausted),

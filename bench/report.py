@@ -76,7 +76,9 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def _statuses(load: dict[str, Any]) -> str:
-    return ", ".join(f"{count:,} × {status}" for status, count in load["statuses"].items()) or "none"
+    text = ", ".join(f"{count:,} × {status}" for status, count in load["statuses"].items()) or "none"
+    refusals = load.get("refusals") or []
+    return text + (f" (first: {refusals[0]})" if refusals else "")
 
 
 def _fmt(ms: float | None) -> str:

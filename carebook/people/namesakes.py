@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from carebook.people.models import Person
 
 
@@ -56,17 +54,29 @@ class Namesake:
 
 def namesakes_of(person: Person) -> list[Namesake]:
     """The other people of ``person``'s unit (or location, if it has no unit) who share a name with them."""
-    names = Names.of(person)
+    return namesakes_for([person]).get(person.pk, [])
+
+
+def namesakes_for(people: list[Person]) -> dict[object, list[Namesake]]:
+    """``namesakes_of`` for several people of one location (a round), in one query."""
+    if not people:
+        return {}
     # The names are compared here, not in SQL: SQLite folds the case of ASCII letters only ("Élise").
-    same_unit = Q(unit_id=person.unit_id) if person.unit_id is not None else Q(unit__isnull=True)
-    others = (
-        Person.objects.filter(same_unit, location_id=person.location_id)
-        .exclude(pk=person.pk)
-        .only("given_name", "family_name", "preferred_name", "room")
+    everyone = list(
+        Person.objects.filter(location_id__in={p.location_id for p in people})
+        .only("location_id", "unit_id", "given_name", "family_name", "preferred_name", "room")
         .order_by("family_name", "given_name")
     )
-    found = [Namesake(other.full_name, other.room, shared_name(names, Names.of(other))) for other in others]
-    return [n for n in found if n.shares]
+    found: dict[object, list[Namesake]] = {}
+    for person in people:
+        names = Names.of(person)
+        for other in everyone:
+            if other.pk == person.pk or (other.location_id, other.unit_id) != (person.location_id, person.unit_id):
+                continue
+            shares = shared_name(names, Names.of(other))
+            if shares:
+                found.setdefault(person.pk, []).append(Namesake(other.full_name, other.room, shares))
+    return found
 
 
 def namesake_warning(found: list[Namesake]) -> str:

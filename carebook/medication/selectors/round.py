@@ -51,7 +51,7 @@ from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus, Outco
 from carebook.organisations.models import Location, Unit
 from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
-from carebook.people.namesakes import Namesake, namesake_warning, namesakes_of
+from carebook.people.namesakes import Namesake, namesake_warning, namesakes_for, namesakes_of
 
 NEXT_2H = "next2h"
 # The statuses a dose may be recorded in now (a later one first says when it may be given).
@@ -129,6 +129,7 @@ class RoundPerson:
     person: Person
     allergies: list[Allergy] = field(default_factory=list)
     doses: list[RoundDose] = field(default_factory=list)
+    namesake_warning: str = ""  # someone in the same unit with the same name (people.namesakes, hazard H64)
 
     @cached_property
     def allergy(self) -> AllergyStatement:
@@ -386,8 +387,10 @@ def round_due_doses(
             )
         entry.doses.append(build_round_dose(dose, *records.of(dose), now, offers))
 
+    same_names = namesakes_for([entry.person for entry in people.values()])  # one query
     for entry in people.values():
         entry.doses = _in_order(entry.doses)
+        entry.namesake_warning = namesake_warning(same_names.get(entry.person.pk, []))
 
     def person_order(entry: RoundPerson) -> tuple[int, dt.datetime, str, str, str]:
         if entry.overdue_count:

@@ -350,3 +350,13 @@ def test_each_record_of_the_pass_is_linked_to_the_prompts_shown(client, world, m
     admin = Administration.objects.get()
     assert PromptShowing.objects.get(due_dose=morning[0]).administration == admin
     assert PromptShowing.objects.filter(administration__isnull=True).count() == 2  # still open for the other two
+
+
+def test_the_round_card_and_the_dose_page_warn_of_a_similar_name(client, world, morning):
+    PersonFactory(location=world.home, unit=world.rowan, given_name="Adam", family_name="Lovelace", room="3")
+    client.force_login(world.carla)
+    with time_machine.travel(MORNING + 5 * MINUTE, tick=False):
+        round_html = client.get(reverse("medication:round", args=[world.home.pk]) + "?round=morning").content.decode()
+        dose_html = client.get(reverse("medication:record_dose", args=[morning[0].pk])).content.decode()
+    warning = "Adam Lovelace (room 3) has the same surname"
+    assert warning in round_html and warning in dose_html

@@ -64,7 +64,7 @@ def test_round_selector_queries_do_not_grow_with_people(world):
     large, people = count_selector_queries(world)
     assert people == 20
     assert small == large
-    assert large <= 4
+    assert large <= 5  # doses, allergies, records, follow-ups, and the names compared for namesakes (H64)
 
 
 def test_round_page_queries_do_not_grow_with_people(client, world):

@@ -75,6 +75,7 @@ from carebook.medication.wording import quantity_text, recorded_text
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
+from carebook.people.namesakes import namesake_warning, namesakes_of
 
 # --- Where to go back to -------------------------------------------------------------------
 
@@ -203,6 +204,7 @@ def _render_record(
         **site_choices(rx, person.pk),
         "today": clock.to_local(now).date(),
         "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
+        "namesakes": namesake_warning(namesakes_of(person)),
         "age": person.age_on(clock.to_local(now).date()),
         "last_dose": last_dose_of(person=person, medicine_id=rx.medicine_id),
         "window_minutes": int(rules.dose_window(rx.medicine.time_critical).total_seconds() // 60),
