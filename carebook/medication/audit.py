@@ -13,6 +13,10 @@ class MedicationAudit(AuditAction):
         "prescription.transcription_checked",
         "A second member of staff checked a prescription against its source",
     )
+    PRESCRIPTION_TRANSCRIPTION_SENT_BACK = (
+        "prescription.transcription_sent_back",
+        "The checker queried or rejected a prescription's entry and sent it back to the person who entered it",
+    )
     PRESCRIPTION_SUSPENDED = "prescription.suspended", "A prescription was put on hold"
     PRESCRIPTION_RESUMED = "prescription.resumed", "A prescription on hold was started again"
     PRESCRIPTION_DISCONTINUED = "prescription.discontinued", "A prescription was stopped"

@@ -16,8 +16,14 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from carebook.core.clock import local_wall_time
 from carebook.medication import rules
-from carebook.medication.models import Administration, DueDose, Prescription, TranscriptionCheck
-from carebook.medication.vocab import TAKEN
+from carebook.medication.models import (
+    Administration,
+    DueDose,
+    Prescription,
+    PrescriptionEvent,
+    TranscriptionCheck,
+)
+from carebook.medication.vocab import TAKEN, PrescriptionEventKind
 
 
 def transcription_check_of(prescription: Prescription) -> TranscriptionCheck | None:
@@ -31,6 +37,19 @@ def transcription_check_of(prescription: Prescription) -> TranscriptionCheck | N
 def awaiting_transcription_check(prescription: Prescription) -> bool:
     """Its entry needs a second person's check and has not had it: no dose may be given yet."""
     return prescription.transcription_check_required and transcription_check_of(prescription) is None
+
+
+SEND_BACK_KINDS = (PrescriptionEventKind.TRANSCRIPTION_QUERIED, PrescriptionEventKind.TRANSCRIPTION_REJECTED)
+
+
+def sent_back(prescription: Prescription) -> PrescriptionEvent | None:
+    """The latest query or rejection of this version's entry by a checker, or None (H07)."""
+    return (
+        PrescriptionEvent.objects.filter(prescription=prescription, kind__in=SEND_BACK_KINDS)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:

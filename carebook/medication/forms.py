@@ -80,6 +80,8 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("reason", "reason"),
     ("confirm", "confirm"),
     ("note", "note"),
+    ("verdict", "verdict-query"),
+    ("send_back_reason", "send_back_reason"),
     # Before saving: an allergy match (views/prescription_review.py).
     ("allergy_choice", "allergy_choice-confirm"),
     ("allergy_reason", "allergy_reason"),
@@ -310,6 +312,25 @@ class ReasonForm(forms.Form):
         required=False,
         max_length=TEXT_MAX,
         error_messages={"max_length": "The reason must be 2,000 characters or fewer."},
+    )
+
+
+class SendBackForm(forms.Form):
+    """The checker's query or rejection: the shape only (the service decides whether it may be sent back)."""
+
+    verdict = forms.ChoiceField(
+        choices=[("query", "Query"), ("reject", "Reject")],
+        error_messages={
+            "required": "Choose whether you are querying or rejecting the entry.",
+            "invalid_choice": "Choose whether you are querying or rejecting the entry.",
+        },
+    )
+    send_back_reason = forms.CharField(
+        max_length=TEXT_MAX,
+        error_messages={
+            "required": "Say what does not match, so the person who entered it can correct it.",
+            "max_length": "The reason must be 2,000 characters or fewer.",
+        },
     )
 
 

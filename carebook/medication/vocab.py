@@ -173,6 +173,10 @@ class PrescriptionEventKind(Vocabulary):
     CREATED = "created", "Entered"
     CHANGED = "changed", "Replaced by a new version"
     TRANSCRIPTION_CHECKED = "transcription_checked", "Transcription checked"
+    # The checker sends an entry back to the person who entered it (H07): a query asks a question and leaves the
+    # check possible once answered; a rejection blocks the check until a corrected version replaces it.
+    TRANSCRIPTION_QUERIED = "transcription_queried", "Transcription queried"
+    TRANSCRIPTION_REJECTED = "transcription_rejected", "Transcription rejected"
     SUSPENDED = "suspended", "Suspended"
     RESUMED = "resumed", "Resumed"
     DISCONTINUED = "discontinued", "Discontinued"

@@ -12,6 +12,7 @@ _OPEN = frozenset({PrescriptionStatus.ACTIVE, PrescriptionStatus.SUSPENDED})
 class Change(StrEnum):
     CHANGE = "change"  # a new version replaces it
     CHECK_TRANSCRIPTION = "check_transcription"
+    SEND_BACK = "send_back"  # the checker queries or rejects the entry
     SUSPEND = "suspend"
     RESUME = "resume"
     DISCONTINUE = "discontinue"
@@ -20,6 +21,7 @@ class Change(StrEnum):
 ALLOWED_FROM: dict[Change, frozenset[str]] = {
     Change.CHANGE: _OPEN,
     Change.CHECK_TRANSCRIPTION: _OPEN,
+    Change.SEND_BACK: _OPEN,
     Change.SUSPEND: frozenset({PrescriptionStatus.ACTIVE}),
     Change.RESUME: frozenset({PrescriptionStatus.SUSPENDED}),
     Change.DISCONTINUE: _OPEN,

@@ -11,16 +11,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
 from carebook.access.policy import location_ids_for_user
 from carebook.access.scopes import scope_for
 from carebook.medication.access import may_check_transcription
+from carebook.medication.facts import SEND_BACK_KINDS
 from carebook.medication.models import (
     Administration,
     DueDose,
     Outcome,
     Prescription,
+    PrescriptionEvent,
     PrescriptionStatus,
 )
 from carebook.medication.models.administrations import TAKEN_OUTCOMES
@@ -65,6 +67,44 @@ def awaiting_checks(user: Any, *, limit: int = AWAITING_LIMIT) -> AwaitingChecks
         may = may_check_transcription(user, prescription)
         items.append(AwaitingCheck(prescription, may, "" if may else who_must_check(user, prescription)))
     return AwaitingChecks(items=items, more=len(rows) > limit)
+
+
+# --- Entries sent back to the person who entered them (H07) -------------------------------------
+
+
+@dataclass(frozen=True)
+class SentBack:
+    prescription: Prescription
+    event: PrescriptionEvent  # the latest query or rejection
+
+    @property
+    def rejected(self) -> bool:
+        return self.event.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED
+
+
+def sent_back_to(user: Any, *, limit: int = AWAITING_LIMIT) -> list[SentBack]:
+    """The viewer's own entries that a checker queried or rejected and that are still unchecked and open, oldest
+    first: each with its latest query or rejection (two queries, whatever the number)."""
+    latest = Prefetch(
+        "events",
+        queryset=PrescriptionEvent.objects.filter(kind__in=SEND_BACK_KINDS).select_related("by").order_by("-at", "-id"),
+        to_attr="sent_back_events",
+    )
+    rows = (
+        Prescription.objects.filter(
+            scope_for(user).q("person__location"),
+            entered_by=user,
+            status__in=OPEN_STATUSES,
+            transcription_check_required=True,
+            transcription_check__isnull=True,
+            events__kind__in=SEND_BACK_KINDS,
+        )
+        .distinct()
+        .select_related("person__location", "person__unit", "medicine")
+        .prefetch_related(latest)
+        .order_by("entered_at", "id")[:limit]
+    )
+    return [SentBack(rx, rx.sent_back_events[0]) for rx in rows]
 
 
 # --- Today's round progress ------------------------------------------------------------------------

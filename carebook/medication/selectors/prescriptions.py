@@ -17,6 +17,7 @@ from carebook.access.policy import POLICY, Action, can
 from carebook.core.text import minutes_text
 from carebook.medication import rules, wording
 from carebook.medication.access import may_check_transcription
+from carebook.medication.facts import sent_back
 from carebook.medication.models import (
     Medicine,
     Prescription,
@@ -310,6 +311,11 @@ class Actions:
     check: bool
     awaiting_check: bool
     who_must_check: str
+    sent_back: PrescriptionEvent | None = None  # the checker's latest query or rejection of this entry (H07)
+
+    @property
+    def rejected(self) -> bool:
+        return self.sent_back is not None and self.sent_back.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED
 
     @property
     def any_manage(self) -> bool:
@@ -321,7 +327,9 @@ def prescription_actions(user: Any, prescription: Prescription, checked: bool) -
     manage = can(user, Action.MANAGE_PRESCRIPTIONS)
     status = prescription.status
     waiting = awaiting_check(prescription, checked)
-    may_check = waiting and may_check_transcription(user, prescription)
+    back = sent_back(prescription) if waiting else None
+    rejected = back is not None and back.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED
+    may_check = waiting and not rejected and may_check_transcription(user, prescription)
     return Actions(
         change=manage and rules.lifecycle_allows(rules.Change.CHANGE, status),
         suspend=manage and rules.lifecycle_allows(rules.Change.SUSPEND, status),
@@ -329,7 +337,8 @@ def prescription_actions(user: Any, prescription: Prescription, checked: bool) -
         discontinue=manage and rules.lifecycle_allows(rules.Change.DISCONTINUE, status),
         check=may_check,
         awaiting_check=waiting,
-        who_must_check="" if may_check or not waiting else who_must_check(user, prescription),
+        who_must_check="" if may_check or not waiting or rejected else who_must_check(user, prescription),
+        sent_back=back,
     )
 
 

@@ -25,6 +25,7 @@ from carebook.core.text import minutes_text
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
 from carebook.medication.events import PrescriptionChange, PrescriptionChanged
+from carebook.medication.facts import sent_back
 from carebook.medication.locks import lock_person, lock_person_for_prescription
 from carebook.medication.models import (
     DueDose,
@@ -477,6 +478,13 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
             )
         if TranscriptionCheck.objects.filter(prescription=locked).exists():
             raise Conflict("This prescription has already been checked.", code="already_checked")
+        back = sent_back(locked)
+        if back is not None and back.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED:
+            raise Conflict(
+                f"{back.by.display_name} rejected this entry: {back.reason} It cannot be checked: "
+                "the person who entered it corrects it as a new version (Change), and that version is checked.",
+                code="rejected",
+            )
         refusal = allergy_status_refusal(locked.person)  # allergies recorded before any check (ADR 0022)
         if refusal is not None:
             raise refusal
@@ -492,6 +500,53 @@ def prescription_check_transcription(*, prescription: Prescription, by: User, no
         )
         announce(PrescriptionChanged.of(locked, PrescriptionChange.TRANSCRIPTION_CHECKED, by=by, at=now))
     return check
+
+
+SEND_BACK_VERDICTS = {
+    "query": PrescriptionEvent.Kind.TRANSCRIPTION_QUERIED,
+    "reject": PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED,
+}
+
+
+def prescription_send_back(*, prescription: Prescription, by: User, verdict: str, reason: str) -> PrescriptionEvent:
+    """The checker does not confirm the entry: a query ("is the dose 5 mg or 0.5 mg?") or a rejection ("the wrong
+    strength was entered"), with the reason, goes back to the person who entered it (H07). A rejected version cannot
+    be checked: its correction is a new version (``prescription_change``), which needs its own check. A query leaves
+    the check possible once answered. Either way no dose can be given before a check."""
+    require(by, Action.CHECK_TRANSCRIPTION)
+    kind = SEND_BACK_VERDICTS.get(verdict)
+    if kind is None:
+        raise ValidationFailed("Choose whether you are querying or rejecting the entry.", field="verdict")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "Say what does not match, so the person who entered it can correct it.", field="send_back_reason"
+        )
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock_active(prescription, "send_back")
+        if locked.entered_by_id == by.pk:
+            raise PermissionDenied(
+                "You entered this prescription: correct it as a new version instead of sending it back.",
+                code="same_person",
+            )
+        if not locked.transcription_check_required:
+            raise Conflict("This entry does not need a transcription check.", code="no_check_required")
+        if TranscriptionCheck.objects.filter(prescription=locked).exists():
+            raise Conflict("This prescription has already been checked.", code="already_checked")
+        back = sent_back(locked)
+        if back is not None and back.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED:
+            raise Conflict(f"{back.by.display_name} has already rejected this entry.", code="rejected")
+        event = PrescriptionEvent.objects.create(prescription=locked, kind=kind, by=by, at=now, reason=reason)
+        record_event(
+            actor=by,
+            action=MedicationAudit.PRESCRIPTION_TRANSCRIPTION_SENT_BACK,
+            entity=locked,
+            location=locked.person.location,
+            after={"verdict": verdict, "reason": reason, "entered_by": locked.entered_by.username},
+            at=now,
+        )
+    return event
 
 
 def prescription_suspend(*, prescription: Prescription, by: User, reason: str) -> Prescription:

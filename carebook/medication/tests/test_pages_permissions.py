@@ -99,6 +99,13 @@ PAGES = [
     Page("suspend", lambda s: reverse("medication:prescription_suspend", args=[s["rx"].pk]), SENIOR),
     Page("check", lambda s: reverse("medication:prescription_check", args=[s["unchecked"].pk]), SENIOR),
     Page(
+        "send back",
+        lambda s: reverse("medication:prescription_send_back", args=[s["unchecked"].pk]),
+        SENIOR,
+        ok=302,  # its form is on the check page
+        post=lambda s: {"verdict": "query", "send_back_reason": "Is it 5 mg or 0.5 mg?"},
+    ),
+    Page(
         "entered in error",
         lambda s: reverse("medication:administration_entered_in_error", args=[s["record"].pk]),
         SENIOR,  # a care worker may correct only their own records; this one is Carla's

@@ -51,6 +51,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             unit.round_url = _round_url(place.location.pk, unit.unit_id)
     context = {
         "awaiting": selectors.awaiting_checks(request.user),
+        "sent_back": selectors.sent_back_to(request.user),
         "progress": progress,
         "now": now,
         "panels": home_panels(request),  # other apps' panels lead the page (the alerts, for those who see them)

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,6 +26,7 @@ from carebook.core.errors import DomainError, NotFound, PermissionDenied
 from carebook.core.web import form_errors_from
 from carebook.medication import rules
 from carebook.medication.access import access_prescription_for_user
+from carebook.medication.facts import sent_back
 from carebook.medication.forms import (
     COMMON_ROUTES,
     DAYS,
@@ -33,6 +34,7 @@ from carebook.medication.forms import (
     KNOWN_FIELDS,
     PrescriptionForm,
     ReasonForm,
+    SendBackForm,
     TranscriptionCheckForm,
 )
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
@@ -331,37 +333,16 @@ def prescription_discontinue(request: AuthenticatedRequest, prescription_id: str
 # --- The transcription check --------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def prescription_check(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
-    prescription = access_prescription_for_user(request.user, prescription_id, Action.CHECK_TRANSCRIPTION)
-    check = selectors.transcription_check_of(prescription)
-    if check is not None:
-        messages.info(request, f"This prescription was already checked by {check.checked_by.display_name}.")
-        return redirect("medication:prescription", prescription_id=prescription.pk)
-    if request.method == "GET" and not selectors.awaiting_check(prescription, checked=False):
-        messages.info(request, f"This version is {prescription.get_status_display().lower()}: it is not checked.")
-        return redirect("medication:prescription", prescription_id=prescription.pk)
-    errors: dict[str, str] = {}
-    note = ""
-    status = 200
-    if request.method == "POST":
-        form = TranscriptionCheckForm(request.POST)
-        note = request.POST.get("note", "")
-        if form.is_valid():
-            try:
-                services.prescription_check_transcription(
-                    prescription=prescription,
-                    by=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                errors, status = _user_errors(error), error.status
-            else:
-                messages.success(request, "Transcription check recorded. The first dose can now be given.")
-                return redirect("medication:prescription", prescription_id=prescription.pk)
-        else:
-            errors, status = {name: str(errs[0]) for name, errs in form.errors.items()}, 422
+def _check_page(
+    request: AuthenticatedRequest,
+    prescription: Prescription,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    **values: str,
+) -> HttpResponse:
+    errors = errors or {}
+    back = sent_back(prescription)
     context = {
         "prescription": prescription,
         "person": prescription.person,
@@ -369,12 +350,83 @@ def prescription_check(request: AuthenticatedRequest, prescription_id: str) -> H
         "flags": selectors.medicine_flags(prescription.medicine),
         "entered_by_viewer": prescription.entered_by_id == request.user.pk,
         "who_must_check": selectors.who_must_check(request.user, prescription),
-        "note": note,
+        "sent_back": back,
+        "note": values.get("note", ""),
+        "verdict": values.get("verdict", ""),
+        "send_back_reason": values.get("send_back_reason", ""),
         "errors": errors,
         "error_list": _error_list(errors),
         **safety_context(request, prescription),
     }
     return render(request, "medication/prescription_check.html", context, status=status)
+
+
+def _not_checkable(request: AuthenticatedRequest, prescription: Prescription) -> HttpResponse | None:
+    """Where the check page has nothing to offer: already checked, closed, or rejected (told on the page)."""
+    check = selectors.transcription_check_of(prescription)
+    if check is not None:
+        messages.info(request, f"This prescription was already checked by {check.checked_by.display_name}.")
+    elif not selectors.awaiting_check(prescription, checked=False):
+        messages.info(request, f"This version is {prescription.get_status_display().lower()}: it is not checked.")
+    elif selectors.prescription_actions(request.user, prescription, checked=False).rejected:
+        messages.info(request, "This entry was rejected: it is checked once corrected as a new version.")
+    else:
+        return None
+    return redirect("medication:prescription", prescription_id=prescription.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prescription_check(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
+    prescription = access_prescription_for_user(request.user, prescription_id, Action.CHECK_TRANSCRIPTION)
+    if request.method == "GET" or selectors.transcription_check_of(prescription) is not None:
+        elsewhere = _not_checkable(request, prescription)
+        if elsewhere is not None:
+            return elsewhere
+    if request.method == "GET":
+        return _check_page(request, prescription)
+    form = TranscriptionCheckForm(request.POST)
+    note = request.POST.get("note", "")
+    if not form.is_valid():
+        errors = {name: str(errs[0]) for name, errs in form.errors.items()}
+        return _check_page(request, prescription, errors=errors, status=422, note=note)
+    try:
+        services.prescription_check_transcription(
+            prescription=prescription, by=request.user, note=form.cleaned_data["note"]
+        )
+    except DomainError as error:
+        return _check_page(request, prescription, errors=_user_errors(error), status=error.status, note=note)
+    messages.success(request, "Transcription check recorded. The first dose can now be given.")
+    return redirect("medication:prescription", prescription_id=prescription.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prescription_send_back(request: AuthenticatedRequest, prescription_id: str) -> HttpResponse:
+    """The checker queries or rejects the entry, with what does not match (H07). Its form is on the check page."""
+    prescription = access_prescription_for_user(request.user, prescription_id, Action.CHECK_TRANSCRIPTION)
+    if request.method == "GET":
+        return redirect(reverse("medication:prescription_check", args=[prescription.pk]) + "#send-back")
+    form = SendBackForm(request.POST)
+    values = {"verdict": request.POST.get("verdict", ""), "send_back_reason": request.POST.get("send_back_reason", "")}
+    if not form.is_valid():
+        errors = {name: str(errs[0]) for name, errs in form.errors.items()}
+        return _check_page(request, prescription, errors=errors, status=422, **values)
+    try:
+        event = services.prescription_send_back(
+            prescription=prescription,
+            by=request.user,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["send_back_reason"],
+        )
+    except DomainError as error:
+        return _check_page(request, prescription, errors=_user_errors(error), status=error.status, **values)
+    messages.success(
+        request,
+        f"{event.get_kind_display()}: sent back to {prescription.entered_by.display_name}, with your reason. "
+        "It stays unchecked and no dose can be given.",
+    )
+    return redirect("medication:prescription", prescription_id=prescription.pk)
 
 
 # --- A person's prescriptions -------------------------------------------------------------------
@@ -402,4 +454,5 @@ urlpatterns: list[URLPattern] = [
     path("prescriptions/<str:prescription_id>/resume/", prescription_resume, name="prescription_resume"),
     path("prescriptions/<str:prescription_id>/discontinue/", prescription_discontinue, name="prescription_discontinue"),
     path("prescriptions/<str:prescription_id>/check/", prescription_check, name="prescription_check"),
+    path("prescriptions/<str:prescription_id>/send-back/", prescription_send_back, name="prescription_send_back"),
 ]
