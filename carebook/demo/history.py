@@ -561,6 +561,8 @@ class HistoryWriter:
     def _site(self, rx: Prescription) -> str:
         """The next site of a patch or an injection, in turn (nothing for other medicines)."""
         medicine = rx.medicine
+        if medicine.is_topical:  # a cream: where it is prescribed (all its areas)
+            return rules.sites.applied_choices(rx.apply_to)[0]
         if not medicine.site_recorded:
             return ""
         sites = rules.sites.sites_for(medicine.form)  # the body map, in turn: never the last site

@@ -74,6 +74,7 @@ from carebook.medication.services.administrations import (
 )
 from carebook.medication.services.allergies import allergy_decision_record
 from carebook.medication.services.doses import due_doses_extend_horizon
+from carebook.medication.services.dosing import dosing_instruction_check, dosing_instruction_enter
 from carebook.medication.services.prescriptions import (
     PrescriptionInput,
     prescription_change,
@@ -396,6 +397,9 @@ class Regimen:
     reading_above: str | None = None
     reading_above_action: str = ""
     reading_plan: str = ""
+    # A cream or an ointment: its areas and how thickly (H67).
+    apply_to: tuple[str, ...] = ()
+    apply_how: str = ""
 
 
 def _fixed(medicine: str, dose: str, times: tuple[str, ...], directions: str, **kw: Any) -> Regimen:
@@ -739,7 +743,15 @@ R: dict[str, Regimen] = {
     "hypromellose": _fixed(
         "hypromellose_drops", "1", QDS, "Put ONE drop into BOTH eyes FOUR times a day.", indication="Dry eyes"
     ),
-    "zerobase": _fixed("zerobase", "1", BD, "Apply to both legs TWICE a day.", indication="Dry skin"),
+    "zerobase": _fixed(
+        "zerobase",
+        "1",
+        BD,
+        "Apply to both legs TWICE a day.",
+        indication="Dry skin",
+        apply_to=("left leg", "right leg"),
+        apply_how="liberal",
+    ),
     "ferrous": _fixed(
         "ferrous_fumarate_210", "1", BD_MEALS, "Take ONE tablet TWICE a day with food.", indication="Anaemia"
     ),
@@ -787,6 +799,8 @@ R: dict[str, Regimen] = {
         "Apply thinly to the rash on both forearms TWICE a day for 7 days.",
         times=BD,
         course_days=7,
+        apply_to=("left arm", "right arm"),
+        apply_how="thin",
         indication="Eczema flare",
     ),
 }
@@ -932,6 +946,8 @@ def prescription_input(
         reading_above=regimen.reading_above,
         reading_above_action=regimen.reading_above_action,
         reading_plan=regimen.reading_plan,
+        apply_to=list(regimen.apply_to),
+        apply_how=regimen.apply_how,
     )
 
 
@@ -1101,6 +1117,8 @@ class Replay:
     stories: dict[str, PersonPlan] = field(default_factory=dict)
 
     def next_site(self, rx: Prescription) -> str:
+        if rx.medicine.is_topical:  # a cream: where it is prescribed (all its areas), as a carer would say
+            return rules.sites.applied_choices(rx.apply_to)[0]
         if not rx.medicine.site_recorded:
             return ""
         sites = rules.sites.sites_for(rx.medicine.form)  # the body map, in turn: never the last site
@@ -1448,6 +1466,7 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
         # Now, at the real time: keep due doses generated ahead, and leave work for the seniors.
         due_doses_extend_horizon(now=clock.now())
         awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
+        _warfarin_by_the_clinic([home, branch], staff)
         KindStories(replay, staff, last_day_index=0).thresholds(home)
         alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
         build_rollups(now=clock.now())  # the dose figures' daily rollups, as the worker's job keeps them
@@ -1812,6 +1831,56 @@ def _awaiting_check(rng: random.Random, plans: list[PersonPlan], medicines: dict
         prescription_create(person=plan.person, by=senior, data=data)
         count += 1
     return count
+
+
+def _warfarin_by_the_clinic(locations: list[Location], staff: dict[str, User]) -> None:
+    """This week the GP moved someone's warfarin to the anticoagulant clinic's dosing (ADR 0037): a new version
+    "as directed by the clinic", checked, and the clinic's letter of yesterday entered by a senior and checked by a
+    second (the care home's first; the branch's where the home has nobody on warfarin)."""
+    checkers = {"senior.sara": "leader.tom", "senior.ravi": "manager.mike"}
+    for location, senior in zip(locations, checkers, strict=False):
+        rx = (
+            Prescription.objects.filter(
+                person__location=location, medicine__name__startswith="Warfarin", status=PrescriptionStatus.ACTIVE
+            )
+            .order_by("person__family_name")
+            .first()
+        )
+        if rx is not None:
+            _move_to_the_clinic(rx, staff[senior], staff[checkers[senior]])
+            return
+
+
+def _move_to_the_clinic(rx: Prescription, sara: User, tom: User) -> None:
+    today = clock.today()
+    data = PrescriptionInput(
+        medicine_id=rx.medicine_id,
+        dose_min="0.5",
+        dose_max="10",
+        route=rx.route,
+        directions="Warfarin 1 mg tablets as directed by the anticoagulant clinic, at 6pm.",
+        schedule_kind=rx.schedule_kind,
+        times=list(rx.times),
+        start_date=today,
+        indication=rx.indication,
+        instructions="The dose of each day is on the clinic's latest letter, entered on the prescription.",
+        prescriber="Dr Anika Khan",
+        source=rx.source,
+        dose_from_instructions=True,
+    )
+    new = prescription_change(prescription=rx, by=sara, data=data, reason="GP: dosing now by the anticoagulant clinic")
+    prescription_check_transcription(prescription=new, by=tom, note="Matches the GP's letter")
+    pattern = ("3", "3", "4", "3", "3", "4", "3", "3")
+    instruction = dosing_instruction_enter(
+        prescription=new,
+        by=sara,
+        inr="2.4",
+        inr_date=today - dt.timedelta(days=1),
+        next_inr_date=today + dt.timedelta(days=len(pattern) - 1),
+        doses={today + dt.timedelta(days=n): amount for n, amount in enumerate(pattern)},
+        source_note="Anticoagulant clinic letter, yesterday's INR",
+    )
+    dosing_instruction_check(instruction=instruction, by=tom)
 
 
 # --- Printing the sign-ins -------------------------------------------------------------------------------

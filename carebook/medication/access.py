@@ -12,7 +12,7 @@ from carebook.access.policy import Action, can, require
 from carebook.access.scopes import scope_for
 from carebook.core.errors import NotFound
 from carebook.core.ids import as_uuid
-from carebook.medication.models import Administration, DueDose, Prescription
+from carebook.medication.models import Administration, DosingInstruction, DueDose, Prescription
 
 
 def access_prescription_for_user(
@@ -28,6 +28,24 @@ def access_prescription_for_user(
     if prescription is None:
         raise NotFound("No prescription with that id.")
     return prescription
+
+
+def access_dosing_instruction_for_user(
+    user: User, instruction_id: object, action: Action = Action.VIEW_PRESCRIPTIONS
+) -> DosingInstruction:
+    """A clinic's dosing instruction, scoped by its prescription's person (out of scope: the same 404 as missing)."""
+    require(user, action)
+    pk = as_uuid(instruction_id, "dosing instruction")
+    instruction = (
+        DosingInstruction.objects.filter(scope_for(user).q("prescription__person__location"), pk=pk)
+        .select_related(
+            "entered_by", "prescription__medicine", "prescription__person__location", "prescription__entered_by"
+        )
+        .first()
+    )
+    if instruction is None:
+        raise NotFound("No dosing instruction with that id.")
+    return instruction
 
 
 def access_due_dose_for_user(user: User, due_dose_id: object, action: Action = Action.VIEW_ROUND) -> DueDose:

@@ -17,6 +17,14 @@ class MedicationAudit(AuditAction):
         "prescription.transcription_sent_back",
         "The checker queried or rejected a prescription's entry and sent it back to the person who entered it",
     )
+    DOSING_INSTRUCTION_ENTERED = (
+        "dosing_instruction.entered",
+        "The anticoagulant clinic's dosing instructions (INR, next test, the dose of each day) were entered",
+    )
+    DOSING_INSTRUCTION_CHECKED = (
+        "dosing_instruction.checked",
+        "A second member of staff checked dosing instructions against the clinic's letter",
+    )
     PRESCRIPTION_SUSPENDED = "prescription.suspended", "A prescription was put on hold"
     PRESCRIPTION_RESUMED = "prescription.resumed", "A prescription on hold was started again"
     PRESCRIPTION_DISCONTINUED = "prescription.discontinued", "A prescription was stopped"

@@ -22,7 +22,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
+from carebook.core.clock import to_local
 from carebook.medication import rules
+from carebook.medication.facts import dosing_instructions, with_instructions
 from carebook.medication.models import Administration, AllergyDecision, Medicine, MedicineIngredient, Prescription
 from carebook.medication.rules.allergies import (
     AllergyFact,
@@ -449,12 +451,24 @@ class OfferFacts:
 
     safety: dict[Any, PrescriptionSafety] = field(default_factory=dict)
     history: dict[Any, list[IngredientDose]] = field(default_factory=dict)
+    # The clinic's dosing instructions of the prescriptions dosed by them (warfarin, ADR 0037).
+    instructions: dict[Any, tuple[rules.dosing.InstructionFacts, ...]] = field(default_factory=dict)
 
     def facts(self, rx: Prescription, plain: rules.PrescriptionFacts) -> rules.PrescriptionFacts:
+        plain = with_instructions(plain, self.instructions, rx.pk)
         found = self.safety.get(rx.pk)
         if found is None or not (found.held or found.capped):
             return plain
         return replace(plain, allergy_hold=found.held, capped=found.capped)
+
+    def day_dose(self, rx: Prescription, day: dt.date) -> Decimal | None:
+        """Its dose on ``day`` from the clinic's instruction in force (None: not dosed by instructions, or none)."""
+        if not rx.dose_from_instructions:
+            return None
+        return rules.dosing.day_dose(self.instructions.get(rx.pk, ()), day)
+
+    def next_inr_date(self, rx: Prescription) -> dt.date | None:
+        return rules.dosing.next_inr_date(self.instructions.get(rx.pk, ()))
 
     def doses_of(self, person_id: Any) -> list[IngredientDose]:
         return self.history.get(person_id, [])
@@ -471,8 +485,9 @@ def offer_facts(
     none when nobody has an allergy and no medicine has an ingredient recorded."""
     unique = list({rx.pk: rx for rx in prescriptions}.values())
     empty = set(known_empty)
+    instructions = dosing_instructions(unique, today=to_local(now).date())
     if not unique or (not any(allergies.values()) and all(rx.medicine_id in empty for rx in unique)):
-        return OfferFacts()
+        return OfferFacts(instructions=instructions)
     safety = safety_of(unique, allergies=allergies, known_empty=empty)
     codes = {c.limit.code for found in safety.values() for c in found.capped}
     history: dict[Any, list[IngredientDose]] = {}
@@ -483,4 +498,4 @@ def offer_facts(
             start=now - rules.ingredients.INGREDIENT_HISTORY,
             end=now + rules.ingredients.INGREDIENT_HISTORY,
         )
-    return OfferFacts(safety=safety, history=history)
+    return OfferFacts(safety=safety, history=history, instructions=instructions)

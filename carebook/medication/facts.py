@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from carebook.core.clock import local_wall_time
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
+    DosingInstruction,
     DueDose,
     Prescription,
     PrescriptionEvent,
@@ -80,7 +82,57 @@ def prescription_facts(rx: Prescription) -> rules.PrescriptionFacts:
         prn=prn,
         min_gap=dt.timedelta(minutes=rx.min_gap_minutes) if rx.min_gap_minutes else None,
         reading_rule=rx.reading_rule,
+        dose_unit=rx.dose_unit,
+        topical=medicine.is_topical,
+        apply_to=tuple(rx.apply_to),
+        from_instructions=rx.dose_from_instructions,
     )
+
+
+# A dose may be recorded up to a week late (rules.recording.LATE_ENTRY_LIMIT): instructions older than that are
+# never read.
+_INSTRUCTIONS_READ_BACK = dt.timedelta(days=8)
+
+
+def instruction_facts(instruction: DosingInstruction) -> rules.dosing.InstructionFacts:
+    try:
+        checked = instruction.second_check is not None
+    except ObjectDoesNotExist:
+        checked = False
+    return rules.dosing.InstructionFacts(
+        id=str(instruction.pk),
+        inr=instruction.inr,
+        inr_date=instruction.inr_date,
+        next_inr_date=instruction.next_inr_date,
+        doses=instruction.day_doses,
+        entered_at=instruction.entered_at,
+        checked=checked,
+    )
+
+
+def dosing_instructions(
+    prescriptions: Iterable[Prescription], *, today: dt.date
+) -> dict[Any, tuple[rules.dosing.InstructionFacts, ...]]:
+    """The clinic's instructions of each prescription dosed by them (ADR 0037), newest first: one query, none when
+    no prescription is."""
+    ids = [rx.pk for rx in prescriptions if rx.dose_from_instructions]
+    found: dict[Any, list[rules.dosing.InstructionFacts]] = {pk: [] for pk in ids}
+    if ids:
+        rows = DosingInstruction.objects.filter(
+            prescription_id__in=ids, next_inr_date__gte=today - _INSTRUCTIONS_READ_BACK
+        ).select_related("second_check")
+        for row in rows.order_by("-entered_at"):
+            found[row.prescription_id].append(instruction_facts(row))
+    return {pk: tuple(items) for pk, items in found.items()}
+
+
+def with_instructions(
+    facts: rules.PrescriptionFacts, instructions: dict[Any, tuple[rules.dosing.InstructionFacts, ...]], rx_id: Any
+) -> rules.PrescriptionFacts:
+    """The facts of a prescription dosed by instructions, with them (unchanged otherwise)."""
+    if not facts.from_instructions:
+        return facts
+    return replace(facts, instructions=instructions.get(rx_id, ()))
 
 
 def slot_facts(dose: DueDose) -> rules.SlotFacts:

@@ -15,10 +15,11 @@ from typing import Any
 from django import forms
 
 from carebook.core.limits import TEXT_MAX
+from carebook.medication import rules
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.models.prescriptions import format_quantity
 from carebook.medication.services.prescriptions import PrescriptionInput
-from carebook.medication.vocab import ReadingAction
+from carebook.medication.vocab import ApplyHow, ReadingAction
 from carebook.medication.wording import DAY_NAMES
 
 TIME_SLOTS = 6
@@ -75,6 +76,9 @@ FIELD_ANCHORS: list[tuple[str, str]] = [
     ("end_date", "end_date"),
     ("course_days", "course_days"),
     ("site_gap", "site_gap"),
+    ("dose_from_instructions", "dose_from_instructions"),
+    ("apply_to", "apply_to-0"),
+    ("apply_how", "apply_how-0"),
     ("prescriber", "prescriber"),
     ("source", "source-0"),
     ("reason", "reason"),
@@ -166,6 +170,17 @@ class PrescriptionForm(forms.Form):
     end_date = _date("The end date")
     course_days = _whole_number("The course length", min_value=1, max_value=366)
     site_gap = _whole_number("The applications before a site is used again", min_value=1, max_value=7)
+    dose_from_instructions = forms.BooleanField(required=False)
+    apply_to = forms.MultipleChoiceField(
+        required=False,
+        choices=[(area, area.capitalize()) for area in rules.sites.TOPICAL_AREAS],
+        error_messages={"invalid_choice": "Choose the areas from the list."},
+    )
+    apply_how = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not said"), *ApplyHow.choices],
+        error_messages={"invalid_choice": "Choose how thickly it goes on from the list."},
+    )
     gap_hours = _whole_number("Hours", max_value=168)
     gap_minutes = _whole_number("Minutes", max_value=10_080)
     prescriber = _text("the prescriber", max_length=200)
@@ -183,6 +198,17 @@ class PrescriptionForm(forms.Form):
     @property
     def time_fields(self) -> list[forms.BoundField]:
         return [self[f"time_{i}"] for i in range(1, TIME_SLOTS + 1)]
+
+    @property
+    def area_choices(self) -> list[tuple[str, str, bool]]:
+        """The body areas a cream or an ointment may be prescribed for: value, label, chosen."""
+        chosen = {str(v) for v in (self["apply_to"].value() or [])}
+        return [(area, area.capitalize(), area in chosen) for area in rules.sites.TOPICAL_AREAS]
+
+    @property
+    def how_choices(self) -> list[tuple[str, str, bool]]:
+        chosen = str(self["apply_how"].value() or "")
+        return [(value, label, value == chosen) for value, label in ApplyHow.choices]
 
     @property
     def chosen_days(self) -> list[str]:
@@ -224,6 +250,9 @@ class PrescriptionForm(forms.Form):
             course_days=data.get("course_days"),
             min_gap_minutes=gap if not is_prn else None,
             site_gap=data.get("site_gap"),
+            dose_from_instructions=bool(data.get("dose_from_instructions")),
+            apply_to=list(data.get("apply_to") or []),
+            apply_how=data.get("apply_how") or "",
             prn_min_interval_minutes=interval if is_prn else None,
             prn_max_quantity_24h=(data.get("prn_max_quantity_24h") or None) if is_prn else None,
             indication=data.get("indication", ""),
@@ -272,6 +301,9 @@ class PrescriptionForm(forms.Form):
             else "",
             "course_days": prescription.course_days if prescription.is_counted_course else "",
             "site_gap": prescription.site_gap or "",
+            "dose_from_instructions": prescription.dose_from_instructions,
+            "apply_to": list(prescription.apply_to),
+            "apply_how": prescription.apply_how,
             "gap_hours": prescription.min_gap_minutes // 60 if prescription.min_gap_minutes else "",
             "gap_minutes": prescription.min_gap_minutes % 60 if prescription.min_gap_minutes else "",
             "prescriber": prescription.prescriber,

@@ -1,6 +1,6 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import allergy_decision, mar, one_pass, prescriptions, record
+from carebook.medication.views import allergy_decision, dosing, mar, one_pass, prescriptions, record
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -10,6 +10,7 @@ urlpatterns = [
     *record.urlpatterns,
     *one_pass.urlpatterns,
     *prescriptions.urlpatterns,
+    *dosing.urlpatterns,
     *allergy_decision.urlpatterns,
     *mar.urlpatterns,
 ]

@@ -143,6 +143,16 @@ class OldPatch(Vocabulary):
     NOT_FOUND = "not_found", "Not found on the skin"
 
 
+class ApplyHow(Vocabulary):
+    """How thickly a cream or ointment goes on (rules.sites, the topical's prescription)."""
+
+    THIN = "thin", "A thin layer, rubbed in gently"
+    FINGERTIP = "fingertip", "Fingertip units, as the directions say"
+    LIBERAL = "liberal", "Liberally (an emollient), smoothed on in the direction of hair growth"
+
+
+# Creams and ointments record where they went (the prescription's areas).
+TOPICAL_FORMS: frozenset[str] = frozenset({MedicineForm.CREAM})
 # Patches and injections record (and rotate) their site.
 SITE_RECORDED_FORMS: frozenset[str] = frozenset({MedicineForm.PATCH, MedicineForm.INJECTION})
 # Schedule 2 and 3 controlled drugs are witnessed by a second trained member of staff.

@@ -31,6 +31,7 @@ __all__ = [
     "MedicineFlag",
     "and_list",
     "course_text",
+    "dose_on_day_text",
     "interval_text",
     "medicine_flags",
     "quantity_text",
@@ -47,6 +48,16 @@ def quantity_text(value: Decimal | None) -> str:
 
 
 interval_text = minutes_text
+
+
+def dose_on_day_text(prescription: Prescription, amount: Decimal | None) -> str:
+    """The dose as the round shows it: a dose set by the clinic's instructions (warfarin, ADR 0037) names that day's
+    dose and where it came from; any other, the prescribed dose."""
+    if not prescription.dose_from_instructions:
+        return prescription.dose_text
+    if amount is None:
+        return "Dose from the clinic's instructions: none in force for this day"
+    return f"{quantity_with_unit(amount, prescription.dose_unit)} (the clinic's dose for this day)"
 
 
 def schedule_text(prescription: Prescription, *, detailed: bool = False, until: bool = False) -> str:

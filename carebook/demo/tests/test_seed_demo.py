@@ -257,3 +257,16 @@ def test_the_demo_leaves_incidents_with_open_overdue_and_completed_actions_one_s
     )
     for incident in incidents.values():
         assert AuditEvent.objects.filter(entity_id=str(incident.pk), action="incident.reported").count() == 1
+
+
+def test_the_demo_has_a_resident_on_warfarin_dosed_by_the_clinic(small_demo):
+    """ADR 0037: a warfarin prescription as directed by the clinic, with yesterday's letter entered and checked, so
+    today's round shows the clinic's dose and the person's page the next INR test."""
+    from carebook.medication.models import DosingInstruction
+
+    instruction = DosingInstruction.objects.select_related("prescription", "second_check").get(
+        prescription__person__location__provider=small_demo.provider
+    )
+    assert instruction.prescription.dose_from_instructions
+    assert instruction.second_check.checked_by != instruction.entered_by
+    assert instruction.prescription.transcription_check.checked_by != instruction.prescription.entered_by

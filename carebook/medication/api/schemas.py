@@ -21,13 +21,28 @@ from carebook.core.schemas import (
     ShortText,
     _no_nul,
 )
+from carebook.medication import rules
 from carebook.medication.models import Outcome, Prompt, PromptResult, RequiredCheck, ScheduleKind, Source
-from carebook.medication.vocab import FollowUpEffect, LateDoseChoice, ReadingAction, ReadingDecision
+from carebook.medication.vocab import ApplyHow, FollowUpEffect, LateDoseChoice, ReadingAction, ReadingDecision
 from carebook.people.api.schemas import (
     PersonRef,
 )
 
 # --- Shared input types ----------------------------------------------------------
+
+
+def _topical_area(value: str) -> str:
+    if value not in rules.sites.TOPICAL_AREAS:
+        raise ValueError("not a body area of the list")
+    return value
+
+
+# A body area a cream or an ointment goes on (rules.sites.TOPICAL_AREAS).
+TopicalArea = Annotated[
+    str,
+    AfterValidator(_topical_area),
+    WithJsonSchema({"type": "string", "enum": list(rules.sites.TOPICAL_AREAS)}),
+]
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
@@ -200,6 +215,11 @@ class ScheduleOut(BaseModel):
     )
     site_gap: int | None = Field(
         None, description="A patch or an injection: its site is not used again within this many applications (null: 1)."
+    )
+    apply_to: list[str] = Field(default_factory=list, description="A cream or an ointment: the body areas it goes on.")
+    apply_how: str = Field("", description="A cream or an ointment: how thickly (thin | fingertip | liberal).")
+    dose_from_instructions: bool = Field(
+        False, description="The dose of each day comes from the anticoagulant clinic's checked dosing instructions."
     )
     prn_min_interval_minutes: int | None
     prn_max_quantity_24h: str | None
@@ -414,6 +434,18 @@ class PrescriptionIn(StrictIn):
         le=7,
         description="A patch or an injection only: do not use the same site again within this many applications. "
         "Leave out for the default: a different site from the last one.",
+    )
+    apply_to: Annotated[list[TopicalArea], AfterValidator(_each_once)] = Field(
+        default_factory=list,
+        json_schema_extra={"uniqueItems": True},
+        max_length=17,
+        description="A cream or an ointment only: the body areas it goes on, from the list; each once.",
+    )
+    apply_how: ApplyHow | None = Field(default=None, description="A cream or an ointment only: how thickly.")
+    dose_from_instructions: bool = Field(
+        default=False,
+        description="Warfarin and other anticoagulants: the dose of each day comes from the clinic's dosing "
+        'instructions (within dose_min to dose_max), entered and checked on the prescription\'s page. Not with "prn".',
     )
     prn_min_interval_minutes: int | None = Field(
         default=None, ge=1, le=7 * 24 * 60, description='Needed for "prn": the shortest time between doses.'

@@ -9,6 +9,7 @@ from carebook.medication.models.administrations import (
 )
 from carebook.medication.models.allergies import AllergyDecision
 from carebook.medication.models.doses import DueDose
+from carebook.medication.models.dosing import DosingInstruction, DosingInstructionCheck
 from carebook.medication.models.late import LateDoseDecision
 from carebook.medication.models.medicines import Medicine, MedicineIngredient, RequiredCheck
 from carebook.medication.models.prescriptions import (
@@ -26,6 +27,8 @@ __all__ = [
     "Administration",
     "AdministrationCorrection",
     "AllergyDecision",
+    "DosingInstruction",
+    "DosingInstructionCheck",
     "DueDose",
     "LateDoseDecision",
     "Medicine",

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.db import models
 
-from carebook.medication.vocab import SITE_RECORDED_FORMS, WITNESSED_CD_SCHEDULES, MedicineForm, RequiredCheck
+from carebook.medication.vocab import (
+    SITE_RECORDED_FORMS,
+    TOPICAL_FORMS,
+    WITNESSED_CD_SCHEDULES,
+    MedicineForm,
+    RequiredCheck,
+)
 
 __all__ = ["Medicine", "MedicineIngredient", "RequiredCheck"]
 
@@ -46,6 +52,11 @@ class Medicine(models.Model):
     def needs_witness(self) -> bool:
         """Schedule 2 and 3 controlled drugs are witnessed by a second trained member of staff."""
         return self.controlled_drug_schedule in WITNESSED_CD_SCHEDULES
+
+    @property
+    def is_topical(self) -> bool:
+        """Creams and ointments record the area they went on (the prescription's areas)."""
+        return self.form in TOPICAL_FORMS
 
     @property
     def site_recorded(self) -> bool:

@@ -21,6 +21,7 @@ from carebook.medication.models.medicines import Medicine
 from carebook.medication.rules.readings import ReadingRule
 from carebook.medication.rules.schedules import Schedule
 from carebook.medication.vocab import (
+    ApplyHow,
     PrescriptionEventKind,
     PrescriptionStatus,
     ReadingAction,
@@ -94,6 +95,11 @@ class Prescription(AppendOnlyModel, UUIDModel):
     min_gap_minutes = models.PositiveIntegerField(null=True, blank=True)
     # A patch or an injection: its site is not used again within this many applications (rules.sites); blank: 1.
     site_gap = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A cream or an ointment: the body areas it goes on (rules.sites.TOPICAL_AREAS) and how thickly (vocab.ApplyHow).
+    apply_to = models.JSONField(default=list, blank=True)
+    apply_how = models.CharField(max_length=20, choices=ApplyHow.choices, blank=True, default="")
+    # The dose of each day is set by the anticoagulant clinic's instructions, within dose_min..dose_max (ADR 0037).
+    dose_from_instructions = models.BooleanField(default=False)
     prn_min_interval_minutes = models.PositiveIntegerField(null=True, blank=True)
     prn_max_quantity_24h = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     prescriber = models.CharField(max_length=200)
@@ -130,6 +136,10 @@ class Prescription(AppendOnlyModel, UUIDModel):
                 condition=~models.Q(schedule_kind="prn")
                 | (models.Q(prn_min_interval_minutes__gt=0) & models.Q(prn_max_quantity_24h__gt=0)),
                 name="prescription_prn_limits_required",
+            ),
+            models.CheckConstraint(
+                condition=~(models.Q(schedule_kind="prn") & models.Q(dose_from_instructions=True)),
+                name="prescription_instructions_not_prn",
             ),
             models.CheckConstraint(
                 condition=~models.Q(schedule_kind="every_n_days") | models.Q(interval_days__gte=1),

@@ -15,12 +15,13 @@ carer, the time the dose becomes allowed. The modules:
 - ``recording``: every check a record must pass, composed (``check_record``, ``offer_refusal``);
 - ``allergies``: does a medicine match the person's recorded allergies (by substance, class, name)?
 - ``ingredients``: an ingredient's 24-hour maximum across every product that contains it;
-- ``sites``: the body map of a patch or an injection, its rotation, and the old patch taken off.
+- ``sites``: the body map of a patch or an injection, its rotation, and the old patch taken off;
+- ``dosing``: a dose set day by day by a clinic's instructions (warfarin), checked by a second person.
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
-from carebook.medication.rules import allergies, ingredients, sites
+from carebook.medication.rules import allergies, dosing, ingredients, sites
 from carebook.medication.rules.course import (
     Course,
     bounded,
@@ -94,6 +95,7 @@ from carebook.medication.rules.recording import (
     prescription_refusal,
     prn_next_allowed_for,
     when_given,
+    with_day_dose,
 )
 from carebook.medication.rules.schedules import (
     Schedule,
@@ -210,6 +212,7 @@ __all__ = [
     "dose_window",
     "doses_in_days",
     "doses_spent",
+    "dosing",
     "first_dose",
     "follow_up_state",
     "has_slot",
@@ -244,4 +247,5 @@ __all__ = [
     "when_given",
     "window_bounds",
     "window_countdown",
+    "with_day_dose",
 ]

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from carebook.core.clock import to_local
 from carebook.core.errors import Conflict, DomainError, ValidationFailed
 from carebook.core.text import format_quantity, moment
 from carebook.medication.rules.allergies import AllergyFinding, decision_needed
+from carebook.medication.rules.dosing import InstructionFacts, day_dose, dosing_refusal
 from carebook.medication.rules.ingredients import CappedContent, IngredientDose, ingredient_refusal
 from carebook.medication.rules.ingredients import next_allowed as ingredient_next_allowed
 from carebook.medication.rules.late import LateChoice, LatePlan, NextDose, check_late_choice, omission_reason, too_close
 from carebook.medication.rules.prn import PrnDose, PrnLimits, prn_next_allowed, prn_refusal
 from carebook.medication.rules.prompts import Answer, check_prompt_answers, check_reason, prompts_for
 from carebook.medication.rules.readings import ReadingRule, check_readings
-from carebook.medication.rules.sites import check_old_patch, check_site
+from carebook.medication.rules.sites import check_applied, check_old_patch, check_site
 from carebook.medication.rules.windows import dose_window, minutes_late, not_yet_due
 from carebook.medication.rules.witness import check_witness
 from carebook.medication.vocab import (
@@ -85,6 +86,13 @@ class PrescriptionFacts:
     allergy_hold: tuple[AllergyFinding, ...] = ()
     # The medicine's ingredients that have a 24-hour maximum (rules.ingredients), with the amount per dose unit.
     capped: tuple[CappedContent, ...] = ()
+    dose_unit: str = ""
+    # A cream or an ointment: the areas it is prescribed for (rules.sites.check_applied).
+    topical: bool = False
+    apply_to: tuple[str, ...] = ()
+    # The dose of each day comes from the clinic's dosing instructions (warfarin, rules.dosing), and these are them.
+    from_instructions: bool = False
+    instructions: tuple[InstructionFacts, ...] = ()
 
     @property
     def is_variable_dose(self) -> bool:
@@ -164,6 +172,19 @@ class RecordDecision:
     readings: dict[str, str] = field(default_factory=dict)  # reading prompt → its ReadingDecision ("" no limits)
     offer_again_until: dt.datetime | None = None  # refused or asleep: not the outcome yet, offer again by then
     old_patch_site: str = ""  # a new patch: where the old one was (the last site), when one was on
+    site: str = ""  # a cream or an ointment: where it went, in the list's words
+
+
+def with_day_dose(rx: PrescriptionFacts, day: dt.date) -> PrescriptionFacts:
+    """The prescription's facts with ``day``'s dose from the clinic's instruction in force as its one dose
+    (unchanged when it is not dosed by instructions, or none is in force: ``prescription_refusal`` says why)."""
+    if not rx.from_instructions:
+        return rx
+    amount = day_dose(rx.instructions, day)
+    if amount is None:
+        return rx
+    text = f"{format_quantity(amount)} {rx.dose_unit}".strip()
+    return replace(rx, dose_min=amount, dose_max=amount, dose_text=text)
 
 
 # --- Refusals in words ---------------------------------------------------------------------
@@ -237,6 +258,8 @@ def prescription_refusal(rx: PrescriptionFacts, *, day: dt.date) -> DomainError 
         )
     if rx.allergy_hold:
         return decision_needed(rx.allergy_hold)
+    if rx.from_instructions:
+        return dosing_refusal(rx.instructions, day)
     return None
 
 
@@ -371,9 +394,11 @@ def check_record(
     when = recording.administered_at
     if taken:
         # A scheduled dose belongs to its slot's day (a 23:30 dose given at 00:10 is still that day's).
-        refusal = prescription_refusal(rx, day=slot.local_date if slot is not None else to_local(when).date())
+        day = slot.local_date if slot is not None else to_local(when).date()
+        refusal = prescription_refusal(rx, day=day)
         if refusal is not None:
             raise refusal
+        rx = with_day_dose(rx, day)  # a dose set by the clinic's instructions: that day's, and only that
     elif rx.status != PrescriptionStatus.ACTIVE and (slot is None or slot.state != DoseState.PENDING):
         # A slot that fell due before its prescription stopped can still be explained with a
         # not-given outcome (refused, asleep …): otherwise it would stand as an unexplained gap.
@@ -411,6 +436,7 @@ def check_record(
 
     dose_given: Decimal | None = None
     old_patch_site = ""
+    applied_site = ""
     if taken:
         dose_given = _dose_given(rx, recording)
         if rx.site_recorded:
@@ -425,6 +451,8 @@ def check_record(
                 last_site = context.previous_sites[0] if context.previous_sites else None
                 check_old_patch(last_site=last_site, old_patch=recording.old_patch, observations=recording.observations)
                 old_patch_site = last_site or ""
+        elif rx.topical:
+            applied_site = check_applied(apply_to=rx.apply_to, site=recording.site)
         if rx.prn is not None:
             if not recording.prn_reason.strip():
                 raise ValidationFailed("Say why the when-required dose was given.", field="prn_reason")
@@ -471,6 +499,7 @@ def check_record(
         readings=readings,
         offer_again_until=until,
         old_patch_site=old_patch_site,
+        site=applied_site,
     )
 
 

@@ -1,4 +1,5 @@
-"""Where a patch or an injection goes: the body map, rotation, and the old patch taken off (issue 8).
+"""Where a patch or an injection goes: the body map, rotation, and the old patch taken off (issue 8); where a cream
+or an ointment goes: the prescription's areas.
 
 A patch on the same skin twice running irritates it and changes how much of the medicine gets through (the SPCs of
 buprenorphine and fentanyl patches: a new site each time, not the same one for several weeks); an old patch left on
@@ -36,6 +37,26 @@ BODY_SITES: dict[str, tuple[str, ...]] = {
         "right upper arm",
     ),
 }
+# Where a cream or an ointment goes: the areas a prescription names, and a care worker confirms at each application.
+TOPICAL_AREAS: tuple[str, ...] = (
+    "face",
+    "scalp",
+    "neck",
+    "chest",
+    "abdomen",
+    "back",
+    "buttocks",
+    "groin and perineum",
+    "left arm",
+    "right arm",
+    "left hand",
+    "right hand",
+    "left leg",
+    "right leg",
+    "left foot",
+    "right foot",
+    "whole body",
+)
 # With no rule on the prescription: not the site used last time.
 DEFAULT_SITE_GAP = 1
 MAX_SITE_GAP = 7  # one fewer than the patch sites: there must always be a site left
@@ -105,6 +126,59 @@ def check_site(*, form: str, form_label: str, site: str, previous: Sequence[str]
             field="site",
             code="site_not_rotated",
         )
+
+
+def topical_area(text: str) -> str:
+    """The list's own words for a body area ("Left Leg" is the left leg); "" if not on it."""
+    wanted = " ".join(text.split()).lower()
+    return next((area for area in TOPICAL_AREAS if area == wanted), "")
+
+
+def all_areas_text(areas: Sequence[str]) -> str:
+    return "all the prescribed areas: " + " and ".join(areas)
+
+
+def applied_choices(apply_to: Sequence[str]) -> list[str]:
+    """What a care worker may say a topical went on: the prescription's areas (and all of them at once, when there are
+    several); with none prescribed, any area of the list."""
+    if not apply_to:
+        return list(TOPICAL_AREAS)
+    return ([all_areas_text(apply_to)] if len(apply_to) > 1 else []) + list(apply_to)
+
+
+def applied_rows(apply_to: Sequence[str]) -> list[SiteRow]:
+    return [SiteRow(choice, True, "") for choice in applied_choices(apply_to)]
+
+
+def applied_text(apply_to: Sequence[str], how_label: str) -> str:
+    """The prescription's rule in words, for the recording page: where, and how thickly."""
+    where = " and ".join(apply_to) if apply_to else "where the directions say"
+    return f"Apply to the {where}" + (f". {how_label}" if how_label else "")
+
+
+def check_applied(*, apply_to: Sequence[str], site: str) -> str:
+    """A cream or an ointment given: where it went, one of ``applied_choices`` (returned in the list's words)."""
+    wanted = " ".join(site.split()).lower()
+    if not wanted:
+        raise ValidationFailed("Choose where you applied it.", field="site")
+    choices = applied_choices(apply_to)
+    found = next((choice for choice in choices if choice == wanted), "")
+    if not found:
+        where = " and ".join(apply_to)
+        message = (
+            f"It is prescribed for the {where}: choose one of those. If it went elsewhere, tell a senior."
+            if apply_to
+            else "Choose the area from the list."
+        )
+        raise ValidationFailed(message, field="site", code="area_not_prescribed")
+    return found
+
+
+def clean_areas(values: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A prescription's areas in the list's words and order, and the values that are not areas of the list."""
+    chosen = {topical_area(v) for v in values}
+    unknown = [v for v in values if not topical_area(v)]
+    return [area for area in TOPICAL_AREAS if area in chosen], unknown
 
 
 def check_old_patch(*, last_site: str | None, old_patch: str, observations: str) -> None:

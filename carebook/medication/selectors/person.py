@@ -33,7 +33,7 @@ from carebook.medication.models import (
 from carebook.medication.reading_text import ReadingLine, readings_of
 from carebook.medication.selectors.round import RoundDose, build_round_dose, dose_records
 from carebook.medication.vocab import READING_PROMPTS, STANDING_STATUSES, TAKEN
-from carebook.medication.wording import course_text, quantity_text, schedule_text
+from carebook.medication.wording import course_text, dose_on_day_text, quantity_text, schedule_text
 from carebook.people.models import Person
 
 RECENT_DAYS = 7
@@ -53,6 +53,8 @@ class PrescriptionRow:
     schedule: str
     awaiting_check: bool
     course: str = ""  # a course counted in doses: its first and last dose (ADR 0020)
+    dose_today: str = ""  # its dose as the round shows it today (a clinic's dose for warfarin, ADR 0037)
+    next_inr_date: dt.date | None = None  # dosed by a clinic's instructions: the next INR test
 
 
 @dataclass
@@ -176,7 +178,14 @@ def person_page(*, person: Person, user: Any, now: dt.datetime | None = None) ->
         known_empty={rx.medicine_id for rx in prescriptions if not rx.cb_has_contents},  # type: ignore[attr-defined]
     )
     rows = [
-        PrescriptionRow(rx, schedule_text(rx, until=True), awaiting_transcription_check(rx), course_text(rx))
+        PrescriptionRow(
+            rx,
+            schedule_text(rx, until=True),
+            awaiting_transcription_check(rx),
+            course_text(rx),
+            dose_today=dose_on_day_text(rx, offers.day_dose(rx, today)),
+            next_inr_date=offers.next_inr_date(rx) if rx.dose_from_instructions else None,
+        )
         for rx in prescriptions
     ]
 

@@ -133,6 +133,10 @@ class Detail:
     value: str
 
 
+def _applied_text(prescription: Prescription) -> str:
+    return rules.sites.applied_text(prescription.apply_to, prescription.get_apply_how_display())
+
+
 def prescription_details(prescription: Prescription) -> list[Detail]:
     """Everything entered, in the order of the form, as the page and the comparison of versions show it."""
     rows = [
@@ -152,6 +156,22 @@ def prescription_details(prescription: Prescription) -> list[Detail]:
         *(
             (("site_gap", "Site", rules.sites.rotation_text(prescription.site_gap)),)
             if prescription.medicine.site_recorded
+            else ()
+        ),
+        *(
+            (
+                (
+                    "apply_to",
+                    "Where it goes",
+                    rules.sites.applied_text(prescription.apply_to, prescription.get_apply_how_display()),
+                ),
+            )
+            if prescription.medicine.is_topical
+            else ()
+        ),
+        *(
+            (("dose_from_instructions", "Dose of each day", "From the anticoagulant clinic's checked instructions"),)
+            if prescription.dose_from_instructions
             else ()
         ),
         ("prescriber", "Prescriber", prescription.prescriber),

@@ -48,6 +48,7 @@ from carebook.medication.models import (
 from carebook.medication.selectors.common import past_window
 from carebook.medication.selectors.late import late_offer_for
 from carebook.medication.vocab import PENDING_STATUSES, TAKEN, DoseStatus, Outcome
+from carebook.medication.wording import dose_on_day_text
 from carebook.organisations.models import Location, Unit
 from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
@@ -275,7 +276,7 @@ def build_round_dose(
         id=str(dose.pk),
         prescription_id=str(rx.pk),
         medicine=str(medicine),
-        dose_text=rx.dose_text,
+        dose_text=dose_on_day_text(rx, offers.day_dose(rx, dose.local_date) if offers is not None else None),
         route=rx.route,
         instructions=rx.instructions,
         scheduled_at=dose.scheduled_at,
@@ -471,8 +472,17 @@ class PersonPass:
 
 def site_choices(rx: Prescription, person_id: object) -> dict[str, object]:
     """A patch or an injection: the body map with the sites its rotation rule rests, the rule in words, and the old
-    patch's site (rules.sites). One query, only for those medicines; {} for any other."""
+    patch's site (rules.sites), in one query; a cream or an ointment: its prescribed areas (no query); {} for any
+    other."""
     medicine = rx.medicine
+    if medicine.is_topical:  # a cream or an ointment: the areas it is prescribed for, and how thickly
+        return {
+            "site_rows": rules.sites.applied_rows(rx.apply_to),
+            "site_rule": rules.sites.applied_text(rx.apply_to, rx.get_apply_how_display()),
+            "site_legend": "Where you applied it",
+            "last_site": "",
+            "old_patch_asked": False,
+        }
     if not medicine.site_recorded:
         return {}
     previous = previous_sites(person_id=person_id, medicine_id=rx.medicine_id, gap=rx.site_gap)

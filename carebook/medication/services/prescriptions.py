@@ -40,6 +40,7 @@ from carebook.medication.models import (
 )
 from carebook.medication.services.allergies import allergy_status_refusal, record_decisions
 from carebook.medication.services.doses import due_doses_generate, due_doses_withdraw_future, horizon_end
+from carebook.medication.vocab import ApplyHow
 from carebook.people.models import Person
 
 MAX_DOSE = Decimal("100000")
@@ -63,6 +64,9 @@ class PrescriptionInput:
     course_days: int | None = None
     min_gap_minutes: int | None = None
     site_gap: int | None = None  # a patch or an injection: no site again within this many applications (rules.sites)
+    dose_from_instructions: bool = False  # the dose of each day from the clinic's instructions (warfarin, ADR 0037)
+    apply_to: list[str] = field(default_factory=list)  # a cream or an ointment: its body areas (rules.sites)
+    apply_how: str = ""  # a cream or an ointment: how thickly (vocab.ApplyHow)
     prn_min_interval_minutes: int | None = None
     prn_max_quantity_24h: Any = None
     indication: str = ""
@@ -206,6 +210,8 @@ def _clean(data: PrescriptionInput, *, today: dt.date) -> dict[str, Any]:
         "course_days": course_days,
         "min_gap_minutes": min_gap,
         "site_gap": _site_gap(data, medicine),
+        "dose_from_instructions": _from_instructions(data),
+        **_topical(data, medicine),
         "prn_min_interval_minutes": prn_interval,
         "prn_max_quantity_24h": prn_max,
         "prescriber": prescriber,
@@ -256,6 +262,34 @@ def _clean_reading_limits(data: PrescriptionInput, medicine: Medicine) -> dict[s
         "reading_above_action": rule.above_action,
         "reading_plan": rule.plan,
     }
+
+
+def _topical(data: PrescriptionInput, medicine: Medicine) -> dict[str, Any]:
+    """A cream or an ointment: where it goes (areas of the list) and how thickly; nothing for any other form."""
+    areas, unknown = rules.sites.clean_areas(list(data.apply_to or []))
+    if not medicine.is_topical:
+        if areas or unknown or data.apply_how:
+            raise ValidationFailed(
+                "Only a cream or an ointment has areas to apply it to: leave these blank.", field="apply_to"
+            )
+        return {"apply_to": [], "apply_how": ""}
+    if unknown:
+        raise ValidationFailed(f"Choose the areas from the list ({unknown[0]!r} is not one).", field="apply_to")
+    how = data.apply_how or ""
+    if how and how not in ApplyHow.values:
+        raise ValidationFailed("Choose how thickly it goes on from the list.", field="apply_how")
+    return {"apply_to": areas, "apply_how": how}
+
+
+def _from_instructions(data: PrescriptionInput) -> bool:
+    if not data.dose_from_instructions:
+        return False
+    if data.schedule_kind == ScheduleKind.PRN:
+        raise ValidationFailed(
+            "A when-required medicine is not dosed by a clinic's instructions: choose set times.",
+            field="dose_from_instructions",
+        )
+    return True
 
 
 def _site_gap(data: PrescriptionInput, medicine: Medicine) -> int | None:

@@ -61,6 +61,7 @@ from carebook.medication.services.administrations import (
     administration_record,
     prn_follow_up_record,
 )
+from carebook.medication.services.dosing import dosing_instruction_check, dosing_instruction_enter
 from carebook.medication.services.prescriptions import prescription_discontinue
 from carebook.medication.vocab import LateDoseChoice
 from carebook.notifications.models import EmailDelivery, Notification
@@ -88,6 +89,9 @@ CLINICAL_RECORDS = {
     "medication.DueDose": {"state", "withdrawn_at", "withdrawn_reason", "reopened_at"},
     "medication.LateDoseDecision": set(),
     "medication.AllergyDecision": set(),
+    # The anticoagulant clinic's instructions and their second check (ADR 0037).
+    "medication.DosingInstruction": set(),
+    "medication.DosingInstructionCheck": set(),
     # The prompts a page showed (ADR 0030): only its link to the record the walk led to is set, once.
     "medication.PromptShowing": {"administration"},
     "people.Allergy": {"status"},
@@ -194,6 +198,25 @@ def build_records(world: Any) -> Records:
         twice = prescribe(
             world.bert, MedicineFactory(name="Co-amoxiclav"), by=world.sam, checker=world.tia, times=["08:00", "20:00"]
         )
+        # Warfarin by the clinic's instructions, entered and checked (ADR 0037).
+        warfarin = prescribe(
+            world.bert,
+            MedicineFactory(name="Warfarin"),
+            by=world.sam,
+            checker=world.tia,
+            dose_max="10",
+            dose_from_instructions=True,
+        )
+        today = clock.to_local(clock.now()).date()
+        instruction = dosing_instruction_enter(
+            prescription=warfarin,
+            by=world.sam,
+            inr="2.5",
+            inr_date=today,
+            next_inr_date=today + dt.timedelta(days=2),
+            doses={today + dt.timedelta(days=n): "3" for n in range(3)},
+        )
+        dosing_check = dosing_instruction_check(instruction=instruction, by=world.tia)
     with time_machine.travel(MORNING, tick=False):
         # Last night's dose, found this morning: too close to this morning's, so it is omitted (ADR 0021).
         missed = DueDose.objects.get(prescription=twice, local_date=dt.date(2026, 6, 9), local_time=dt.time(20))
@@ -320,6 +343,8 @@ def build_records(world: Any) -> Records:
             "notifications.EmailDelivery": EmailDelivery.objects.order_by("pk").first(),
             "alerts.AlertRecord": AlertRecord.objects.filter(allergy_decision__isnull=False).get(),
             "medication.AllergyDecision": AllergyDecision.objects.get(),
+            "medication.DosingInstruction": instruction,
+            "medication.DosingInstructionCheck": dosing_check,
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,
             "people.AllergyStatusRecord": status,

@@ -39,7 +39,11 @@ def test_a_rejection_goes_back_with_its_reason_and_blocks_the_check(world, entry
         prescription=entry, by=world.tia, verdict="reject", reason="The letter says 1.25 mg."
     )
     assert event.kind == PrescriptionEvent.Kind.TRANSCRIPTION_REJECTED
-    assert (event.by, event.at, event.reason) == (world.tia, MORNING + dt.timedelta(hours=1), "The letter says 1.25 mg.")
+    assert (event.by, event.at, event.reason) == (
+        world.tia,
+        MORNING + dt.timedelta(hours=1),
+        "The letter says 1.25 mg.",
+    )
     audit = AuditEvent.objects.get(action="prescription.transcription_sent_back")
     assert audit.actor == world.tia and audit.after["verdict"] == "reject"
     before = written()

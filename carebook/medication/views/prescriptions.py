@@ -39,6 +39,7 @@ from carebook.medication.forms import (
 )
 from carebook.medication.models import Prescription, RequiredCheck, ScheduleKind, Source
 from carebook.medication.selectors import prescriptions as selectors
+from carebook.medication.selectors.dosing import dosing_panel
 from carebook.medication.services import prescriptions as services
 from carebook.medication.views.prescription_review import Review, entry_review, review_context, safety_context
 from carebook.medication.views.reading_limits import reading_limits_context
@@ -235,6 +236,10 @@ def prescription_detail(request: AuthenticatedRequest, prescription_id: str) -> 
         "current": history.current,
         "is_current": history.current.pk == prescription.pk,
         "this_version": next(v for v in history.versions if v.is_viewed),
+        # Warfarin and other doses set by a clinic: its instructions, today's dose, the next test (ADR 0037).
+        "dosing": dosing_panel(prescription, request.user, today=clock.to_local(clock.now()).date())
+        if prescription.dose_from_instructions
+        else None,
         **safety_context(request, prescription),
     }
     return render(request, "medication/prescription.html", context)

@@ -71,7 +71,7 @@ from carebook.medication.views.record_readings import (
     reading_row,
 )
 from carebook.medication.vocab import HOME_CARE_ONLY, READING_UNITS, TAKEN
-from carebook.medication.wording import quantity_text, recorded_text
+from carebook.medication.wording import dose_on_day_text, quantity_text, recorded_text
 from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
@@ -244,6 +244,10 @@ def _safety(request: HttpRequest, rx: Prescription, dose: DueDose | None, now: d
         "safety": safety,
         "decide_url": reverse("medication:prescription_allergy_decision", args=[rx.pk]) if may_decide else "",
         "ingredient_refusal": ingredient.message if ingredient is not None else "",
+        # A dose set by the clinic's instructions (warfarin): that day's (ADR 0037).
+        "dose_text": dose_on_day_text(
+            rx, offers.day_dose(rx, dose.local_date if dose is not None else clock.to_local(now).date())
+        ),
     }
 
 

@@ -37,6 +37,7 @@ from carebook.medication.audit import MedicationAudit
 from carebook.medication.contents import dose_record_gates, record_gates, record_safety
 from carebook.medication.events import DoseRecorded, ReadingOutsideRule
 from carebook.medication.facts import (
+    dosing_instructions,
     next_dose_may_be_close,
     next_dose_of,
     prescription_facts,
@@ -44,6 +45,7 @@ from carebook.medication.facts import (
     prn_doses,
     recorded_by,
     slot_facts,
+    with_instructions,
 )
 from carebook.medication.locks import lock_person_for_due_dose, lock_person_for_prescription
 from carebook.medication.models import Administration, DueDose, LateDoseDecision, Prescription, PromptAnswer
@@ -270,8 +272,11 @@ def _record(
     next_dose: rules.NextDose | None = None
     if slot is not None and (late is not None or (outcome in TAKEN and next_dose_may_be_close(slot, when))):
         next_row, next_dose = next_dose_of(slot)
+    facts = safety.apply(prescription_facts(rx))
+    if facts.from_instructions and outcome in TAKEN:  # the clinic's instructions set the day's dose (ADR 0037)
+        facts = with_instructions(facts, dosing_instructions([rx], today=clock.to_local(now).date()), rx.pk)
     decision = rules.check_record(
-        safety.apply(prescription_facts(rx)),
+        facts,
         slot=slot_facts(slot) if slot is not None else None,
         recording=rules.Recording(
             outcome=outcome,
@@ -343,7 +348,7 @@ def _record(
         minutes_late=decision.minutes_late,
         witness=witness,
         witnessed_at=now if witness else None,
-        site=rules.sites.canonical(rx.medicine.form, site) or site.strip(),  # the body map's own words
+        site=decision.site or rules.sites.canonical(rx.medicine.form, site) or site.strip(),  # the list's own words
         old_patch=old_patch if decision.old_patch_site else "",
         old_patch_site=decision.old_patch_site,
         observations=observations.strip(),
