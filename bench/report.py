@@ -53,6 +53,11 @@ LABELS = {
 }
 
 
+# The taps of a five-medicine visit in one pass, counted by tests/e2e/test_one_pass_journey.py (which asserts these).
+FIVE_MEDICINE_VISIT_TAPS = 16
+TAPS_PER_EXTRA_MEDICINE = 3
+
+
 def say(message: str) -> None:
     print(message, flush=True)
 
@@ -621,6 +626,28 @@ def render_markdown(
         "## Targets",
         "",
         *(f"- {_verdict(ok)}: {text} — {value}" for text, value, ok in all_checks),
+        "",
+    ]
+    lines += [
+        "## Taps of a five-medicine visit",
+        "",
+        f"**{FIVE_MEDICINE_VISIT_TAPS} taps** to give Addie her five morning medicines in one pass (ADR 0036), on the "
+        "768 px tablet and on a 360 px phone alike: 1 to open her medicines from the round's card, 3 for the checks "
+        "of the person (right person, allergies, consent: once for the visit), 2 for each medicine (its label, "
+        "given) and 1 more for the one whose rule asks a reading (digoxin: the pulse), and 1 to save. Before the "
+        "pass a regular dose took 10 taps on its own page, 50 for the five. Counted by "
+        "`tests/e2e/test_one_pass_journey.py`, which fails if the figure changes (it asserts this constant), and at "
+        f"most {TAPS_PER_EXTRA_MEDICINE} for each medicine after the first.",
+        *(
+            [
+                "",
+                f"The pass page of a person with 10 medicines due costs {pass_queries} queries "
+                "(`bench/phases.py`, the same number whatever the number of medicines: "
+                "`carebook/medication/tests/test_one_pass.py`).",
+            ]
+            if (pass_queries := (results.get("sqlite") or {}).get("person_pass_queries"))
+            else []
+        ),
         "",
     ]
     if load:

@@ -34,7 +34,16 @@ from carebook.alerts.vocab import OPEN_STATUSES, AlertKind
 from carebook.audit_log.services import record_event, snapshot
 from carebook.core import clock
 from carebook.core.text import clock_time, duration, format_quantity, moment
-from carebook.medication.models import Administration, AllergyDecision, DueDose, PromptAnswer, TranscriptionCheck
+from carebook.medication import rules as medication_rules
+from carebook.medication.facts import dosing_instructions
+from carebook.medication.models import (
+    Administration,
+    AllergyDecision,
+    DueDose,
+    PrescriptionStatus,
+    PromptAnswer,
+    TranscriptionCheck,
+)
 from carebook.medication.rules.prn import PrnDose
 from carebook.medication.rules.windows import ROUNDS, round_for_time
 from carebook.medication.vocab import STANDING_STATUSES, TAKEN, Outcome, Prompt, PromptResult, ReadingDecision
@@ -1097,6 +1106,108 @@ def clear_transcription_checked(
     return cleared
 
 
+# --- A dose set by the clinic with no instruction in force (warfarin, ADR 0037) -------------------------------------
+
+
+def detect_dosing_instruction_missing(*, now: dt.datetime) -> list[uuid.UUID]:
+    """A pending dose of a prescription dosed by the clinic's instructions, due within ``transcription_lead_minutes``
+    (or past, in the LOOK_BACK), on a day no checked instruction covers: the next INR test has passed without a new
+    letter, or the letter was never entered or checked. One alert per prescription and day; two queries, and one
+    more only when such a dose is near."""
+    book = threshold_book(prescriptions=False)
+    lead = dt.timedelta(minutes=book.widest("transcription_lead_minutes"))
+    doses = list(
+        DueDose.objects.filter(
+            state=DueDose.State.PENDING,
+            scheduled_at__gt=now - LOOK_BACK,
+            scheduled_at__lte=now + lead,
+            prescription__dose_from_instructions=True,
+            prescription__status=PrescriptionStatus.ACTIVE,
+        )
+        .exclude(_unchecked())  # an unchecked entry has its own alert
+        .select_related("prescription__medicine", "person")
+        .order_by("scheduled_at")
+    )
+    if not doses:
+        return []
+    today = clock.to_local(now).date()
+    instructions = dosing_instructions([d.prescription for d in doses], today=today)
+    first: dict[tuple[Any, dt.date], DueDose] = {}
+    for dose in doses:
+        if medication_rules.dosing.day_dose(instructions.get(dose.prescription_id, ()), dose.local_date) is None:
+            first.setdefault((dose.prescription_id, dose.local_date), dose)
+    raised = []
+    for (prescription_id, day), dose in first.items():
+        limits = book.of(dose.location_id)
+        if not rules.transcription_due(
+            first_due_at=dose.scheduled_at, now=now, lead_minutes=limits.transcription_lead_minutes
+        ):
+            continue
+        medicine = dose.prescription.medicine
+        refusal = medication_rules.dosing.dosing_refusal(instructions.get(prescription_id, ()), day)
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.DOSING_INSTRUCTION_MISSING,
+                key=rules.alert_key(AlertKind.DOSING_INSTRUCTION_MISSING, f"{prescription_id}:{day.isoformat()}"),
+                location_id=dose.location_id,
+                person_id=dose.person_id,
+                prescription_id=prescription_id,
+                due_dose_id=dose.pk,
+                due_at=dose.scheduled_at,
+                severity=rules.severity_for(
+                    time_critical=medicine.time_critical,
+                    high_risk=medicine.high_risk,
+                    kind=AlertKind.DOSING_INSTRUCTION_MISSING,
+                ),
+                summary=(
+                    f"{medicine} for {dose.person.full_name}: a dose is due at {moment(dose.scheduled_at)} and "
+                    f"it cannot be given. {refusal.message if refusal is not None else ''}"
+                ).strip(),
+                behind=[Behind(at=dose.scheduled_at, due_dose_id=dose.pk)],
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+def clear_dosing_instruction_given(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Clear the alerts of the kind above whose day a checked instruction now covers, saying whose."""
+    rows = list(
+        Alert.objects.filter(
+            kind=AlertKind.DOSING_INSTRUCTION_MISSING, status__in=OPEN_STATUSES, cleared_at__isnull=True
+        ).select_related("prescription", "due_dose")
+    )
+    if not rows:
+        return []
+    today = clock.to_local(now).date()
+    instructions = dosing_instructions([a.prescription for a in rows if a.prescription], today=today)
+    cleared = []
+    for alert in rows:
+        if alert.due_dose is None:
+            continue
+        found = medication_rules.dosing.current_instruction(
+            instructions.get(alert.prescription_id, ()), alert.due_dose.local_date
+        )
+        if found is None:
+            continue
+        reason = f"Dosing instructions for the day are in force: INR {found.inr} on {found.inr_date:%-d %B}."
+        with transaction.atomic():
+            if Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=now, cleared_reason=reason):
+                record_event(
+                    actor=None,
+                    action=AlertsAudit.ALERT_CLEARED,
+                    entity=alert,
+                    location=alert.location_id,
+                    before={"cleared_at": None},
+                    after={"cleared_at": now.isoformat(), "cleared_reason": reason},
+                    at=now,
+                )
+                cleared.append(alert.pk)
+    return cleared
+
+
 def _check_worth_alert(prompt: str, result: str, outcome: str) -> bool:
     """One skipped or failed check, as ``rules.prompts_to_alert`` weighs it."""
     return bool(
@@ -1225,5 +1336,6 @@ def detect_all(*, now: dt.datetime, written_after: dt.datetime | None = None) ->
     raised += detect_allergy_overrides(now=now, written_after=w)
     raised += detect_late_recordings(now=now, written_after=w)
     raised += detect_transcription_outstanding(now=now)
+    raised += detect_dosing_instruction_missing(now=now)
     raised += detect_prompt_non_compliance(now=now, written_after=w)
     return raised

@@ -119,6 +119,7 @@ KIND_SEVERITY: dict[str, Severity] = {
     AlertKind.ALLERGY_OVERRIDDEN: Severity.MEDIUM,
     AlertKind.LATE_RECORDING: Severity.LOW,
     AlertKind.TRANSCRIPTION_OUTSTANDING: Severity.MEDIUM,
+    AlertKind.DOSING_INSTRUCTION_MISSING: Severity.HIGH,
     AlertKind.PROMPT_NON_COMPLIANCE: Severity.MEDIUM,
 }
 

@@ -18,6 +18,8 @@ class AlertKind(Vocabulary):
     ALLERGY_OVERRIDDEN = "allergy_overridden", "Allergy warning overridden"
     LATE_RECORDING = "late_recording", "Late recording"
     TRANSCRIPTION_OUTSTANDING = "transcription_outstanding", "Transcription check outstanding"
+    # A dose set by the clinic's instructions (warfarin, ADR 0037) due on a day no checked instruction covers.
+    DOSING_INSTRUCTION_MISSING = "dosing_instruction_missing", "No dosing instruction from the clinic"
     # About a member of staff, not a person (ADR 0030): no person; seen and followed up by their supervisors.
     PROMPT_NON_COMPLIANCE = "prompt_non_compliance", "Safety checks repeatedly skipped or failed"
 

@@ -1834,25 +1834,40 @@ def _awaiting_check(rng: random.Random, plans: list[PersonPlan], medicines: dict
 
 
 def _warfarin_by_the_clinic(locations: list[Location], staff: dict[str, User]) -> None:
-    """This week the GP moved someone's warfarin to the anticoagulant clinic's dosing (ADR 0037): a new version
-    "as directed by the clinic", checked, and the clinic's letter of yesterday entered by a senior and checked by a
-    second (the care home's first; the branch's where the home has nobody on warfarin)."""
-    checkers = {"senior.sara": "leader.tom", "senior.ravi": "manager.mike"}
-    for location, senior in zip(locations, checkers, strict=False):
-        rx = (
-            Prescription.objects.filter(
-                person__location=location, medicine__name__startswith="Warfarin", status=PrescriptionStatus.ACTIVE
-            )
-            .order_by("person__family_name")
-            .first()
-        )
-        if rx is not None:
-            _move_to_the_clinic(rx, staff[senior], staff[checkers[senior]])
-            return
-
-
-def _move_to_the_clinic(rx: Prescription, sara: User, tom: User) -> None:
+    """This week warfarin moved to the anticoagulant clinic's dosing for two people (ADR 0037): each a new version
+    "as directed by the clinic", checked. For the first, the clinic's letter of yesterday is entered by a senior and
+    checked by a second; for the other the letter is awaited, so tonight's dose cannot be given and the alert says so
+    (where only one person is on warfarin, the other is someone just started on it from hospital)."""
+    pairs = {locations[0].pk: ("senior.sara", "leader.tom")}
+    if len(locations) > 1:
+        pairs[locations[1].pk] = ("senior.ravi", "manager.mike")
+    on_warfarin = sorted(
+        Prescription.objects.filter(
+            person__location__in=locations, medicine__name__startswith="Warfarin", status=PrescriptionStatus.ACTIVE
+        ).select_related("person"),
+        key=lambda rx: (rx.person.location_id != locations[0].pk, rx.person.family_name),
+    )
     today = clock.today()
+    pattern = ("3", "3", "4", "3", "3", "4", "3", "3")
+    for n, rx in enumerate(on_warfarin[:2]):
+        senior, checker = (staff[u] for u in pairs[rx.person.location_id])
+        new = _by_the_clinic(rx, senior, checker, today)
+        if n == 0:
+            instruction = dosing_instruction_enter(
+                prescription=new,
+                by=senior,
+                inr="2.4",
+                inr_date=today - dt.timedelta(days=1),
+                next_inr_date=today + dt.timedelta(days=len(pattern) - 1),
+                doses={today + dt.timedelta(days=d): amount for d, amount in enumerate(pattern)},
+                source_note="Anticoagulant clinic letter, yesterday's INR",
+            )
+            dosing_instruction_check(instruction=instruction, by=checker)
+    if len(on_warfarin) == 1:
+        _started_from_hospital(locations[0], on_warfarin[0], staff[pairs[locations[0].pk][0]], today, pairs, staff)
+
+
+def _by_the_clinic(rx: Prescription, senior: User, checker: User, today: dt.date) -> Prescription:
     data = PrescriptionInput(
         medicine_id=rx.medicine_id,
         dose_min="0.5",
@@ -1868,19 +1883,43 @@ def _move_to_the_clinic(rx: Prescription, sara: User, tom: User) -> None:
         source=rx.source,
         dose_from_instructions=True,
     )
-    new = prescription_change(prescription=rx, by=sara, data=data, reason="GP: dosing now by the anticoagulant clinic")
-    prescription_check_transcription(prescription=new, by=tom, note="Matches the GP's letter")
-    pattern = ("3", "3", "4", "3", "3", "4", "3", "3")
-    instruction = dosing_instruction_enter(
-        prescription=new,
-        by=sara,
-        inr="2.4",
-        inr_date=today - dt.timedelta(days=1),
-        next_inr_date=today + dt.timedelta(days=len(pattern) - 1),
-        doses={today + dt.timedelta(days=n): amount for n, amount in enumerate(pattern)},
-        source_note="Anticoagulant clinic letter, yesterday's INR",
+    new = prescription_change(
+        prescription=rx, by=senior, data=data, reason="GP: dosing now by the anticoagulant clinic"
     )
-    dosing_instruction_check(instruction=instruction, by=tom)
+    prescription_check_transcription(prescription=new, by=checker, note="Matches the GP's letter")
+    return new
+
+
+def _started_from_hospital(
+    location: Location,
+    other: Prescription,
+    senior: User,
+    today: dt.date,
+    pairs: dict[Any, tuple[str, str]],
+    staff: dict[str, User],
+) -> None:
+    """Someone without an anticoagulant, started on warfarin by the hospital: the clinic's first letter awaited."""
+    anticoagulated = Prescription.objects.filter(
+        status=PrescriptionStatus.ACTIVE, medicine__name__regex=r"^(Warfarin|Apixaban|Rivaroxaban|Edoxaban)"
+    ).values("person_id")
+    person = Person.objects.filter(location=location).exclude(pk__in=anticoagulated).order_by("family_name").first()
+    if person is None:
+        return
+    data = PrescriptionInput(
+        medicine_id=other.medicine_id,
+        dose_min="0.5",
+        dose_max="10",
+        route=other.route,
+        directions="Warfarin 1 mg tablets as directed by the anticoagulant clinic, at 6pm.",
+        times=list(other.times) or ["18:00"],
+        start_date=today,
+        indication="Deep vein thrombosis",
+        prescriber=HOSPITAL_PRESCRIBER,
+        source=Source.HOSPITAL_DISCHARGE,
+        dose_from_instructions=True,
+    )
+    rx = prescription_create(person=person, by=senior, data=data)
+    prescription_check_transcription(prescription=rx, by=staff[pairs[location.pk][1]], note="Discharge letter")
 
 
 # --- Printing the sign-ins -------------------------------------------------------------------------------

@@ -721,3 +721,71 @@ def test_the_minutes_scan_clears_an_alert_whose_dose_was_recorded_since_and_not_
     with time_machine.travel(WINDOW_CLOSES + 40 * MINUTE, tick=False):
         assert alerts_scan(written_after=WINDOW_CLOSES + 30 * MINUTE).cleared == []  # written before the last scan
     assert minute_scan_at(WINDOW_CLOSES + 11 * MINUTE).cleared == [alert.pk]
+
+
+# --- A dose set by the clinic with no instruction in force (warfarin, ADR 0037) ----------------------------------
+
+
+def test_a_warfarin_dose_with_no_clinic_instruction_raises_one_alert_that_clears_when_one_is_checked(world):
+    from carebook.medication.services.dosing import dosing_instruction_check, dosing_instruction_enter
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        warfarin = prescribe(
+            world.ada,
+            MedicineFactory(name="Warfarin", high_risk=True),
+            by=world.sam,
+            checker=world.tia,
+            dose_max="10",
+            dose_from_instructions=True,
+        )
+    # The location's lead (a day by default): today's 08:00 dose is near and no letter covers today.
+    scan_at(DUE - dt.timedelta(hours=2))
+    alert = of_kind(AlertKind.DOSING_INSTRUCTION_MISSING).get()
+    assert alert.severity == Severity.HIGH and "no dosing instruction from the anticoagulant clinic" in alert.summary
+    assert alert.records.get().due_dose.local_date == DUE.date()
+    scan_at(DUE - dt.timedelta(hours=1))
+    assert of_kind(AlertKind.DOSING_INSTRUCTION_MISSING).count() == 1  # raised once
+    with time_machine.travel(DUE - 50 * MINUTE, tick=False):
+        today = DUE.date()
+        instruction = dosing_instruction_enter(
+            prescription=warfarin,
+            by=world.sam,
+            inr="2.5",
+            inr_date=today - DAY,
+            next_inr_date=today + DAY,
+            doses={today: "3", today + DAY: "3"},
+        )
+    scan_at(DUE - 45 * MINUTE)
+    alert.refresh_from_db()
+    assert alert.cleared_at is None  # entered, not yet checked: still no dose
+    with time_machine.travel(DUE - 40 * MINUTE, tick=False):
+        dosing_instruction_check(instruction=instruction, by=world.tia)
+    scan_at(DUE - 35 * MINUTE)
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None and "INR 2.5" in alert.cleared_reason
+
+
+def test_no_alert_for_a_dose_the_clinic_has_set(world):
+    from carebook.medication.services.dosing import dosing_instruction_check, dosing_instruction_enter
+
+    with time_machine.travel(DUE - dt.timedelta(hours=12), tick=False):
+        warfarin = prescribe(
+            world.ada,
+            MedicineFactory(name="Warfarin"),
+            by=world.sam,
+            checker=world.tia,
+            dose_max="10",
+            dose_from_instructions=True,
+        )
+        today = (DUE - dt.timedelta(hours=12)).date()
+        instruction = dosing_instruction_enter(
+            prescription=warfarin,
+            by=world.sam,
+            inr="2.5",
+            inr_date=today,
+            next_inr_date=today + 2 * DAY,
+            doses={today + n * DAY: "3" for n in range(3)},
+        )
+        dosing_instruction_check(instruction=instruction, by=world.tia)
+    scan_at(DUE - dt.timedelta(hours=2))
+    assert not of_kind(AlertKind.DOSING_INSTRUCTION_MISSING).exists()
