@@ -50,6 +50,8 @@ def test_a_warfarin_dose_from_the_clinics_instructions(ui, world, warfarin):
 
     # Sam copies the clinic's letter.
     ui.sign_in("sam")
+    ui.check()  # the seniors' home page
+    ui.expect_status("/prescriptions/", 422)  # the letter refused once, below
     ui.goto(f"/prescriptions/{warfarin.pk}/")
     expect(page.get_by_test_id("no-dose-today")).to_be_visible()
     page.get_by_test_id("dosing-new").click()
@@ -74,6 +76,7 @@ def test_a_warfarin_dose_from_the_clinics_instructions(ui, world, warfarin):
 
     # Tia checks it against the letter.
     ui.sign_in("tia")
+    ui.check()
     ui.goto(f"/prescriptions/{warfarin.pk}/")
     page.get_by_role("link", name="Check these instructions").click()
     ui.check()
@@ -86,6 +89,7 @@ def test_a_warfarin_dose_from_the_clinics_instructions(ui, world, warfarin):
 
     # Carla gives today's dose from the pass.
     ui.sign_in("carla")
+    ui.check()
     ui.goto(round_url)
     page.get_by_role("link", name="Start Addie's medicines (1 now)").click()
     ui.check()
