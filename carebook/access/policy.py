@@ -53,6 +53,7 @@ class Action(StrEnum):
     CONDUCT_AUDIT = "conduct_audit"
     EDIT_AUDIT_TEMPLATES = "edit_audit_templates"
     BUILD_EVIDENCE_PACK = "build_evidence_pack"  # the inspector's evidence pack (ADR 0032)
+    PLAN_VISITS = "plan_visits"  # home care: put a visit on a care worker's run (ADR 0038)
 
 
 # Staff who read the medicines records of their locations.
@@ -157,6 +158,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # An evidence pack holds the MAR charts of the people chosen and every incident and alert of the period: the
     # registered manager's, who answers to the inspector for it.
     Action.BUILD_EVIDENCE_PACK: frozenset({Role.REGISTERED_MANAGER}),
+    # The office plans the runs: the coordinator, and the seniors who lead the branch.
+    Action.PLAN_VISITS: frozenset({Role.COORDINATOR, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
 }
 
 

@@ -12,7 +12,7 @@ from carebook.access.policy import Action, can, require
 from carebook.access.scopes import scope_for
 from carebook.core.errors import NotFound
 from carebook.core.ids import as_uuid
-from carebook.medication.models import Administration, DosingInstruction, DueDose, Prescription
+from carebook.medication.models import Administration, DosingInstruction, DueDose, Prescription, Visit
 
 
 def access_prescription_for_user(
@@ -46,6 +46,20 @@ def access_dosing_instruction_for_user(
     if instruction is None:
         raise NotFound("No dosing instruction with that id.")
     return instruction
+
+
+def access_visit_for_user(user: User, visit_id: object, action: Action = Action.VIEW_ROUND) -> Visit:
+    """A home-care visit, scoped by its location (out of scope: the same 404 as missing)."""
+    require(user, action)
+    pk = as_uuid(visit_id, "visit")
+    visit = (
+        Visit.objects.filter(scope_for(user).q("location"), pk=pk)
+        .select_related("person__location", "assigned_to", "closed_by", "planned_by")
+        .first()
+    )
+    if visit is None:
+        raise NotFound("No visit with that id.")
+    return visit
 
 
 def access_due_dose_for_user(user: User, due_dose_id: object, action: Action = Action.VIEW_ROUND) -> DueDose:

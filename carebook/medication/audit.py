@@ -25,6 +25,8 @@ class MedicationAudit(AuditAction):
         "dosing_instruction.checked",
         "A second member of staff checked dosing instructions against the clinic's letter",
     )
+    VISIT_PLANNED = "visit.planned", "A home-care visit was put on a care worker's run"
+    VISIT_CLOSED = "visit.closed", "A home-care visit was closed, every medicine due in it with an outcome"
     PRESCRIPTION_SUSPENDED = "prescription.suspended", "A prescription was put on hold"
     PRESCRIPTION_RESUMED = "prescription.resumed", "A prescription on hold was started again"
     PRESCRIPTION_DISCONTINUED = "prescription.discontinued", "A prescription was stopped"

@@ -1,6 +1,6 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import allergy_decision, dosing, mar, one_pass, prescriptions, record
+from carebook.medication.views import allergy_decision, dosing, mar, one_pass, prescriptions, record, visits
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -11,6 +11,7 @@ urlpatterns = [
     *one_pass.urlpatterns,
     *prescriptions.urlpatterns,
     *dosing.urlpatterns,
+    *visits.urlpatterns,
     *allergy_decision.urlpatterns,
     *mar.urlpatterns,
 ]

@@ -273,3 +273,13 @@ READING_NAMES: dict[str, str] = {
     RequiredCheck.BLOOD_GLUCOSE: "blood glucose",
     RequiredCheck.BLOOD_PRESSURE: "systolic blood pressure",
 }
+
+
+class VisitLabel(Vocabulary):
+    """The home-care visits of a day (ADR 0038); "other" is a visit at set times of its own."""
+
+    MORNING = "morning", "Morning"
+    LUNCH = "lunch", "Lunch"
+    TEA = "tea", "Tea"
+    BED = "bed", "Bed"
+    OTHER = "other", "Other"

@@ -53,6 +53,8 @@ class Person(UUIDModel):
         help_text="10 digits (modulus 11 checked), or blank when not known.",
     )
     room = models.CharField(max_length=40, blank=True, help_text="Room, or address line for home care.")
+    # Home care: how to get in (the key safe's code and where it is), shown only to the care worker on a visit today.
+    key_safe_note = models.CharField(max_length=200, blank=True)
     picture_svg = models.TextField(blank=True, help_text="An identifying picture, served only to staff in scope.")
     allergy_status = models.CharField(max_length=30, choices=AllergyStatus.choices, default=AllergyStatus.NOT_RECORDED)
     medicine_preferences = models.TextField(

@@ -21,6 +21,7 @@ from carebook.medication.models.prescriptions import (
     TranscriptionCheck,
 )
 from carebook.medication.models.showings import SHOWING_OPEN_FOR, PromptShowing, ShowingSource
+from carebook.medication.models.visits import Visit
 
 __all__ = [
     "SHOWING_OPEN_FOR",
@@ -47,4 +48,5 @@ __all__ = [
     "ShowingSource",
     "Source",
     "TranscriptionCheck",
+    "Visit",
 ]

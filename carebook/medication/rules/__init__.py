@@ -16,12 +16,13 @@ carer, the time the dose becomes allowed. The modules:
 - ``allergies``: does a medicine match the person's recorded allergies (by substance, class, name)?
 - ``ingredients``: an ingredient's 24-hour maximum across every product that contains it;
 - ``sites``: the body map of a patch or an injection, its rotation, and the old patch taken off;
-- ``dosing``: a dose set day by day by a clinic's instructions (warfarin), checked by a second person.
+- ``dosing``: a dose set day by day by a clinic's instructions (warfarin), checked by a second person;
+- ``visits``: the doses of a home-care visit and the rule for closing it.
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
-from carebook.medication.rules import allergies, dosing, ingredients, sites
+from carebook.medication.rules import allergies, dosing, ingredients, sites, visits
 from carebook.medication.rules.course import (
     Course,
     bounded,
@@ -244,6 +245,7 @@ __all__ = [
     "timing_of",
     "too_close",
     "too_close_message",
+    "visits",
     "when_given",
     "window_bounds",
     "window_countdown",

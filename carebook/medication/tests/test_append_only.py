@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, connections, models, transacti
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from carebook.access.models import Role
 from carebook.alerts.detect import detect_allergy_overrides
 from carebook.alerts.lifecycle import alert_acknowledge, alert_action_record
 from carebook.alerts.models import Alert, AlertRecord
@@ -63,14 +64,23 @@ from carebook.medication.services.administrations import (
 )
 from carebook.medication.services.dosing import dosing_instruction_check, dosing_instruction_enter
 from carebook.medication.services.prescriptions import prescription_discontinue
+from carebook.medication.services.visits import visit_plan
 from carebook.medication.vocab import LateDoseChoice
 from carebook.notifications.models import EmailDelivery, Notification
 from carebook.notifications.sender import send_pending_emails
+from carebook.organisations.models import Location
 from carebook.people.services import allergy_correct, allergy_record, allergy_status_none_known
 from carebook.substances.models import Substance
 from carebook.substances.reference import load_reference_data
 from carebook.testing import append_only as testing_append_only
-from carebook.testing.factories import MedicineFactory, prescribe, prescribe_paracetamol_prn
+from carebook.testing.factories import (
+    LocationFactory,
+    MedicineFactory,
+    PersonFactory,
+    UserFactory,
+    prescribe,
+    prescribe_paracetamol_prn,
+)
 from carebook.testing.shared import module_transaction, shared_copy
 from carebook.testing.world import make_world
 
@@ -92,6 +102,8 @@ CLINICAL_RECORDS = {
     # The anticoagulant clinic's instructions and their second check (ADR 0037).
     "medication.DosingInstruction": set(),
     "medication.DosingInstructionCheck": set(),
+    # A home-care visit (ADR 0038): closed once.
+    "medication.Visit": {"closed_at", "closed_by"},
     # The prompts a page showed (ADR 0030): only its link to the record the walk led to is set, once.
     "medication.PromptShowing": {"administration"},
     "people.Allergy": {"status"},
@@ -217,6 +229,17 @@ def build_records(world: Any) -> Records:
             doses={today + dt.timedelta(days=n): "3" for n in range(3)},
         )
         dosing_check = dosing_instruction_check(instruction=instruction, by=world.tia)
+        # A home-care visit on a care worker's run (ADR 0038).
+        branch = LocationFactory(provider=world.provider, kind=Location.Kind.HOME_CARE)
+        visit = visit_plan(
+            by=UserFactory(role=Role.COORDINATOR, at=branch),
+            person=PersonFactory(location=branch),
+            assigned_to=UserFactory(role=Role.CARE_WORKER, at=branch),
+            date=today + dt.timedelta(days=1),
+            label="morning",
+            window_start=dt.time(8),
+            window_end=dt.time(9),
+        )
     with time_machine.travel(MORNING, tick=False):
         # Last night's dose, found this morning: too close to this morning's, so it is omitted (ADR 0021).
         missed = DueDose.objects.get(prescription=twice, local_date=dt.date(2026, 6, 9), local_time=dt.time(20))
@@ -345,6 +368,7 @@ def build_records(world: Any) -> Records:
             "medication.AllergyDecision": AllergyDecision.objects.get(),
             "medication.DosingInstruction": instruction,
             "medication.DosingInstructionCheck": dosing_check,
+            "medication.Visit": visit,
             "people.Allergy": allergy,
             "people.AllergyCorrection": correction,
             "people.AllergyStatusRecord": status,

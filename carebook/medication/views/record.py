@@ -91,10 +91,15 @@ def back_from(data: Any) -> dict[str, str]:
     unit = parse_uuid(data.get("unit", ""))
     if unit is not None:
         back["unit"] = str(unit)
+    visit = parse_uuid(data.get("visit", ""))
+    if visit is not None:
+        back["visit"] = str(visit)  # a home-care visit (ADR 0038): its page checks who may see it
     return back
 
 
 def back_url_for(back: dict[str, str], person: Person, prn: bool = False) -> str:
+    if back.get("visit"):
+        return reverse("medication:visit", args=[back["visit"]])
     if prn or back.get("back") == "person":
         return reverse("people:person", args=[person.pk])
     query = {k: v for k, v in back.items() if k in ("round", "unit")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -16,12 +17,18 @@ from carebook.core import clock
 from carebook.core.errors import NotFound
 from carebook.core.ids import parse_uuid
 from carebook.core.web import remember_location
+from carebook.medication.models import Visit
 from carebook.medication.selectors.round import ROUND_CHOICES, current_round, is_round_name, round_due_doses
 from carebook.organisations.models import Location, Unit
 from carebook.people.access import access_location_for_user, locations_for_user
 
 DEVICE_COOKIE = "carebook_round"  # remembers location and unit on this device
 DEVICE_COOKIE_AGE = 180 * 24 * 3600
+
+
+def _has_visits_today(user: Any) -> bool:
+    """A home-care worker with visits today: their run is their round (ADR 0038)."""
+    return Visit.objects.filter(assigned_to=user, date=clock.to_local(clock.now()).date()).exists()
 
 
 @login_required
@@ -51,6 +58,8 @@ def round_start(request: AuthenticatedRequest) -> HttpResponse:
                     target["Location"] += f"?unit={unit.pk}"
                 _remember_on_device(target, request, choice)
                 return target
+    if request.method == "GET" and request.GET.get("change") is None and _has_visits_today(request.user):
+        return redirect("medication:run")  # home care works in visits: the run is the care worker's round
     remembered = request.COOKIES.get(DEVICE_COOKIE, "")
     if request.method == "GET" and remembered and request.GET.get("change") is None:
         location_id, _, unit_id = remembered.partition(":")
