@@ -83,8 +83,10 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
-from carebook.medication.vocab import WITNESSED, OldPatch, ReadingAction, ReadingDecision
+from carebook.medication.services.visits import visit_plan
+from carebook.medication.vocab import WITNESSED, OldPatch, ReadingAction, ReadingDecision, VisitLabel
 from carebook.organisations.models import Location, Provider, Unit
+from carebook.people.identity import person_key_safe_note_set
 from carebook.people.models import Allergy, AllergyStatus, Person
 from carebook.people.nhs_numbers import clean_nhs_number
 from carebook.people.services import allergy_record, allergy_status_none_known
@@ -1467,6 +1469,7 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
         due_doses_extend_horizon(now=clock.now())
         awaiting = _awaiting_check(rng, home_people, medicines, staff["senior.sara"])
         _warfarin_by_the_clinic([home, branch], staff)
+        _todays_runs(branch, staff)
         KindStories(replay, staff, last_day_index=0).thresholds(home)
         alerts_scan(now=clock.now())  # what the worker's first scan finds: the alerts the history left
         build_rollups(now=clock.now())  # the dose figures' daily rollups, as the worker's job keeps them
@@ -1920,6 +1923,46 @@ def _started_from_hospital(
     )
     rx = prescription_create(person=person, by=senior, data=data)
     prescription_check_transcription(prescription=rx, by=staff[pairs[location.pk][1]], note="Discharge letter")
+
+
+# The visits of a home-care day (ADR 0038) and the times of the doses each covers.
+VISIT_WINDOWS: tuple[tuple[str, dt.time, dt.time], ...] = (
+    (VisitLabel.MORNING, dt.time(7, 30), dt.time(10, 0)),
+    (VisitLabel.LUNCH, dt.time(11, 30), dt.time(14, 30)),
+    (VisitLabel.TEA, dt.time(16, 30), dt.time(18, 30)),
+    (VisitLabel.BED, dt.time(19, 30), dt.time(22, 30)),
+)
+
+
+def _todays_runs(branch: Location, staff: dict[str, User]) -> None:
+    """Today's runs at the branch: Hana has the North round's people, Harry the South's; each person a visit in each
+    window with a medicine due, planned by Chloe; each home with a key-safe note only the visiting worker sees."""
+    today = clock.today()
+    workers = {"North round": staff["homecare.hana"], "South round": staff["homecare.harry"]}
+    people = list(Person.objects.filter(location=branch).select_related("unit").order_by("family_name", "given_name"))
+    for n, person in enumerate(people):
+        person_key_safe_note_set(
+            person=person,
+            by=staff["senior.ravi"],
+            note=f"Key safe left of the front door, code {(n * 7919) % 9000 + 1000}. Ring first and call out.",
+        )
+    due = DueDose.objects.filter(person__location=branch, local_date=today).exclude(state=DueDose.State.WITHDRAWN)
+    times: dict[Any, set[dt.time]] = {}
+    for person_id, at in due.values_list("person_id", "local_time"):
+        times.setdefault(person_id, set()).add(at)
+    for person in people:
+        worker = workers.get(person.unit.name if person.unit else "", staff["homecare.hana"])
+        for label, start, end in VISIT_WINDOWS:
+            if any(start <= t < end for t in times.get(person.pk, ())):
+                visit_plan(
+                    by=staff["coord.chloe"],
+                    person=person,
+                    assigned_to=worker,
+                    date=today,
+                    label=label,
+                    window_start=start,
+                    window_end=end,
+                )
 
 
 # --- Printing the sign-ins -------------------------------------------------------------------------------

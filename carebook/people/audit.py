@@ -8,6 +8,7 @@ from carebook.audit_log.actions import AuditAction, register_actions
 @register_actions
 class PeopleAudit(AuditAction):
     NHS_NUMBER_CHANGED = "person.nhs_number_changed", "A person's NHS number was corrected by a senior"
+    KEY_SAFE_NOTE_SET = "person.key_safe_note_set", "A senior recorded how a care worker gets into a person's home"
     NHS_NUMBER_INVALID_FOUND = (
         "person.nhs_number_invalid_found",
         "A stored NHS number was found not valid when the check was introduced (ADR 0018)",

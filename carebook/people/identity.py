@@ -63,3 +63,34 @@ def person_nhs_number_change(*, person: Person, by: User, nhs_number: str, reaso
     person.nhs_number = digits
     person._stored_nhs_number = digits
     return person
+
+
+KEY_SAFE_MAX = 200
+
+
+def person_key_safe_note_set(*, person: Person, by: User, note: str) -> Person:
+    """How a care worker gets into the home (the key safe's place and code): seniors only; shown to the care worker
+    on a visit that day, nowhere else (ADR 0038, H68). The audit keeps that it changed, never the code itself."""
+    require(by, Action.EDIT_PERSON_DETAILS)
+    note = " ".join((note or "").split())
+    if len(note) > KEY_SAFE_MAX:
+        raise ValidationFailed(f"Keep it to {KEY_SAFE_MAX} characters.", field="key_safe_note")
+    now = clock.now()
+    with transaction.atomic():
+        current = Person.objects.select_related("location").get(pk=person.pk)
+        if current.location.kind != "home_care":
+            raise ValidationFailed("A key-safe note is for someone supported at home.", field="key_safe_note")
+        before = current.key_safe_note
+        if not Person.objects.filter(pk=current.pk, key_safe_note=before).update(key_safe_note=note):
+            raise Conflict("Someone changed this note a moment ago: look at it again.", field="key_safe_note")
+        record_event(
+            actor=by,
+            action=PeopleAudit.KEY_SAFE_NOTE_SET,
+            entity=current,
+            location=current.location,
+            before={"key_safe_note": "recorded" if before else ""},
+            after={"key_safe_note": "recorded" if note else ""},
+            at=now,
+        )
+    person.key_safe_note = note
+    return person

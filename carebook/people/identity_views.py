@@ -18,7 +18,7 @@ from carebook.core.limits import TEXT_MAX
 from carebook.core.text import nhs_number_display
 from carebook.core.web import form_errors_from
 from carebook.people.access import access_person_for_user
-from carebook.people.identity import person_nhs_number_change
+from carebook.people.identity import person_key_safe_note_set, person_nhs_number_change
 from carebook.people.nhs_numbers import nhs_number_problem
 
 
@@ -84,3 +84,29 @@ def person_nhs_number(request: AuthenticatedRequest, person_id: str) -> HttpResp
         },
         status=status,
     )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def person_key_safe(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
+    """The key-safe note of someone supported at home: seniors set it; the visit's care worker sees it."""
+    person = access_person_for_user(request.user, person_id, Action.EDIT_PERSON_DETAILS)
+    if person.location.kind != "home_care":
+        raise NotFound("A key-safe note is for someone supported at home.")
+    error, status, value = "", 200, person.key_safe_note
+    if request.method == "POST":
+        value = request.POST.get("key_safe_note", "")
+        try:
+            person_key_safe_note_set(person=person, by=request.user, note=value)
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as failure:
+            error, status = failure.message, failure.status
+        else:
+            messages.success(
+                request, f"Getting in: saved for {person.full_name}. Only the visiting care worker sees it."
+            )
+            return redirect(reverse("people:person", args=[person.pk]))
+    context = {"person": person, "value": value, "error": error, "error_summary": [("#key_safe_note", error)]}
+    return render(request, "people/key_safe.html", context, status=status)

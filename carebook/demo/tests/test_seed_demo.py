@@ -270,3 +270,15 @@ def test_the_demo_has_a_resident_on_warfarin_dosed_by_the_clinic(small_demo):
     assert instruction.prescription.dose_from_instructions
     assert instruction.second_check.checked_by != instruction.entered_by
     assert instruction.prescription.transcription_check.checked_by != instruction.prescription.entered_by
+
+
+def test_the_demo_has_todays_runs_for_the_home_care_workers(small_demo):
+    """ADR 0038: Hana's and Harry's runs of today, planned by Chloe, each home with a key-safe note."""
+    from carebook.core import clock
+    from carebook.medication.models import Visit
+    from carebook.people.models import Person
+
+    visits = Visit.objects.filter(date=clock.today())
+    assert visits.exists() and set(visits.values_list("planned_by__username", flat=True)) == {"coord.chloe"}
+    assert set(visits.values_list("assigned_to__username", flat=True)) <= {"homecare.hana", "homecare.harry"}
+    assert not Person.objects.filter(location=small_demo.branch, key_safe_note="").exists()

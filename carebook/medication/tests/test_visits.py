@@ -238,3 +238,22 @@ def test_every_role_at_the_visit_pages(client, world, branch, role):
     if role in PLANNERS:
         assert client.get(new).status_code == 404  # another provider's branch: as if missing
         assert client.get(reverse("medication:visit", args=[visit.pk])).status_code == 404
+
+
+def test_a_senior_sets_the_key_safe_note_audited_without_the_code(client, world, branch):
+    from carebook.people.identity import person_key_safe_note_set
+
+    person_key_safe_note_set(person=branch["edna"], by=branch["ravi"], note="Key safe by the shed, code 9090")
+    event = AuditEvent.objects.get(action="person.key_safe_note_set")
+    assert "9090" not in str(event.after) and event.after == {"key_safe_note": "recorded"}
+    with pytest.raises(PermissionDenied):
+        person_key_safe_note_set(person=branch["edna"], by=branch["hana"], note="x")
+    with pytest.raises(ValidationFailed):
+        person_key_safe_note_set(person=world.ada, by=world.sam, note="x")  # a care home resident
+    client.force_login(branch["hana"])
+    page = unescape(client.get(reverse("people:person", args=[branch["edna"].pk])).content.decode())
+    assert "9090" not in page and "shown to the care worker on a visit that day" in page
+    assert client.get(reverse("people:key_safe", args=[branch["edna"].pk])).status_code == 403
+    client.force_login(branch["ravi"])
+    response = client.post(reverse("people:key_safe", args=[branch["edna"].pk]), {"key_safe_note": "x" * 300})
+    assert response.status_code == 422
