@@ -16,6 +16,7 @@ from carebook.access.policy import Action, can, location_ids_for_user, require
 from carebook.audit_log.services import record_event
 from carebook.core import clock
 from carebook.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from carebook.core.text import clock_time
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
 from carebook.medication.locks import lock_person
@@ -23,6 +24,9 @@ from carebook.medication.models import DueDose, Visit
 from carebook.medication.vocab import VisitLabel
 from carebook.organisations.models import Location
 from carebook.people.models import Person
+
+# A care worker may arrive a little before the window (the run ran ahead): not an hour before.
+EARLY_ALLOWED = dt.timedelta(hours=1)
 
 
 def visit_doses(visit: Visit) -> list[rules.visits.VisitDose]:
@@ -129,8 +133,12 @@ def visit_close(*, by: User, visit: Visit) -> Visit:
         row = Visit.objects.get(pk=visit.pk)
         if row.closed_at is not None:
             raise Conflict("This visit is already closed.", code="already_closed")
-        if now < row.window_start:
-            raise ValidationFailed("This visit has not started yet.", field="visit", code="not_started")
+        if now < row.window_start - EARLY_ALLOWED:
+            raise ValidationFailed(
+                f"This visit starts at {clock_time(row.window_start)}: it cannot be closed yet.",
+                field="visit",
+                code="not_started",
+            )
         refusal = rules.visits.close_refusal(visit_doses(row))
         if refusal is not None:
             raise refusal

@@ -52,7 +52,8 @@ from carebook.people.access import access_person_for_user
 from carebook.people.models import Person
 
 CONFIRMED, FAILED, SKIPPED = PromptResult.CONFIRMED, PromptResult.FAILED, PromptResult.SKIPPED
-PRIMARY_OUTCOMES = (Outcome.GIVEN, Outcome.REFUSED, Outcome.REFUSED_NOT_OFFERED_AGAIN)
+# The outcomes on show; the rest behind "Another outcome". At home, a dose the family gave is common (ADR 0038).
+PRIMARY_OUTCOMES = (Outcome.GIVEN, Outcome.REFUSED, Outcome.REFUSED_NOT_OFFERED_AGAIN, Outcome.GIVEN_BY_FAMILY)
 YES_NO = [(CONFIRMED, "Yes"), (FAILED, "No")]
 LABEL_CHOICES = [(CONFIRMED, "Yes, the label matches"), (FAILED, "No, something does not match")]
 PERSON_QUESTIONS: dict[str, str] = {
