@@ -43,16 +43,18 @@ def render_mar_pdf(chart: MarChart) -> bytes:
     return bytes(pdf)
 
 
-def pdf_filename(person: Person, month: dt.date) -> str:
-    """MAR-<surname>-<YYYY-MM>.pdf, the surname reduced to plain ASCII letters, digits and hyphens."""
+def pdf_filename(person: Person, month: dt.date | str) -> str:
+    """MAR-<surname>-<YYYY-MM>.pdf (a cycle: its first day), the surname reduced to plain ASCII letters, digits and
+    hyphens."""
     ascii_name = unicodedata.normalize("NFKD", person.family_name).encode("ascii", "ignore").decode()
     surname = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-") or "person"
-    return f"MAR-{surname}-{month:%Y-%m}.pdf"
+    period = month if isinstance(month, str) else f"{month:%Y-%m}"
+    return f"MAR-{surname}-{period}.pdf"
 
 
 def mar_pdf_response(person: Person, chart: MarChart) -> HttpResponse:
     """The MAR PDF as the page and the API both send it: a download with the person's surname, never cached."""
     response = HttpResponse(render_mar_pdf(chart), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, pdf_filename(person, chart.month)) or ""
+    response["Content-Disposition"] = content_disposition_header(True, pdf_filename(person, chart.slug)) or ""
     response["Cache-Control"] = "private, no-store"
     return response

@@ -25,11 +25,18 @@ class Location(UUIDModel):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The pharmacy's cycle the MAR is kept on (ADR 0039): the first day of a cycle, and its length in days.
+    # No start: the MAR is kept by calendar month.
+    mar_cycle_start = models.DateField(null=True, blank=True)
+    mar_cycle_days = models.PositiveSmallIntegerField(default=28)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=LocationKind.values), name="location_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(mar_cycle_days__gte=7, mar_cycle_days__lte=56), name="location_mar_cycle_days"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""The MAR chart of one person for one month: JSON, or the printable PDF.
+"""The MAR chart of one person for one month or one pharmacy cycle: JSON, or the printable PDF.
 
 The chart is built once by ``selectors.mar.mar_chart`` for the page, the PDF and the API alike.
 """
@@ -13,10 +13,9 @@ from ninja import Query, Router
 
 from carebook.access.policy import Action
 from carebook.medication.api.common import READ_ERRORS, caller
-from carebook.medication.api.schemas import MONTH_PATTERN, MarChartOut
+from carebook.medication.api.schemas import CYCLE_PATTERN, MONTH_PATTERN, MarChartOut
 from carebook.medication.pdf import mar_pdf_response
-from carebook.medication.selectors.mar import MarChart, mar_chart_as_json, parse_month
-from carebook.medication.selectors.mar import mar_chart as build_mar_chart
+from carebook.medication.selectors.mar import MarChart, chart_for, mar_chart_as_json
 from carebook.people.access import access_person_for_user
 from carebook.people.models import Person
 
@@ -24,12 +23,23 @@ router = Router(tags=["MAR chart"])
 
 PDF = "application/pdf"
 PDF_CONTENT = {PDF: {"schema": {"type": "string", "format": "binary"}}}
-MONTH = Query(..., pattern=MONTH_PATTERN, description="The calendar month, YYYY-MM (Europe/London days).")
+MONTH = Query(
+    None,
+    pattern=MONTH_PATTERN,
+    description="The calendar month, YYYY-MM (Europe/London days). With neither month nor cycle: the location's "
+    "current pharmacy cycle where it keeps one, else this month.",
+)
+CYCLE = Query(
+    None,
+    pattern=CYCLE_PATTERN,
+    description="Any day, YYYY-MM-DD, of the pharmacy cycle wanted (the location's cycle start and length; the "
+    "calendar month of that day where the location keeps the MAR by month). Wins over month.",
+)
 
 
-def _chart(request: HttpRequest, person_id: uuid.UUID, month: str) -> tuple[Person, MarChart]:
+def _chart(request: HttpRequest, person_id: uuid.UUID, month: str | None, cycle: str | None) -> tuple[Person, MarChart]:
     person = access_person_for_user(caller(request), person_id, Action.VIEW_MAR)
-    return person, build_mar_chart(person, parse_month(month))
+    return person, chart_for(person, month=month, cycle=cycle)
 
 
 def _pdf(person: Person, chart: MarChart) -> HttpResponse:
@@ -54,10 +64,10 @@ def _wants_pdf(request: HttpRequest) -> bool:
         }
     },
 )
-def mar_chart(request: HttpRequest, person_id: uuid.UUID, month: str = MONTH) -> Any:
+def mar_chart(request: HttpRequest, person_id: uuid.UUID, month: str | None = MONTH, cycle: str | None = CYCLE) -> Any:
     """A person's MAR chart for a month: prescriptions × times × days with codes and initials, PRN doses,
     doses not given with their reasons, corrections, the key and the staff who signed."""
-    person, chart = _chart(request, person_id, month)
+    person, chart = _chart(request, person_id, month, cycle)
     if _wants_pdf(request):
         return _pdf(person, chart)
     return mar_chart_as_json(chart)
@@ -69,7 +79,9 @@ def mar_chart(request: HttpRequest, person_id: uuid.UUID, month: str = MONTH) ->
     operation_id="mar_chart_pdf",
     openapi_extra={"responses": {200: {"description": "The MAR chart, A4 landscape.", "content": PDF_CONTENT}}},
 )
-def mar_chart_pdf(request: HttpRequest, person_id: uuid.UUID, month: str = MONTH) -> HttpResponse:
+def mar_chart_pdf(
+    request: HttpRequest, person_id: uuid.UUID, month: str | None = MONTH, cycle: str | None = CYCLE
+) -> HttpResponse:
     """The same chart as an A4 landscape PDF, ready to print."""
-    person, chart = _chart(request, person_id, month)
+    person, chart = _chart(request, person_id, month, cycle)
     return _pdf(person, chart)

@@ -111,6 +111,7 @@ YEAR_PATTERN = r"^(20[0-9]{2}|2100)-"
 Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(json_schema_extra={"pattern": YEAR_PATTERN})]
 Day = Annotated[dt.date, AfterValidator(_sane_day), Field(json_schema_extra={"pattern": YEAR_PATTERN})]
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+CYCLE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"  # any day of a cycle (to the 28th: always real)
 
 
 class StrictIn(BaseModel):
@@ -584,8 +585,13 @@ class MarChartOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     person: dict[str, Any]
-    month: str = Field(pattern=MONTH_PATTERN)
-    month_label: str
+    month: str = Field(pattern=MONTH_PATTERN, description="The month the chart starts in.")
+    month_label: str = Field(description='What it covers: "March 2026", or a cycle\'s first and last day.')
+    period: dict[str, Any] | None = Field(
+        None, description='kind ("month" or "cycle"), label, and the query of the period before and after.'
+    )
+    period_start: str = Field("", description="The chart's first day, YYYY-MM-DD.")
+    period_end: str = Field("", description="The chart's last day, YYYY-MM-DD.")
     previous_month: str
     next_month: str
     days: list[dict[str, Any]]

@@ -17,12 +17,13 @@ carer, the time the dose becomes allowed. The modules:
 - ``ingredients``: an ingredient's 24-hour maximum across every product that contains it;
 - ``sites``: the body map of a patch or an injection, its rotation, and the old patch taken off;
 - ``dosing``: a dose set day by day by a clinic's instructions (warfarin), checked by a second person;
-- ``visits``: the doses of a home-care visit and the rule for closing it.
+- ``visits``: the doses of a home-care visit and the rule for closing it;
+- ``cycles``: the pharmacy's cycle a MAR is kept on.
 
 The names below are the rules' public surface: ``from carebook.medication import rules``, then ``rules.X``.
 """
 
-from carebook.medication.rules import allergies, dosing, ingredients, sites, visits
+from carebook.medication.rules import allergies, cycles, dosing, ingredients, sites, visits
 from carebook.medication.rules.course import (
     Course,
     bounded,
@@ -207,6 +208,7 @@ __all__ = [
     "course_continued",
     "course_of_days",
     "current_round",
+    "cycles",
     "decide",
     "dose_status",
     "dose_status_label",

@@ -1,4 +1,4 @@
-"""The MAR chart (Medication Administration Record): one person, one calendar month.
+"""The MAR chart (Medication Administration Record): one person, one calendar month or one pharmacy cycle.
 
 Read-only. Builds the familiar paper grid — prescriptions × times × days —
 from the due doses (one per slot) and their administration records, with the
@@ -13,7 +13,6 @@ The HTML page, the PDF and the JSON API all use ``mar_chart``;
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 import re
@@ -257,12 +256,31 @@ class MarChart:
     key: list[MarKeyItem]
     staff: list[MarStaff]
     generated_at: dt.datetime  # local
+    period: Period | None = None  # a calendar month or a pharmacy cycle (ADR 0039)
     late_decisions: list[LateDecisionRow] = dataclasses.field(default_factory=list)  # late doses and the next
     readings: list[MarEntry] = dataclasses.field(default_factory=list)  # the records with readings, in order
 
     @property
     def slug(self) -> str:
-        return f"{self.month:%Y-%m}"
+        return self.period.slug if self.period is not None else f"{self.month:%Y-%m}"
+
+    @property
+    def is_cycle(self) -> bool:
+        return self.period is not None and self.period.kind == "cycle"
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """What the chart covers and how to ask for the one before and after: ``?month=`` or ``?cycle=``."""
+
+    kind: str  # "month" | "cycle"
+    label: str
+    slug: str
+    query: str
+    previous_label: str
+    previous_query: str
+    next_label: str
+    next_query: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -352,8 +370,62 @@ def parse_month(value: str | None, *, default: dt.date | None = None) -> dt.date
 def mar_chart(person: Person, month: dt.date) -> MarChart:
     """The MAR chart of ``person`` for the calendar month starting ``month`` (Europe/London days)."""
     month = month_start(month)
-    next_month = add_months(month, 1)
-    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    previous, following = add_months(month, -1), add_months(month, 1)
+    return _chart(
+        person,
+        month,
+        following,
+        period=Period(
+            kind="month",
+            label=f"{month:%B %Y}",
+            slug=f"{month:%Y-%m}",
+            query=f"month={month:%Y-%m}",
+            previous_label=f"{previous:%B %Y}",
+            previous_query=f"month={previous:%Y-%m}",
+            next_label=f"{following:%B %Y}",
+            next_query=f"month={following:%Y-%m}",
+        ),
+    )
+
+
+def mar_cycle_chart(person: Person, day: dt.date) -> MarChart:
+    """The MAR chart of ``person`` for the cycle of their location's pharmacy that ``day`` falls in (ADR 0039); where
+    the location keeps the MAR by calendar month, the month of ``day``."""
+    location = person.location
+    if location.mar_cycle_start is None:
+        return mar_chart(person, day)  # kept by calendar month: the month of that day
+    cycle = rules.cycles.cycle_containing(day, start=location.mar_cycle_start, length=location.mar_cycle_days)
+    before, after = rules.cycles.previous_cycle(cycle), rules.cycles.next_cycle(cycle)
+    return _chart(
+        person,
+        cycle.first,
+        cycle.last + dt.timedelta(days=1),
+        period=Period(
+            kind="cycle",
+            label=f"{cycle.first:%-d %B} to {cycle.last:%-d %B %Y} (cycle of {cycle.days} days)",
+            slug=f"{cycle.first:%Y-%m-%d}",
+            query=f"cycle={cycle.first:%Y-%m-%d}",
+            previous_label=f"Cycle from {before.first:%-d %B %Y}",
+            previous_query=f"cycle={before.first:%Y-%m-%d}",
+            next_label=f"Cycle from {after.first:%-d %B %Y}",
+            next_query=f"cycle={after.first:%Y-%m-%d}",
+        ),
+    )
+
+
+def chart_for(person: Person, *, month: str | None = None, cycle: str | None = None) -> MarChart:
+    """The chart a page, the PDF or the API asks for: ``?cycle=`` (any day of it), ``?month=``, or neither: the
+    current cycle where the location keeps the MAR on one, else this month. A bad value: ValidationFailed."""
+    if cycle:
+        return mar_cycle_chart(person, rules.cycles.parse_day(cycle))
+    if month or person.location.mar_cycle_start is None:
+        return mar_chart(person, parse_month(month))
+    return mar_cycle_chart(person, clock.today())
+
+
+def _chart(person: Person, month: dt.date, next_month: dt.date, *, period: Period) -> MarChart:
+    """The chart of the days from ``month`` to the day before ``next_month`` (a calendar month or a cycle)."""
+    days_in_month = (next_month - month).days
     start_at = clock.local_wall_time(month, dt.time(0))
     end_at = clock.local_wall_time(next_month, dt.time(0))
     now = clock.now()
@@ -418,7 +490,7 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
     dose_by_id = {d.pk: d for d in doses}
     replaced_by = {a.corrects_id: a for a in administrations if a.corrects_id is not None}
 
-    days = [_day(month.replace(day=n), today) for n in range(1, days_in_month + 1)]
+    days = [_day(month + dt.timedelta(days=n), today) for n in range(days_in_month)]
     scheduled: list[MarPrescription] = []
     prn: list[MarPrescription] = []
     entries_by_admin: dict[uuid.UUID, MarEntry] = {}
@@ -487,11 +559,12 @@ def mar_chart(person: Person, month: dt.date) -> MarChart:
     )
 
     return MarChart(
-        person=_person(person, allergies, month),
+        person=_person(person, allergies, month, next_month - dt.timedelta(days=1)),
         month=month,
-        month_label=f"{month:%B %Y}",
+        month_label=period.label,
         previous_month=add_months(month, -1),
         next_month=next_month,
+        period=period,
         days=days,
         prescriptions=scheduled,
         prn=prn,
@@ -818,12 +891,11 @@ def _correction(
     )
 
 
-def _person(person: Person, allergies: list[Any], month: dt.date) -> MarPerson:
+def _person(person: Person, allergies: list[Any], month: dt.date, last_day: dt.date) -> MarPerson:
     allergy = allergy_statement(person.allergy_status, allergies)
     nhs = nhs_number_display(person.nhs_number)
     if nhs_number_problem(person.nhs_number):
         nhs += " (not a valid NHS number: check it)"
-    last_day = add_months(month, 1) - dt.timedelta(days=1)
     return MarPerson(
         id=str(person.pk),
         full_name=person.full_name,
@@ -938,7 +1010,9 @@ def _jsonable(value: Any) -> Any:
 def mar_chart_as_json(chart: MarChart) -> dict[str, Any]:
     """The chart as a plain dict of str, int, bool, None, lists and dicts (json.dumps-able)."""
     body: dict[str, Any] = _jsonable(chart)
-    body["month"] = chart.slug
+    body["month"] = f"{chart.month:%Y-%m}"  # the month the chart starts in (a cycle may run into the next)
+    body["period_start"] = chart.days[0].date.isoformat() if chart.days else ""
+    body["period_end"] = chart.days[-1].date.isoformat() if chart.days else ""
     body["previous_month"] = f"{chart.previous_month:%Y-%m}"
     body["next_month"] = f"{chart.next_month:%Y-%m}"
     return body

@@ -565,7 +565,7 @@ def test_an_empty_month_still_makes_a_chart_page_json_and_pdf(world, client):
     assert json.loads(json.dumps(mar_chart_as_json(chart)))["prescriptions"] == []
     assert render_mar_pdf(chart).startswith(b"%PDF")
     html = page(client, world.carla, world.bert, "2026-03").content.decode()
-    assert "No medicines at set times this month." in html
+    assert "No medicines at set times in this chart." in html
 
 
 def test_pdf_filename_is_plain_ascii(world):
