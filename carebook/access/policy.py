@@ -54,6 +54,7 @@ class Action(StrEnum):
     EDIT_AUDIT_TEMPLATES = "edit_audit_templates"
     BUILD_EVIDENCE_PACK = "build_evidence_pack"  # the inspector's evidence pack (ADR 0032)
     PLAN_VISITS = "plan_visits"  # home care: put a visit on a care worker's run (ADR 0038)
+    SET_MEDICINE_SETTINGS = "set_medicine_settings"  # a location's MAR cycle (ADR 0039)
 
 
 # Staff who read the medicines records of their locations.
@@ -158,6 +159,8 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # An evidence pack holds the MAR charts of the people chosen and every incident and alert of the period: the
     # registered manager's, who answers to the inspector for it.
     Action.BUILD_EVIDENCE_PACK: frozenset({Role.REGISTERED_MANAGER}),
+    # How a location keeps its MAR: the registered manager, as for the alert thresholds.
+    Action.SET_MEDICINE_SETTINGS: frozenset({Role.REGISTERED_MANAGER}),
     # The office plans the runs: the coordinator, and the seniors who lead the branch.
     Action.PLAN_VISITS: frozenset({Role.COORDINATOR, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
 }

@@ -1390,7 +1390,10 @@ def seed_demo(size: SeedSize = FULL, *, out: Callable[[str], None] | None = None
     with transaction.atomic():
         medicines = ensure_medicines()
         provider = Provider.objects.create(name=PROVIDER_NAME)
-        home = Location.objects.create(provider=provider, name=HOME_NAME, kind=Location.Kind.CARE_HOME)
+        # The home keeps its MAR on the pharmacy's 28-day cycle, counted from go-live (ADR 0039).
+        home = Location.objects.create(
+            provider=provider, name=HOME_NAME, kind=Location.Kind.CARE_HOME, mar_cycle_start=go_live
+        )
         branch = Location.objects.create(provider=provider, name=BRANCH_NAME, kind=Location.Kind.HOME_CARE)
         rowan = Unit.objects.create(location=home, name="Rowan (ground floor)")
         willow = Unit.objects.create(location=home, name="Willow (first floor)")

@@ -25,6 +25,10 @@ class MedicationAudit(AuditAction):
         "dosing_instruction.checked",
         "A second member of staff checked dosing instructions against the clinic's letter",
     )
+    LOCATION_MEDICINE_SETTINGS_SET = (
+        "location.medicine_settings_set",
+        "A registered manager set how a location keeps its MAR (the pharmacy's cycle, or by calendar month)",
+    )
     VISIT_PLANNED = "visit.planned", "A home-care visit was put on a care worker's run"
     VISIT_CLOSED = "visit.closed", "A home-care visit was closed, every medicine due in it with an outcome"
     PRESCRIPTION_SUSPENDED = "prescription.suspended", "A prescription was put on hold"

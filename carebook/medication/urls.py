@@ -1,6 +1,15 @@
 """The medication pages. Each views module owns its own routes."""
 
-from carebook.medication.views import allergy_decision, dosing, mar, one_pass, prescriptions, record, visits
+from carebook.medication.views import (
+    allergy_decision,
+    dosing,
+    location_settings,
+    mar,
+    one_pass,
+    prescriptions,
+    record,
+    visits,
+)
 from carebook.medication.views import round as round_views
 
 app_name = "medication"
@@ -12,6 +21,7 @@ urlpatterns = [
     *prescriptions.urlpatterns,
     *dosing.urlpatterns,
     *visits.urlpatterns,
+    *location_settings.urlpatterns,
     *allergy_decision.urlpatterns,
     *mar.urlpatterns,
 ]

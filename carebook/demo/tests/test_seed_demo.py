@@ -280,3 +280,10 @@ def test_the_demo_has_todays_runs_for_the_home_care_workers(small_demo):
     assert visits.exists() and set(visits.values_list("planned_by__username", flat=True)) == {"coord.chloe"}
     assert set(visits.values_list("assigned_to__username", flat=True)) <= {"homecare.hana", "homecare.harry"}
     assert not Person.objects.filter(location=small_demo.branch, key_safe_note="").exists()
+
+
+def test_the_demo_home_keeps_its_mar_on_the_pharmacys_cycle(small_demo):
+    small_demo.home.refresh_from_db()
+    assert small_demo.home.mar_cycle_start is not None and small_demo.home.mar_cycle_days == 28
+    small_demo.branch.refresh_from_db()
+    assert small_demo.branch.mar_cycle_start is None  # home care: by calendar month

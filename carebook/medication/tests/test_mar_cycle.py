@@ -101,3 +101,37 @@ def test_pages_pdf_and_api_by_cycle(client, world, on_a_cycle):
         api = api_as(world.carla)
         body = api.get(f"/people/{world.ada.pk}/mar", {"cycle": "2026-12-01"}).json()
         assert (body["period_start"], body["period"]["kind"]) == ("2026-11-19", "cycle")
+
+
+# --- The registered manager's setting ----------------------------------------------------------------------------
+
+
+def test_the_registered_manager_sets_the_cycle_audited_and_others_may_not(client, world):
+    from carebook.audit_log.models import AuditEvent
+
+    url = reverse("medication:medicine_settings", args=[world.home.pk])
+    with time_machine.travel(NOW, tick=False):
+        for persona in ("carla", "sam", "tia", "colin"):
+            client.force_login(getattr(world, persona))
+            assert client.post(url, {"keeps": "cycle", "cycle_start": "2026-11-19"}).status_code == 403
+        client.force_login(world.otto)
+        assert client.get(url).status_code == 403
+        client.force_login(world.maria)
+        assert client.get(url).status_code == 200
+        refused = client.post(url, {"keeps": "cycle", "cycle_start": "2026-11-19", "cycle_days": "5"})
+        assert refused.status_code == 422 and "7 to 56 days" in unescape(refused.content.decode())
+        assert client.post(url, {"keeps": "cycle", "cycle_start": "", "cycle_days": "28"}).status_code == 422
+        assert client.post(url, {"keeps": "cycle", "cycle_start": "2026-11-19", "cycle_days": "28"}).status_code == 302
+        world.home.refresh_from_db()
+        assert (world.home.mar_cycle_start, world.home.mar_cycle_days) == (START, 28)
+        event = AuditEvent.objects.get(action="location.medicine_settings_set")
+        assert event.actor == world.maria and event.before["mar_cycle_start"] is None
+        assert event.after == {"mar_cycle_start": "2026-11-19", "mar_cycle_days": 28}
+        assert client.post(url, {"keeps": "month", "cycle_days": "28"}).status_code == 302
+        world.home.refresh_from_db()
+        assert world.home.mar_cycle_start is None
+        mar = client.get(reverse("medication:mar", args=[world.ada.pk])).content.decode()
+        assert 'data-testid="mar-settings"' in mar
+        client.force_login(world.maria)
+        other = reverse("medication:medicine_settings", args=[world.elsewhere.pk])
+        assert client.get(other).status_code == 404

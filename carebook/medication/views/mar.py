@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
 from carebook.access.http import AuthenticatedRequest
-from carebook.access.policy import Action
+from carebook.access.policy import Action, can
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
 from carebook.medication.pdf import mar_pdf_response
@@ -47,6 +47,9 @@ def mar_page(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
         "person_url": reverse("people:person", args=[person.pk]),
         "day_count": len(chart.days),
         "has_cycle": has_cycle,
+        "settings_url": reverse("medication:medicine_settings", args=[person.location_id])
+        if can(request.user, Action.SET_MEDICINE_SETTINGS)
+        else "",
     }
     return render(request, "medication/mar.html", context)
 
