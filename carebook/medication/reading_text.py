@@ -24,9 +24,13 @@ from carebook.medication.vocab import (
     READING_NAMES,
     READING_PROMPTS,
     READING_UNITS,
+    Prompt,
     PromptResult,
     ReadingDecision,
 )
+
+# A reading in a MAR cell, short enough for a day's column.
+READING_ABBREVIATIONS: dict[str, str] = {Prompt.PULSE: "P", Prompt.BLOOD_GLUCOSE: "BG", Prompt.BLOOD_PRESSURE: "BP"}
 
 _DECIDED = {
     ReadingDecision.GIVE: "within the limits",
@@ -44,6 +48,13 @@ class ReadingLine:
     decision: str  # a ReadingDecision, or ""
     text: str  # the whole line, as above
     outside: bool  # beyond a limit: do not give, or tell someone
+
+    @property
+    def short(self) -> str:
+        """The reading in a MAR cell: "P 68", "BG 4.2", "BP 120/80" ("" when not taken)."""
+        if not self.value:
+            return ""
+        return f"{READING_ABBREVIATIONS.get(self.prompt, self.name[:2])} {self.value}"
 
     @property
     def withheld(self) -> bool:

@@ -28,7 +28,7 @@ from django.db.models import Prefetch, Q
 from carebook.access.models import User
 from carebook.core import clock
 from carebook.core.errors import ValidationFailed
-from carebook.core.text import duration, nhs_number_display
+from carebook.core.text import duration, nhs_number_display, quantity_with_unit
 from carebook.medication import rules
 from carebook.medication.models import (
     Administration,
@@ -707,7 +707,7 @@ def _entry(a: Administration, rx: Prescription, dose: DueDose | None, users: dic
     slot_date = dose.local_date if dose is not None else administered.date()
     time_label = f"{dose.local_time:%H:%M}" if dose is not None else f"{administered:%H:%M}"
     quantity = quantity_text(a.dose_given)
-    dose_text = f"{quantity} {a.dose_unit}".strip() if quantity else ""
+    dose_text = quantity_with_unit(a.dose_given, a.dose_unit) if quantity else ""  # "2 tablets", "1 tablet"
     follow_up = ""
     if hasattr(a, "follow_up"):
         follow_up = a.follow_up.get_effect_display() + (f": {a.follow_up.note}" if a.follow_up.note else "")
@@ -924,6 +924,12 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("late_dose", f"{LATE_DOSE_MARK}45", "Given late: 45 minutes (say) after the dose's window closed"),
     ("moved", f"{MOVED_MARK}22:10", "Moved later (to 22:10, say): the dose before was given late; see Late doses"),
     ("offered_again", f"R {MOVED_MARK} CC", "Refused (or asleep) and offered again: the first offer, then the outcome"),
+    (
+        "reading",
+        "P 68",
+        "A reading taken before the dose (P pulse, BG blood glucose, BP blood pressure); bold: outside "
+        "the prescriber's limits; every reading is listed under Readings",
+    ),
     ("in_error", IN_ERROR_MARK, "Entered in error: the record is struck through and kept; see Corrections"),
     ("not_recorded", NOT_RECORDED_MARK, "Not recorded: the dose's time passed with no record"),
     ("withdrawn", WITHDRAWN_MARK, "Withdrawn: the prescription changed or stopped before the dose was due"),
@@ -945,6 +951,8 @@ def _key(cells: list[MarCell], entries: list[MarEntry], prescriptions: list[MarP
         used_symbols.add("late_dose")
     if any(c.moved_to for c in cells):
         used_symbols.add("moved")
+    if any(e.readings for e in entries):
+        used_symbols.add("reading")
     if any(e.in_error for e in entries):
         used_symbols.add("in_error")
     for state in (CellState.NOT_RECORDED, CellState.WITHDRAWN, CellState.NO_DOSE, CellState.DUE):

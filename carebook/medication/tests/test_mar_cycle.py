@@ -5,6 +5,7 @@ keeps one; a bad value is a 422 beside its field."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -135,3 +136,27 @@ def test_the_registered_manager_sets_the_cycle_audited_and_others_may_not(client
         client.force_login(world.maria)
         other = reverse("medication:medicine_settings", args=[world.elsewhere.pk])
         assert client.get(other).status_code == 404
+
+
+def test_the_pdf_lists_the_when_required_doses_with_time_quantity_reason_and_effect(world):
+    from carebook.medication.pdf import render_mar_pdf_html
+    from carebook.medication.services.administrations import prn_follow_up_record
+    from carebook.testing.factories import prescribe_paracetamol_prn
+
+    with time_machine.travel(NOW - dt.timedelta(days=1), tick=False):
+        prn = prescribe_paracetamol_prn(world.ada, by=world.sam, checker=world.tia)
+    with time_machine.travel(NOW, tick=False):
+        given = administration_record(
+            by=world.carla,
+            prescription=prn,
+            outcome="given",
+            prompts=answers(),
+            dose_given=Decimal("2"),
+            prn_reason="Headache after lunch",
+        ).administration
+    with time_machine.travel(NOW + dt.timedelta(minutes=45), tick=False):
+        prn_follow_up_record(by=world.carla, administration=given, effect="effective", note="Says it has gone")
+        html = render_mar_pdf_html(chart_for(world.ada, month="2026-12"))
+    table = html[html.index('data-testid="pdf-prn-doses"') :]
+    assert "12:00" in table and "2 tablets" in table and "Headache after lunch" in table
+    assert "Worked" in table

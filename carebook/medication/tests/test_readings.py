@@ -506,6 +506,10 @@ def test_the_mar_shows_the_readings_in_the_cell_the_list_the_json_and_the_pdf(cl
     assert api["readings"][1]["readings"][0]["text"] == "Blood glucose 22.4 mmol/L: above 20, give and tell someone"
     pdf_html = render_mar_pdf_html(chart)
     assert "Readings before doses" in pdf_html and "Pulse 52 beats per minute: below 60, do not give" in pdf_html
+    # In the cell too, beside the mark: bold when outside the prescriber's limits, and in the key.
+    assert 'data-testid="mar-cell-reading">P 52</abbr>' in html and "cb-mar-reading--outside" in html
+    assert "<strong>P 52</strong>" in pdf_html
+    assert next(k for k in chart.key if k.symbol == "P 68").used
 
 
 @time_machine.travel(MORNING + dt.timedelta(hours=1), tick=False)
