@@ -24,6 +24,9 @@ The order, for any service that needs more than one lock (none does yet):
 2. Stock item (by id), when stock arrives
 3. The audit chain head of the location, when the hash chain arrives: always last
 
+A location's own row (``lock_location``) is locked only to change its settings (how it keeps its MAR), in a
+transaction that locks nothing else.
+
 SQLite has no row locks: its transactions are ``IMMEDIATE`` (see config/settings.py), so writers are
 serialised whole and these calls read without locking.
 """
@@ -41,6 +44,7 @@ from carebook.access.scopes import NO_ONE, PROVIDER, Scope, scope_q
 from carebook.core.compiled import CompiledRead
 from carebook.core.errors import NotFound
 from carebook.medication.models import Administration, DueDose, Prescription
+from carebook.organisations.models import Location
 from carebook.people.models import Person
 
 M = TypeVar("M", bound=Model)
@@ -135,6 +139,12 @@ def _one(rows: QuerySet[M], missing: str) -> M:
 def lock_person(person_id: uuid.UUID) -> None:
     """Lock one person's row (for a service that already holds the objects it needs, e.g. a new prescription)."""
     Person.objects.filter(pk=person_id).select_for_update(of=("self",)).values_list("pk").first()
+
+
+def lock_location(location_id: Any) -> Location:
+    """Lock a location's own row, for its settings (how it keeps its MAR, ADR 0039): never a person's, never held
+    with one."""
+    return Location.objects.select_for_update(of=("self",)).get(pk=location_id)
 
 
 def lock_people_skip_locked(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

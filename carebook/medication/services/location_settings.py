@@ -14,6 +14,7 @@ from carebook.core import clock
 from carebook.core.errors import NotFound, ValidationFailed
 from carebook.medication import rules
 from carebook.medication.audit import MedicationAudit
+from carebook.medication.locks import lock_location
 from carebook.organisations.models import Location
 
 
@@ -35,7 +36,7 @@ def location_medicine_settings_set(
         raise ValidationFailed("Give the first day of a recent cycle (within a year of today).", field="cycle_start")
     now = clock.now()
     with transaction.atomic():
-        row = Location.objects.select_for_update().get(pk=location.pk)
+        row = lock_location(location.pk)
         before = {
             "mar_cycle_start": row.mar_cycle_start.isoformat() if row.mar_cycle_start else None,
             "mar_cycle_days": row.mar_cycle_days,
