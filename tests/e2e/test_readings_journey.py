@@ -114,6 +114,17 @@ def test_carla_withholds_digoxin_when_addies_pulse_is_52(ui, world):
     expect(page.get_by_test_id("reading").first).to_contain_text("Pulse 52 beats per minute: below 60, do not give")
     ui.goto(f"/people/{world.ada.pk}/mar/")
     expect(page.get_by_test_id("mar-readings")).to_contain_text("Pulse 52 beats per minute: below 60, do not give")
+    expect(page.get_by_test_id("mar-cell-reading").first).to_contain_text("P 52")
+    # On a phone: one medicine at a time instead of the wide grid, each opening to its doses (checked by axe too).
+    size = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 740})
+    expect(page.get_by_test_id("mar-grid")).to_be_hidden()
+    digoxin = page.get_by_test_id("mar-phone-rx").filter(has_text="Digoxin")
+    digoxin.locator("summary").click()
+    expect(digoxin).to_contain_text("Pulse 52 beats per minute: below 60, do not give")
+    ui.check()
+    assert size is not None
+    page.set_viewport_size(size)
 
 
 class NoScriptUI(UI):
