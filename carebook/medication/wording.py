@@ -37,6 +37,7 @@ __all__ = [
     "quantity_text",
     "recorded_text",
     "schedule_text",
+    "setting_words",
 ]
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -162,3 +163,21 @@ def recorded_text(admin: Administration, *, medicine: object, person_name: str, 
     if admin.offer_again_until is not None:
         text += f" Offer it again by {clock_time(admin.offer_again_until)}: it stays on the round."
     return text
+
+
+@dataclass(frozen=True)
+class SettingWords:
+    """The words of the setting (issue 8): a care home has units, rounds and a tablet on the trolley; home care has
+    areas, visits and a phone."""
+
+    unit: str
+    device: str
+    round_word: str
+
+
+CARE_HOME_WORDS = SettingWords(unit="unit", device="tablet", round_word="round")
+HOME_CARE_WORDS = SettingWords(unit="area", device="phone", round_word="visit")
+
+
+def setting_words(location: object) -> SettingWords:
+    return HOME_CARE_WORDS if getattr(location, "kind", "") == "home_care" else CARE_HOME_WORDS

@@ -257,3 +257,13 @@ def test_a_senior_sets_the_key_safe_note_audited_without_the_code(client, world,
     client.force_login(branch["ravi"])
     response = client.post(reverse("people:key_safe", args=[branch["edna"].pk]), {"key_safe_note": "x" * 300})
     assert response.status_code == 422
+
+
+def test_the_round_page_of_a_branch_speaks_of_areas_and_visits(client, world, branch):
+    with time_machine.travel(MORNING, tick=False):
+        client.force_login(branch["ravi"])
+        page = unescape(client.get(reverse("medication:round", args=[branch["branch"].pk])).content.decode())
+        assert "Change location or area" in page and "Your visits today" in page
+        client.force_login(world.sam)
+        page = unescape(client.get(reverse("medication:round", args=[world.home.pk])).content.decode())
+        assert "Change location or unit" in page and "Your visits today" not in page

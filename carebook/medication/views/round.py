@@ -19,6 +19,7 @@ from carebook.core.ids import parse_uuid
 from carebook.core.web import remember_location
 from carebook.medication.models import Visit
 from carebook.medication.selectors.round import ROUND_CHOICES, current_round, is_round_name, round_due_doses
+from carebook.medication.wording import setting_words
 from carebook.organisations.models import Location, Unit
 from carebook.people.access import access_location_for_user, locations_for_user
 
@@ -113,6 +114,7 @@ def round_page(request: AuthenticatedRequest, location_id: str) -> HttpResponse:
             "current_round": current_round(now),
             "record_query": "?" + urlencode(back),
             "can_record": can(request.user, Action.RECORD_ADMINISTRATION),
+            "words": setting_words(location),  # unit or area, tablet or phone (issue 8)
         },
     )
     # This device now remembers where it is working (as the picker does).
