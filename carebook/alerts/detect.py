@@ -1068,6 +1068,23 @@ def detect_transcription_outstanding(*, now: dt.datetime) -> list[uuid.UUID]:
     return raised
 
 
+def _clear_once(alert: Alert, *, reason: str, now: dt.datetime) -> bool:
+    """Clear an alert whose condition cleared, once (compare and set), audited in the same transaction."""
+    with transaction.atomic():
+        if not Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=now, cleared_reason=reason):
+            return False
+        record_event(
+            actor=None,
+            action=AlertsAudit.ALERT_CLEARED,
+            entity=alert,
+            location=alert.location_id,
+            before={"cleared_at": None},
+            after={"cleared_at": now.isoformat(), "cleared_reason": reason},
+            at=now,
+        )
+    return True
+
+
 def clear_transcription_checked(
     *, now: dt.datetime, prescription_ids: Iterable[Any] | None = None, written_after: dt.datetime | None = None
 ) -> list[uuid.UUID]:
@@ -1091,18 +1108,8 @@ def clear_transcription_checked(
     for alert in rows:
         check = alert.prescription.transcription_check  # type: ignore[union-attr]
         reason = f"Checked by {check.checked_by.display_name} at {moment(check.checked_at)}."
-        with transaction.atomic():
-            if Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=now, cleared_reason=reason):
-                record_event(
-                    actor=None,
-                    action=AlertsAudit.ALERT_CLEARED,
-                    entity=alert,
-                    location=alert.location_id,
-                    before={"cleared_at": None},
-                    after={"cleared_at": now.isoformat(), "cleared_reason": reason},
-                    at=now,
-                )
-                cleared.append(alert.pk)
+        if _clear_once(alert, reason=reason, now=now):
+            cleared.append(alert.pk)
     return cleared
 
 
@@ -1193,18 +1200,8 @@ def clear_dosing_instruction_given(*, now: dt.datetime) -> list[uuid.UUID]:
         if found is None:
             continue
         reason = f"Dosing instructions for the day are in force: INR {found.inr} on {found.inr_date:%-d %B}."
-        with transaction.atomic():
-            if Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=now, cleared_reason=reason):
-                record_event(
-                    actor=None,
-                    action=AlertsAudit.ALERT_CLEARED,
-                    entity=alert,
-                    location=alert.location_id,
-                    before={"cleared_at": None},
-                    after={"cleared_at": now.isoformat(), "cleared_reason": reason},
-                    at=now,
-                )
-                cleared.append(alert.pk)
+        if _clear_once(alert, reason=reason, now=now):
+            cleared.append(alert.pk)
     return cleared
 
 
