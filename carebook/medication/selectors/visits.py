@@ -19,6 +19,7 @@ class RunVisit:
     visit: Visit
     doses: list[RoundDose]
     key_safe_note: str  # only for the care worker on the visit, on its day ("" for anyone else)
+    address: str  # only for the care worker on the visit ("" for anyone else: the office has the person's page)
     round_name: str  # the round its window starts in: the pass shows those doses
 
     @property
@@ -73,6 +74,7 @@ def _visit_rows(visits: list[Visit], *, viewer: Any, now: dt.datetime) -> list[R
                 visit=visit,
                 doses=mine,
                 key_safe_note=visit.person.key_safe_note if sees_key_safe(viewer, visit, today) else "",
+                address=visit.person.room if getattr(viewer, "pk", None) == visit.assigned_to_id else "",
                 round_name=rules.round_for_time(clock.to_local(visit.window_start).time()),
             )
         )

@@ -152,7 +152,8 @@ def test_the_run_is_in_order_with_each_visits_medicines_and_the_key_safe_for_its
         assert [d.medicine for d in visits[0].doses] == ["Amlodipine 500 mg tablet"]
         assert visits[1].doses == [] and visits[0].key_safe_note == "Key safe 4471"
         as_senior = run_for(worker=branch["hana"], date=DAY, viewer=branch["ravi"])
-        assert all(v.key_safe_note == "" for v in as_senior)
+        assert all(v.key_safe_note == "" and v.address == "" for v in as_senior)
+        assert visits[0].address == "12 Mill Lane"
         # Not on another day's run either.
         tomorrow = plan(branch, date=DAY + dt.timedelta(days=1))
         assert run_for(worker=branch["hana"], date=tomorrow.date, viewer=branch["hana"])[0].key_safe_note == ""
@@ -188,7 +189,7 @@ def test_pages_a_worker_lands_on_their_run_and_closes_a_visit(client, world, bra
         assert refused.status_code == 422 and "Amlodipine" in unescape(refused.content.decode())
         client.force_login(branch["harry"])
         other = unescape(client.get(reverse("medication:visit", args=[visit.pk])).content.decode())
-        assert "Key safe 4471" not in other
+        assert "Key safe 4471" not in other and "12 Mill Lane" not in other  # not his visit
         assert client.post(reverse("medication:visit_close", args=[visit.pk])).status_code == 403
         client.force_login(world.otto)
         assert client.get(reverse("medication:visit", args=[visit.pk])).status_code == 404
