@@ -55,6 +55,7 @@ class Action(StrEnum):
     BUILD_EVIDENCE_PACK = "build_evidence_pack"  # the inspector's evidence pack (ADR 0032)
     PLAN_VISITS = "plan_visits"  # home care: put a visit on a care worker's run (ADR 0038)
     SET_MEDICINE_SETTINGS = "set_medicine_settings"  # a location's MAR cycle (ADR 0039)
+    SEE_HOME_ADDRESSES = "see_home_addresses"  # home care: every address of the branch (carebook.people.whereabouts)
 
 
 # Staff who read the medicines records of their locations.
@@ -163,6 +164,11 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.SET_MEDICINE_SETTINGS: frozenset({Role.REGISTERED_MANAGER}),
     # The office plans the runs: the coordinator, and the seniors who lead the branch.
     Action.PLAN_VISITS: frozenset({Role.COORDINATOR, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}),
+    # A home-care branch's addresses: those who plan its visits. A care worker sees the address of a person they
+    # are on a visit with that day, and no other (carebook.people.whereabouts).
+    Action.SEE_HOME_ADDRESSES: frozenset(
+        {Role.COORDINATOR, Role.SENIOR_CARER, Role.TEAM_LEADER, Role.REGISTERED_MANAGER}
+    ),
 }
 
 

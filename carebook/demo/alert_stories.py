@@ -302,6 +302,11 @@ class KindStories:
         at = clock.local_wall_time(day, dt.time(7, 0))
         end = min(clock.local_wall_time(day, dt.time(23, 0)), cutoff - dt.timedelta(hours=1))
         doses: list[tuple[dt.datetime, Any]] = []
+        # Each dose is planned into the person's ingredient history as it is chosen, so that the next one counts
+        # it (co-codamol's paracetamol with the paracetamol tablets given the evening before); taken out again if
+        # the day does not reach the maximum after all.
+        ingredients = self.replay.ingredient_planned.setdefault(rx.person_id, [])
+        mark = len(ingredients)
         while at < end:
             for quantity in (rx.dose_max, rx.dose_min):
                 refusal = prn_refusal(
@@ -313,18 +318,19 @@ class KindStories:
                     and self.replay.fits_before_planned(rx, at, quantity)
                 ):
                     planned.append(rules.PrnDose(at=at, quantity=quantity))
+                    self.replay.plan_ingredients(rx, at, quantity)
                     doses.append((at, quantity))
                     break
             at += 15 * MINUTE
         if not doses or not prn_max_reached(
             planned, at=doses[-1][0], smallest=rx.dose_min, max_24h=rx.prn_max_quantity_24h
         ):
+            del ingredients[mark:]
             return []
         self.prn_done = True
         self.replay.prn_planned[rx.pk] = sorted(planned, key=lambda d: d.at)
         events = []
         for when, quantity in doses:
-            self.replay.plan_ingredients(rx, when, quantity)
 
             def give(when: dt.datetime = when, quantity: Any = quantity) -> object:
                 return self.replay.record(

@@ -7,5 +7,8 @@ class MedicationConfig(AppConfig):
 
     def ready(self) -> None:
         from carebook.medication import panels
+        from carebook.medication.selectors.visits import people_visited
+        from carebook.people.whereabouts import register_visit_lookup
 
         panels.register()
+        register_visit_lookup(people_visited)

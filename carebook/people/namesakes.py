@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carebook.people.models import Person
+from carebook.people.whereabouts import room_of, room_words
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,12 @@ def shared_name(a: Names, b: Names) -> str:
 @dataclass(frozen=True)
 class Namesake:
     full_name: str
-    room: str
+    room: str  # a care home's room ("" in home care: never an address, people.whereabouts)
     shares: str  # shared_name's words
 
     @property
     def text(self) -> str:
-        where = f" (room {self.room})" if self.room else ""
+        where = f" ({room_words(self.room)})" if self.room else ""
         return f"{self.full_name}{where} has {self.shares}"
 
 
@@ -64,7 +65,8 @@ def namesakes_for(people: list[Person]) -> dict[object, list[Namesake]]:
     # The names are compared here, not in SQL: SQLite folds the case of ASCII letters only ("Élise").
     everyone = list(
         Person.objects.filter(location_id__in={p.location_id for p in people})
-        .only("location_id", "unit_id", "given_name", "family_name", "preferred_name", "room")
+        .select_related("location")
+        .only("location_id", "location__kind", "unit_id", "given_name", "family_name", "preferred_name", "room")
         .order_by("family_name", "given_name")
     )
     found: dict[object, list[Namesake]] = {}
@@ -75,7 +77,8 @@ def namesakes_for(people: list[Person]) -> dict[object, list[Namesake]]:
                 continue
             shares = shared_name(names, Names.of(other))
             if shares:
-                found.setdefault(person.pk, []).append(Namesake(other.full_name, other.room, shares))
+                room = room_of(other.room, other.location.kind)
+                found.setdefault(person.pk, []).append(Namesake(other.full_name, room, shares))
     return found
 
 

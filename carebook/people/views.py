@@ -16,18 +16,20 @@ from carebook.people.access import access_person_for_user, people_for_user
 from carebook.people.allergies import allergy_statement
 from carebook.people.nhs_numbers import nhs_number_problem
 from carebook.people.panels import person_panels
+from carebook.people.whereabouts import places_for
 
 
 @login_required
 @require_GET
 def people_list(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone the member of staff may see, by location and unit."""
-    people = (
+    people = list(
         people_for_user(request.user)
         .select_related("location", "unit")
         .order_by("location__name", "unit__name", "family_name", "given_name")
     )
-    return render(request, "people/list.html", {"people": people})
+    places = places_for(request.user, people, clock.today())
+    return render(request, "people/list.html", {"rows": [(person, places[person.pk]) for person in people]})
 
 
 @login_required
@@ -41,6 +43,7 @@ def person_detail(request: AuthenticatedRequest, person_id: str) -> HttpResponse
         "people/person.html",
         {
             "person": person,
+            "place": places_for(request.user, [person], clock.today())[person.pk],
             "age": person.age_on(clock.today()),
             "nhs_number": nhs_number_display(person.nhs_number),
             "nhs_number_problem": nhs_number_problem(person.nhs_number),

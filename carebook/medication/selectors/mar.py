@@ -50,6 +50,7 @@ from carebook.medication.wording import DAY_NAMES, course_text, medicine_flags, 
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 from carebook.people.nhs_numbers import nhs_number_problem
+from carebook.people.whereabouts import room_of
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 LATEST_MONTH = dt.date(2099, 12, 1)
@@ -96,7 +97,7 @@ class MarPerson:
     nhs_number: str  # formatted 3-3-4
     location: str
     unit: str
-    room: str
+    room: str  # a care home's room; "" in home care (a MAR never carries an address: people.whereabouts)
     allergy_status: str  # not_recorded | no_known_allergies | has_allergies (as recorded)
     allergies: list[str]
     allergy_text: str  # people.allergies.allergy_statement: the one way it is said
@@ -905,7 +906,7 @@ def _person(person: Person, allergies: list[Any], month: dt.date, last_day: dt.d
         nhs_number=nhs or "Not recorded",
         location=person.location.name,
         unit=person.unit.name if person.unit_id and person.unit else "",
-        room=person.room,
+        room=room_of(person.room, person.location.kind),
         allergy_status=person.allergy_status,
         allergies=[item.text for item in allergy.items],
         allergy_text=allergy.text,

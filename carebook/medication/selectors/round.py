@@ -53,6 +53,7 @@ from carebook.organisations.models import Location, Unit
 from carebook.people.allergies import AllergyStatement, allergy_statement
 from carebook.people.models import Allergy, Person
 from carebook.people.namesakes import Namesake, namesake_warning, namesakes_for, namesakes_of
+from carebook.people.whereabouts import room_of, room_words
 
 NEXT_2H = "next2h"
 # The statuses a dose may be recorded in now (a later one first says when it may be given).
@@ -131,6 +132,7 @@ class RoundPerson:
     allergies: list[Allergy] = field(default_factory=list)
     doses: list[RoundDose] = field(default_factory=list)
     namesake_warning: str = ""  # someone in the same unit with the same name (people.namesakes, hazard H64)
+    place: str = ""  # "room 12" in a care home; never a home address (people.whereabouts)
 
     @cached_property
     def allergy(self) -> AllergyStatement:
@@ -392,6 +394,7 @@ def round_due_doses(
     for entry in people.values():
         entry.doses = _in_order(entry.doses)
         entry.namesake_warning = namesake_warning(same_names.get(entry.person.pk, []))
+        entry.place = room_words(room_of(entry.person.room, location.kind))
 
     def person_order(entry: RoundPerson) -> tuple[int, dt.datetime, str, str, str]:
         if entry.overdue_count:
@@ -468,6 +471,11 @@ class PersonPass:
     @property
     def namesake_warning(self) -> str:
         return namesake_warning(self.namesakes)
+
+    @property
+    def place(self) -> str:
+        """ "room 12" in a care home; never a home address (people.whereabouts)."""
+        return room_words(room_of(self.person.room, self.person.location.kind))
 
 
 def site_choices(rx: Prescription, person_id: object) -> dict[str, object]:

@@ -12,6 +12,7 @@ from carebook.medication import rules
 from carebook.medication.contents import allergy_facts_of, has_contents
 from carebook.medication.models import DueDose, PrescriptionStatus, Visit
 from carebook.medication.selectors.round import RoundDose, _offers, build_round_dose, dose_records
+from carebook.people.whereabouts import addresses_for
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class RunVisit:
     visit: Visit
     doses: list[RoundDose]
     key_safe_note: str  # only for the care worker on the visit, on its day ("" for anyone else)
-    address: str  # only for the care worker on the visit ("" for anyone else: the office has the person's page)
+    address: str  # people.whereabouts: for the care worker on the visit and those who plan visits ("" for anyone else)
     round_name: str  # the round its window starts in: the pass shows those doses
 
     @property
@@ -61,6 +62,8 @@ def _visit_rows(visits: list[Visit], *, viewer: Any, now: dt.datetime) -> list[R
     records = dose_records(doses)
     offers = _offers(doses, allergy_facts_of({v.person_id for v in visits}), now)
     today = clock.to_local(now).date()
+    # A run is one day's, and a visit page one visit's: the address is for the people visited on that day.
+    addresses = addresses_for(viewer, {v.person_id: v.person for v in visits}.values(), visits[0].date)
     rows = []
     for visit in visits:
         mine = [
@@ -74,11 +77,20 @@ def _visit_rows(visits: list[Visit], *, viewer: Any, now: dt.datetime) -> list[R
                 visit=visit,
                 doses=mine,
                 key_safe_note=visit.person.key_safe_note if sees_key_safe(viewer, visit, today) else "",
-                address=visit.person.room if getattr(viewer, "pk", None) == visit.assigned_to_id else "",
+                address=addresses[visit.person_id],
                 round_name=rules.round_for_time(clock.to_local(visit.window_start).time()),
             )
         )
     return rows
+
+
+def people_visited(viewer: Any, person_ids: set[Any], date: dt.date) -> set[Any]:
+    """Which of these people ``viewer`` is on a visit with on ``date`` (people.whereabouts asks, one query)."""
+    return set(
+        Visit.objects.filter(assigned_to_id=getattr(viewer, "pk", None), date=date, person_id__in=person_ids)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
 
 
 def run_for(*, worker: Any, date: dt.date, viewer: Any, now: dt.datetime | None = None) -> list[RunVisit]:

@@ -152,7 +152,9 @@ def test_the_run_is_in_order_with_each_visits_medicines_and_the_key_safe_for_its
         assert [d.medicine for d in visits[0].doses] == ["Amlodipine 500 mg tablet"]
         assert visits[1].doses == [] and visits[0].key_safe_note == "Key safe 4471"
         as_senior = run_for(worker=branch["hana"], date=DAY, viewer=branch["ravi"])
-        assert all(v.key_safe_note == "" and v.address == "" for v in as_senior)
+        assert all(v.key_safe_note == "" for v in as_senior)  # the address, as a planner (people.whereabouts)
+        as_harry = run_for(worker=branch["hana"], date=DAY, viewer=branch["harry"])
+        assert all(v.key_safe_note == "" and v.address == "" for v in as_harry)
         assert visits[0].address == "12 Mill Lane"
         # Not on another day's run either.
         tomorrow = plan(branch, date=DAY + dt.timedelta(days=1))
@@ -268,3 +270,78 @@ def test_the_round_page_of_a_branch_speaks_of_areas_and_visits(client, world, br
         client.force_login(world.sam)
         page = unescape(client.get(reverse("medication:round", args=[world.home.pk])).content.decode())
         assert "Change location or unit" in page and "Your visits today" not in page
+
+
+# --- Where the person lives (people.whereabouts) -------------------------------------------------------------------
+
+
+def _page(client, user, url) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return unescape(response.content.decode())
+
+
+def test_a_home_address_is_for_the_planners_and_the_worker_on_a_visit_that_day(client, world, branch):
+    from carebook.medication.api.testing import api_as
+
+    plan(branch, date=DAY + dt.timedelta(days=1))  # Hana's visit tomorrow does not open the address today
+    edna = branch["edna"]
+    person_url, list_url = reverse("people:person", args=[edna.pk]), reverse("people:list")
+    with time_machine.travel(MORNING, tick=False):
+        for user in (branch["hana"], branch["harry"]):
+            assert "12 Mill Lane" not in _page(client, user, person_url)
+            assert "12 Mill Lane" not in _page(client, user, list_url)
+            assert api_as(user).get(f"/people/{edna.pk}").json()["room"] == ""
+        for user in (branch["ravi"], branch["chloe"]):  # those who plan the visits
+            assert "12 Mill Lane" in _page(client, user, person_url)
+            assert api_as(user).get("/people").json()[0]["room"] == "12 Mill Lane"
+        plan(branch)  # today's morning visit: Hana, not Harry
+        assert "12 Mill Lane" in _page(client, branch["hana"], person_url)
+        assert "12 Mill Lane" in _page(client, branch["hana"], list_url)
+        assert api_as(branch["hana"]).get(f"/people/{edna.pk}").json()["room"] == "12 Mill Lane"
+        assert "12 Mill Lane" not in _page(client, branch["harry"], person_url)
+
+
+def test_the_round_the_pass_the_recording_page_and_the_mar_never_show_a_home_address(client, world, branch):
+    plan(branch)
+    edna, hana = branch["edna"], branch["hana"]
+    with time_machine.travel(MORNING, tick=False):
+        urls = [
+            reverse("medication:round", args=[branch["branch"].pk]),
+            reverse("medication:person_pass", args=[edna.pk]),
+            reverse("medication:record_dose", args=[dose_at_eight(branch).pk]),
+            reverse("medication:mar", args=[edna.pk]),
+        ]
+        for url in urls:
+            assert "12 Mill Lane" not in _page(client, hana, url), url
+        # A care home's room stays on them.
+        world.ada.room = "7"
+        world.ada.save()
+        assert "Rowan, room 7" in _page(client, world.carla, reverse("people:person", args=[world.ada.pk]))
+        assert "room 7" in _page(client, world.carla, reverse("medication:mar", args=[world.ada.pk]))
+
+
+def test_a_namesake_warning_in_a_branch_names_no_address(world, branch):
+    from carebook.people.namesakes import namesake_warning, namesakes_of
+
+    PersonFactory(location=branch["branch"], given_name="Edith", family_name="Price", room="3 Dam Street")
+    warning = namesake_warning(namesakes_of(branch["edna"]))
+    assert "Edith Price has the same surname" in warning and "Dam Street" not in warning
+
+
+def test_the_people_list_reads_the_addresses_in_one_query_whatever_their_number(client, world, branch):
+    from carebook.people.whereabouts import places_for
+
+    plan(branch)
+    with time_machine.travel(MORNING, tick=False):
+        people = list(branch["branch"].people.select_related("location"))
+        with CaptureQueriesContext(connection) as one:
+            places_for(branch["hana"], people, DAY)
+        for n in range(4):
+            PersonFactory(location=branch["branch"], given_name=f"P{n}", room=f"{n} High Street")
+        people = list(branch["branch"].people.select_related("location"))
+        with CaptureQueriesContext(connection) as five:
+            places = places_for(branch["hana"], people, DAY)
+    assert len(one.captured_queries) == len(five.captured_queries) == 1
+    assert sorted(places.values()) == ["", "", "", "", "12 Mill Lane"]

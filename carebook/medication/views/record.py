@@ -76,6 +76,7 @@ from carebook.organisations.models import Location
 from carebook.people.allergies import allergy_statement
 from carebook.people.models import Person
 from carebook.people.namesakes import namesake_warning, namesakes_of
+from carebook.people.whereabouts import room_of, room_words
 
 # --- Where to go back to -------------------------------------------------------------------
 
@@ -210,6 +211,7 @@ def _render_record(
         "today": clock.to_local(now).date(),
         "allergy": allergy_statement(person.allergy_status, list(person.allergies.all())),
         "namesakes": namesake_warning(namesakes_of(person)),
+        "place": room_words(room_of(person.room, person.location.kind)),
         "age": person.age_on(clock.to_local(now).date()),
         "last_dose": last_dose_of(person=person, medicine_id=rx.medicine_id),
         "window_minutes": int(rules.dose_window(rx.medicine.time_critical).total_seconds() // 60),

@@ -29,6 +29,7 @@ from carebook.medication.vocab import VisitLabel
 from carebook.organisations.models import Location
 from carebook.people.access import access_location_for_user
 from carebook.people.models import Person
+from carebook.people.whereabouts import places_for
 
 
 def _day(value: str, default: dt.date) -> dt.date:
@@ -145,7 +146,9 @@ def visit_new(request: AuthenticatedRequest, location_id: str) -> HttpResponse:
     location = access_location_for_user(request.user, location_id)
     if location.kind != Location.Kind.HOME_CARE:
         raise NotFound("Visits are planned at a home-care branch.")
-    people = list(Person.objects.filter(location=location).order_by("family_name", "given_name"))
+    people = list(
+        Person.objects.filter(location=location).select_related("location").order_by("family_name", "given_name")
+    )
     workers = _branch_workers([location.pk])
     today = clock.to_local(clock.now()).date()
     values = {"date": today.isoformat(), "label": "", "window_start": "", "window_end": "", "person": "", "worker": ""}
@@ -188,9 +191,10 @@ def visit_new(request: AuthenticatedRequest, location_id: str) -> HttpResponse:
         status = 422
     field_for = {"assigned_to": "worker"}
     errors = {field_for.get(k, k): v for k, v in errors.items()}
+    places = places_for(request.user, people, clock.today())
     context = {
         "location": location,
-        "people": people,
+        "people_places": [(p, places[p.pk]) for p in people],
         "workers": workers,
         "labels": VisitLabel.choices,
         "values": values,

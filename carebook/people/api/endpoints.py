@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from carebook.access.api import READ_ERRORS, WRITE_ERRORS, caller
 from carebook.access.policy import Action, require
 from carebook.access.scopes import scope_for
+from carebook.core import clock
 from carebook.core.errors import NotFound
 from carebook.people.access import (
     access_location_for_user,
@@ -32,11 +33,16 @@ from carebook.people.api.schemas import (
     PersonSummary,
 )
 from carebook.people.identity import person_nhs_number_change
-from carebook.people.models import Allergy
+from carebook.people.models import Allergy, Person
 from carebook.people.services import allergy_correct, allergy_record, allergy_status_none_known
+from carebook.people.whereabouts import rooms_for
 from carebook.substances.models import AllergenClass, Substance
 
 router = Router(tags=["people"])
+
+
+def _detail(request: HttpRequest, person: Person) -> dict:
+    return present.person_detail(person, room=rooms_for(caller(request), [person], clock.today())[person.pk])
 
 
 @router.get("/locations", response={200: list[LocationOut], **READ_ERRORS}, operation_id="locations_list")
@@ -52,14 +58,16 @@ def people_list(request: HttpRequest, location: Query[uuid.UUID | None] = None) 
     people = people_for_user(caller(request)).select_related("location", "unit")
     if location is not None:
         people = people.filter(location=access_location_for_user(caller(request), location))
-    return [present.person_summary(p) for p in people.order_by("location__name", "family_name", "given_name")]
+    rows = list(people.order_by("location__name", "family_name", "given_name"))
+    rooms = rooms_for(caller(request), rows, clock.today())
+    return [present.person_summary(p, room=rooms[p.pk]) for p in rows]
 
 
 @router.get("/people/{person_id}", response={200: PersonDetail, **READ_ERRORS}, operation_id="person_detail")
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> dict:
     """One person: allergies (or an explicit "no known allergies"), how they like their medicines, a picture link."""
     person = access_person_for_user(caller(request), person_id)
-    return present.person_detail(person)
+    return _detail(request, person)
 
 
 @router.post(
@@ -72,7 +80,7 @@ def person_nhs_number(request: HttpRequest, person_id: uuid.UUID, body: NhsNumbe
     it is stored as 10 digits, and the audit log keeps the number before and after."""
     person = access_person_for_user(caller(request), person_id)  # out of scope: 404; the service checks the role
     person_nhs_number_change(person=person, by=caller(request), nhs_number=body.nhs_number, reason=body.reason)
-    return present.person_detail(person)
+    return _detail(request, person)
 
 
 # --- Allergies (ADR 0022) ------------------------------------------------------------------------------------------

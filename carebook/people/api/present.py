@@ -21,7 +21,8 @@ def location(loc: Location) -> dict[str, Any]:
     }
 
 
-def person_summary(person: Person) -> dict[str, Any]:
+def person_summary(person: Person, *, room: str) -> dict[str, Any]:
+    """``room``: the field as the caller may read it (people.whereabouts.rooms_for)."""
     return {
         "id": person.pk,
         "given_name": person.given_name,
@@ -35,17 +36,17 @@ def person_summary(person: Person) -> dict[str, Any]:
         "location_name": person.location.name,
         "unit_id": person.unit_id,
         "unit_name": person.unit.name if person.unit is not None else None,
-        "room": person.room,
+        "room": room,
         "allergy_status": person.allergy_status,
         "picture_url": reverse("people:picture", args=[person.pk]),
     }
 
 
-def person_detail(person: Person) -> dict[str, Any]:
+def person_detail(person: Person, *, room: str) -> dict[str, Any]:
     allergies = list(person.allergies.select_related("coded_substance", "coded_class"))
     statement = allergy_statement(person.allergy_status, allergies)
     return {
-        **person_summary(person),
+        **person_summary(person, room=room),
         "allergies": [allergy(a) for a in allergies if a.is_active],
         "allergy_text": statement.text,
         "allergy_warning": statement.warning,

@@ -41,7 +41,10 @@ class PersonSummary(BaseModel):
     location_name: str
     unit_id: uuid.UUID | None
     unit_name: str | None
-    room: str
+    room: str = Field(
+        description="A care home's room. In home care, the person's address: only for the staff who plan visits and "
+        "a care worker on a visit with the person today; otherwise blank."
+    )
     allergy_status: str = Field(description="not_recorded | no_known_allergies | has_allergies, as recorded.")
     nhs_number_valid: bool = Field(
         description="False when the stored number fails its modulus 11 check (kept from before numbers were "
