@@ -18,7 +18,14 @@ def access_alert_for_user(user: User, alert_id: object, action: Action = Action.
     alert = (
         Alert.objects.filter(scope_for(user).q("location"), pk=aid)
         .select_related(
-            "person", "staff", "location", "prescription__medicine", "due_dose", "acknowledged_by", "resolved_by"
+            "person",
+            "staff",
+            "location",
+            "prescription__medicine",
+            "due_dose",
+            "visit__assigned_to",
+            "acknowledged_by",
+            "resolved_by",
         )
         .first()
     )

@@ -43,6 +43,7 @@ from carebook.medication.models import (
     PrescriptionStatus,
     PromptAnswer,
     TranscriptionCheck,
+    Visit,
 )
 from carebook.medication.rules.prn import PrnDose
 from carebook.medication.rules.windows import ROUNDS, round_for_time
@@ -78,6 +79,7 @@ class NewAlert:
     prescription_id: Any = None
     due_dose_id: Any = None
     administration_id: Any = None
+    visit_id: Any = None
     due_at: dt.datetime | None = None
     behind: list[Behind] = field(default_factory=list)
     supersede: list[Any] = field(default_factory=list)  # alerts this one carries on
@@ -98,6 +100,7 @@ def raise_alert(new: NewAlert, *, now: dt.datetime) -> Alert | None:
                 prescription_id=new.prescription_id,
                 due_dose_id=new.due_dose_id,
                 administration_id=new.administration_id,
+                visit_id=new.visit_id,
                 summary=new.summary[:300],
                 raised_at=now,
                 due_at=new.due_at,
@@ -1205,6 +1208,65 @@ def clear_dosing_instruction_given(*, now: dt.datetime) -> list[uuid.UUID]:
     return cleared
 
 
+# --- A home-care visit still open after its window (ADR 0038) -------------------------------------------------------
+
+
+def detect_visits_not_closed(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Each visit of the LOOK_BACK still open ``rules.VISIT_CLOSE_GRACE`` after its window ended, with no alert yet:
+    one alert per visit (index ``visit_open_end_idx``; one query, and one write per alert raised)."""
+    visits = list(
+        Visit.objects.filter(
+            closed_at__isnull=True,
+            window_end__gt=now - LOOK_BACK,
+            window_end__lte=now - rules.VISIT_CLOSE_GRACE,
+        )
+        .exclude(Exists(Alert.objects.filter(visit_id=OuterRef("pk"), kind=AlertKind.VISIT_NOT_CLOSED)))
+        .select_related("person", "assigned_to")
+        .order_by("window_end")
+    )
+    raised = []
+    for visit in visits:
+        made = raise_alert(
+            NewAlert(
+                kind=AlertKind.VISIT_NOT_CLOSED,
+                key=rules.alert_key(AlertKind.VISIT_NOT_CLOSED, visit.pk),
+                location_id=visit.location_id,
+                person_id=visit.person_id,
+                visit_id=visit.pk,
+                due_at=visit.window_end,
+                severity=rules.severity_for(time_critical=False, high_risk=False, kind=AlertKind.VISIT_NOT_CLOSED),
+                summary=(
+                    f"{visit.person.full_name}'s {visit.get_label_display().lower()} visit "
+                    f"({clock_time(visit.window_start)} to {clock_time(visit.window_end)}, "
+                    f"{visit.assigned_to.display_name}) was not closed. Check that it took place and that each "
+                    "medicine due in it has an outcome."
+                ),
+            ),
+            now=now,
+        )
+        if made is not None:
+            raised.append(made.pk)
+    return raised
+
+
+def clear_visits_closed(*, now: dt.datetime) -> list[uuid.UUID]:
+    """Clear the alerts of the kind above whose visit has been closed since, saying by whom and when."""
+    rows = Alert.objects.filter(
+        kind=AlertKind.VISIT_NOT_CLOSED,
+        status__in=OPEN_STATUSES,
+        cleared_at__isnull=True,
+        visit__closed_at__isnull=False,
+    ).select_related("visit__closed_by")
+    cleared = []
+    for alert in rows:
+        visit = alert.visit
+        assert visit is not None and visit.closed_at is not None and visit.closed_by is not None
+        reason = f"The visit was closed by {visit.closed_by.display_name} at {moment(visit.closed_at)}."
+        if _clear_once(alert, reason=reason, now=now):
+            cleared.append(alert.pk)
+    return cleared
+
+
 def _check_worth_alert(prompt: str, result: str, outcome: str) -> bool:
     """One skipped or failed check, as ``rules.prompts_to_alert`` weighs it."""
     return bool(
@@ -1334,5 +1396,6 @@ def detect_all(*, now: dt.datetime, written_after: dt.datetime | None = None) ->
     raised += detect_late_recordings(now=now, written_after=w)
     raised += detect_transcription_outstanding(now=now)
     raised += detect_dosing_instruction_missing(now=now)
+    raised += detect_visits_not_closed(now=now)
     raised += detect_prompt_non_compliance(now=now, written_after=w)
     return raised

@@ -75,6 +75,9 @@ class Alert(AppendOnlyModel, UUIDModel):
     administration = models.ForeignKey(
         "medication.Administration", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
+    visit = models.ForeignKey(  # a home-care visit not closed (VISIT_NOT_CLOSED)
+        "medication.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
     summary = models.CharField(max_length=300, help_text="What was noticed, in words, when it was raised.")
     raised_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True, help_text="When the dose behind it was due.")

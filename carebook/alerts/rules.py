@@ -24,6 +24,9 @@ location and per prescription (``alerts.thresholds.thresholds_for``):
 - **Transcription check outstanding**: an unchecked prescription's dose due within ``transcription_lead_minutes``
   (120), or past.
 
+- **Visit not closed**: a home-care visit still open ``VISIT_CLOSE_GRACE`` (30 minutes) after its window ended
+  (``visit_not_closed_at``): the visit may not have happened, or left a medicine without an outcome (ADR 0038).
+
 A repeated condition is one alert: while an alert of the same condition was raised in its window (``ongoing``),
 the later records are added to it, not raised again.
 """
@@ -65,6 +68,16 @@ class DoseFacts:
     window_closes_at: dt.datetime
     time_critical: bool
     high_risk: bool
+
+
+# How long after its window a home-care visit may still be closed before it is an alert: the care worker's next visit
+# has begun by then, and the office should know that a visit may not have happened.
+VISIT_CLOSE_GRACE = dt.timedelta(minutes=30)
+
+
+def visit_not_closed_at(window_end: dt.datetime) -> dt.datetime:
+    """From when an open visit is an alert (ADR 0038)."""
+    return window_end + VISIT_CLOSE_GRACE
 
 
 def round_ends_at(local_date: dt.date, local_time: dt.time) -> dt.datetime:
@@ -120,6 +133,7 @@ KIND_SEVERITY: dict[str, Severity] = {
     AlertKind.LATE_RECORDING: Severity.LOW,
     AlertKind.TRANSCRIPTION_OUTSTANDING: Severity.MEDIUM,
     AlertKind.DOSING_INSTRUCTION_MISSING: Severity.HIGH,
+    AlertKind.VISIT_NOT_CLOSED: Severity.MEDIUM,
     AlertKind.PROMPT_NON_COMPLIANCE: Severity.MEDIUM,
 }
 

@@ -46,7 +46,12 @@ def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | 
     of their events) and clear those whose condition cleared. ``written_after``: the records the kinds of
     alerts.detect look at were written since then (the job passes its last success, with a margin: ``jobs.py``);
     None, the whole backstop."""
-    from carebook.alerts.detect import clear_dosing_instruction_given, clear_transcription_checked, detect_all
+    from carebook.alerts.detect import (
+        clear_dosing_instruction_given,
+        clear_transcription_checked,
+        clear_visits_closed,
+        detect_all,
+    )
     from carebook.alerts.thresholds import threshold_book
 
     now = now or clock.now()
@@ -76,6 +81,7 @@ def alerts_scan(*, now: dt.datetime | None = None, written_after: dt.datetime | 
         alerts_clear_recorded(now=now, written_after=written_after)
         + clear_transcription_checked(now=now, written_after=written_after)
         + clear_dosing_instruction_given(now=now)
+        + clear_visits_closed(now=now)
     )
     result.escalated = alerts_escalate_unacknowledged(now=now)
     return result

@@ -278,6 +278,14 @@ def _render_alert(
         and can(user, Action.RECORD_ADMINISTRATION)
     ):
         records.append(("Record the due dose", reverse("medication:record_dose", args=[alert.due_dose_id])))
+    if alert.visit is not None:
+        visit = alert.visit
+        records.append(
+            (
+                f"The {visit.get_label_display().lower()} visit on {visit.assigned_to.display_name}'s run",
+                reverse("medication:visit", args=[visit.pk]),
+            )
+        )
     records.extend(_records_behind(alert))
     context = {
         "alert": alert,

@@ -20,6 +20,8 @@ class AlertKind(Vocabulary):
     TRANSCRIPTION_OUTSTANDING = "transcription_outstanding", "Transcription check outstanding"
     # A dose set by the clinic's instructions (warfarin, ADR 0037) due on a day no checked instruction covers.
     DOSING_INSTRUCTION_MISSING = "dosing_instruction_missing", "No dosing instruction from the clinic"
+    # A home-care visit still open when its window has ended and VISIT_CLOSE_GRACE has passed (ADR 0038).
+    VISIT_NOT_CLOSED = "visit_not_closed", "Visit not closed"
     # About a member of staff, not a person (ADR 0030): no person; seen and followed up by their supervisors.
     PROMPT_NON_COMPLIANCE = "prompt_non_compliance", "Safety checks repeatedly skipped or failed"
 

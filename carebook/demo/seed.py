@@ -21,6 +21,7 @@ The whole seed runs in one transaction: it is all there, or none of it is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import os
 import random
@@ -38,6 +39,7 @@ from django.db import transaction
 from carebook.access.models import Membership, Role, User
 from carebook.alerts.services import alerts_scan
 from carebook.core import clock
+from carebook.core.errors import ValidationFailed
 from carebook.demo.alert_stories import AlertStories, KindStories
 from carebook.demo.audit_stories import AuditStories
 from carebook.demo.incident_stories import IncidentStories
@@ -65,6 +67,7 @@ from carebook.medication.models import (
     PrnFollowUp,
     ScheduleKind,
     Source,
+    Visit,
 )
 from carebook.medication.services.administrations import (
     WitnessCredentials,
@@ -83,7 +86,7 @@ from carebook.medication.services.prescriptions import (
     prescription_discontinue,
     prescription_suspend,
 )
-from carebook.medication.services.visits import visit_plan
+from carebook.medication.services.visits import visit_close, visit_plan
 from carebook.medication.vocab import WITNESSED, OldPatch, ReadingAction, ReadingDecision, VisitLabel
 from carebook.organisations.models import Location, Provider, Unit
 from carebook.people.identity import person_key_safe_note_set
@@ -1938,10 +1941,12 @@ VISIT_WINDOWS: tuple[tuple[str, dt.time, dt.time], ...] = (
 
 
 def _todays_runs(branch: Location, staff: dict[str, User]) -> None:
-    """Today's runs at the branch: Hana has the North round's people, Harry the South's; each person a visit in each
-    window with a medicine due, planned by Chloe; each home with a key-safe note only the visiting worker sees."""
+    """Yesterday's and today's runs at the branch: Hana has the North round's people, Harry the South's; each person a
+    visit in each window with a medicine due, planned by Chloe the afternoon before; each home with a key-safe note
+    only the visiting worker sees. The visits over were closed by their worker on leaving, except Harry's last of
+    yesterday: the office's "visit not closed" alert. A visit with a medicine left without an outcome stays open
+    too, and its alert says so."""
     today = clock.today()
-    workers = {"North round": staff["homecare.hana"], "South round": staff["homecare.harry"]}
     people = list(Person.objects.filter(location=branch).select_related("unit").order_by("family_name", "given_name"))
     for n, person in enumerate(people):
         person_key_safe_note_set(
@@ -1949,23 +1954,46 @@ def _todays_runs(branch: Location, staff: dict[str, User]) -> None:
             by=staff["senior.ravi"],
             note=f"Key safe left of the front door, code {(n * 7919) % 9000 + 1000}. Ring first and call out.",
         )
-    due = DueDose.objects.filter(person__location=branch, local_date=today).exclude(state=DueDose.State.WITHDRAWN)
+    yesterday = _run_of(branch, staff, people, today - dt.timedelta(days=1))
+    ended = [v for v in yesterday + _run_of(branch, staff, people, today) if v.window_end <= clock.now()]
+    left_open = next((v for v in reversed(yesterday) if v.assigned_to == staff["homecare.harry"]), None)
+    for visit in ended:
+        if visit is left_open:
+            continue
+        with clock.overridden(functools.partial(lambda at: at, visit.window_end)):
+            try:
+                visit_close(by=visit.assigned_to, visit=visit)
+            except ValidationFailed as refused:
+                if refused.code != "visit_outcomes_missing":
+                    raise
+
+
+def _run_of(branch: Location, staff: dict[str, User], people: list[Person], day: dt.date) -> list[Visit]:
+    """The day's visits, planned through the service the afternoon before, in the order of their windows."""
+    workers = {"North round": staff["homecare.hana"], "South round": staff["homecare.harry"]}
+    due = DueDose.objects.filter(person__location=branch, local_date=day).exclude(state=DueDose.State.WITHDRAWN)
     times: dict[Any, set[dt.time]] = {}
     for person_id, at in due.values_list("person_id", "local_time"):
         times.setdefault(person_id, set()).add(at)
-    for person in people:
-        worker = workers.get(person.unit.name if person.unit else "", staff["homecare.hana"])
-        for label, start, end in VISIT_WINDOWS:
-            if any(start <= t < end for t in times.get(person.pk, ())):
-                visit_plan(
-                    by=staff["coord.chloe"],
-                    person=person,
-                    assigned_to=worker,
-                    date=today,
-                    label=label,
-                    window_start=start,
-                    window_end=end,
-                )
+    planned = []
+    planning = clock.local_wall_time(day - dt.timedelta(days=1), dt.time(15, 0))
+    with clock.overridden(lambda: planning):
+        for person in people:
+            worker = workers.get(person.unit.name if person.unit else "", staff["homecare.hana"])
+            for label, start, end in VISIT_WINDOWS:
+                if any(start <= t < end for t in times.get(person.pk, ())):
+                    planned.append(
+                        visit_plan(
+                            by=staff["coord.chloe"],
+                            person=person,
+                            assigned_to=worker,
+                            date=day,
+                            label=label,
+                            window_start=start,
+                            window_end=end,
+                        )
+                    )
+    return sorted(planned, key=lambda v: v.window_start)
 
 
 # --- Printing the sign-ins -------------------------------------------------------------------------------
