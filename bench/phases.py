@@ -239,6 +239,9 @@ def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[s
     the next dose and need a carer's choice (``rules.late``, ADR 0021). Those are recorded as what a late entry
     says: given at their time (two minutes after it), written up now. A dose that could be given now without
     meeting its next one (``next_dose_may_be_close``, within the hour the measuring takes) is sent without a time.
+
+    Patches and injections are left out too (their site rotates from the last one, and a patch says what became of
+    the old one: an order the bench does not keep); a cream goes where its prescription says (``rules.sites``).
     """
     from django.db.models import Exists, OuterRef
 
@@ -260,6 +263,8 @@ def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[s
         rx = dose.prescription
         if rx.medicine.needs_witness or rx.status != "active" or dose.capped:  # type: ignore[attr-defined]
             continue
+        if rx.medicine.site_recorded:
+            continue  # a patch or an injection: its site rotates and a patch says what became of the old one
         check = rx.effective_check
         body: dict[str, Any] = {
             "due_dose_id": str(dose.pk),
@@ -273,8 +278,8 @@ def _recordable_doses(location_ids: list[Any], *, before: dt.datetime) -> dict[s
             body["administered_at"] = (dose.scheduled_at + dt.timedelta(minutes=2)).isoformat()
         if rx.is_variable_dose:
             body["dose_given"] = str(rx.dose_min)
-        if rx.medicine.site_recorded:
-            body["site"] = "left upper arm"
+        if rx.medicine.is_topical:
+            body["site"] = rules.sites.applied_choices(rx.apply_to)[0]  # where the prescription says it goes
         result[str(dose.location_id)].append(body)
     return result
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
 from carebook.actions.models import CorrectiveAction
 from carebook.alerts.models import Alert, AlertAction
@@ -34,35 +34,11 @@ from carebook.incidents.vocab import IncidentStatus
 from carebook.medication.models import Prescription
 from carebook.medication.services.prescriptions import PrescriptionInput, prescription_change
 from carebook.testing.factories import MedicineFactory, prescribe
+from tests.e2e.taps import Taps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_TAPS = 16
-
-
-class Taps:
-    """Counts what Colin does: each click, check, choice or focus of a text box is one tap."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.count = 0
-
-    def click(self, target: Locator) -> None:
-        self.count += 1
-        target.click()
-        self.page.wait_for_load_state()
-
-    def check(self, target: Locator) -> None:
-        self.count += 1
-        target.check()
-
-    def type(self, target: Locator, text: str) -> None:
-        self.count += 1
-        target.fill(text)
-
-    def choose(self, target: Locator, value: str) -> None:
-        self.count += 1
-        target.select_option(value)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from carebook.core import clock
 from carebook.medication.models import Administration, DueDose, LateDoseDecision, Prescription
 from carebook.medication.rules import care_day, care_day_of_slot, round_for_time
 from carebook.testing.factories import MedicineFactory, prescribe
+from tests.e2e.taps import Taps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,26 +59,6 @@ def late_doses(world) -> Late:
             directions="ONE capsule twice a day",
         )
     return Late(due_at, next_at, antibiotic, vitamin)
-
-
-class Taps:
-    """Counts what the carer does: each click, check, or focus of a text box is one tap."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.count = 0
-
-    def click(self, target: Locator) -> None:
-        self.count += 1
-        target.click()
-
-    def check(self, target: Locator) -> None:
-        self.count += 1
-        target.check()
-
-    def type(self, target: Locator, text: str) -> None:
-        self.count += 1
-        target.fill(text)
 
 
 def answer_every_check(taps: Taps, page: Page) -> None:
