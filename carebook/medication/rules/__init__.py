@@ -45,6 +45,7 @@ from carebook.medication.rules.late import (
     check_senior_eligible,
     min_gap,
     shortest_interval,
+    suggested_move,
     too_close,
     too_close_message,
 )
@@ -244,6 +245,7 @@ __all__ = [
     "sites",
     "slots_from",
     "statuses_allowing",
+    "suggested_move",
     "timing_of",
     "too_close",
     "too_close_message",

@@ -140,6 +140,29 @@ def too_close(
     return TooClose(given_at, gap, next_dose, earliest if movable else None, latest if movable else None, choices)
 
 
+# The page suggests a new time for the next dose a little after the earliest, on a five-minute mark: the earliest is
+# measured from "now", so a suggestion of the earliest itself would be refused once the minute turned while the carer
+# finished the form. Five minutes of slack keeps the suggestion good while the form is filled.
+SUGGESTION_SLACK = dt.timedelta(minutes=5)
+SUGGESTION_STEP_MINUTES = 5
+
+
+def suggested_move(conflict: TooClose) -> dt.datetime | None:
+    """The new time the recording page offers for the next dose: at least ``SUGGESTION_SLACK`` after the earliest,
+    on a five-minute mark, never past the latest (then the earliest itself). None when it cannot be moved."""
+    earliest, latest = conflict.earliest_move, conflict.latest_move
+    if earliest is None:
+        return None
+    padded = earliest + SUGGESTION_SLACK
+    padded = padded.replace(second=0, microsecond=0)
+    over = padded.minute % SUGGESTION_STEP_MINUTES
+    if over:
+        padded += dt.timedelta(minutes=SUGGESTION_STEP_MINUTES - over)
+    if latest is not None and padded > latest:
+        return earliest
+    return padded
+
+
 # --- In words -------------------------------------------------------------------------------
 
 

@@ -117,6 +117,7 @@ class LateOffer:
     next_due_at: dt.datetime  # local
     earliest_move: dt.datetime | None  # local
     latest_move: dt.datetime | None  # local
+    suggested_move: dt.datetime | None  # local: what the page fills in (rules.suggested_move)
     gap: str
     needs_senior: bool
 
@@ -153,6 +154,7 @@ def late_offer_for(dose: DueDose, *, now: dt.datetime) -> LateOffer | None:
         LateDoseChoice.OMIT_THIS: f"This dose is recorded as not required, with your reason. Give the {nxt:%H:%M} "
         "dose as usual.",
     }
+    suggested = rules.suggested_move(conflict)
     return LateOffer(
         conflict=conflict,
         message=rules.too_close_message(conflict),
@@ -160,6 +162,7 @@ def late_offer_for(dose: DueDose, *, now: dt.datetime) -> LateOffer | None:
         next_due_at=nxt,
         earliest_move=clock.to_local(conflict.earliest_move) if conflict.earliest_move is not None else None,
         latest_move=clock.to_local(conflict.latest_move) if conflict.latest_move is not None else None,
+        suggested_move=clock.to_local(suggested) if suggested is not None else None,
         gap=gap,
         needs_senior=rx.medicine.time_critical,
     )

@@ -75,9 +75,24 @@ def test_the_recording_page_says_the_dose_is_too_close_and_offers_the_three_choi
     assert "3 hours 50 minutes before the next dose at 20:00" in html
     for value in ("move_next", "omit_next", "omit_this"):
         assert f'value="{value}"' in html
-    assert 'id="move_next_to"' in html and 'value="22:10"' in html  # the earliest, suggested
+    assert "22:10 or later" in html  # the earliest
+    assert 'id="move_next_to"' in html and 'value="22:15"' in html  # suggested: still allowed a few minutes on
     assert "no later than 01:00 on 11 June" in html
     assert 'data-testid="late-senior"' not in html  # not time-critical
+
+
+def test_the_suggested_time_is_still_allowed_when_the_form_is_saved_minutes_later(client, world, rx):
+    client.force_login(world.carla)
+    with time_machine.travel(AFTERNOON, tick=False):
+        html = page(client.get(url(slot(rx, 8))))
+    assert 'value="22:15"' in html
+    with time_machine.travel(AFTERNOON + dt.timedelta(minutes=4, seconds=50), tick=False):
+        response = client.post(
+            url(slot(rx, 8)),
+            answers(late_choice="move_next", move_next_to="22:15", late_reason="Pharmacist: keep 6 hours apart"),
+        )
+    assert response.status_code == 302, page(response)
+    assert DueDose.objects.get(moved_from=slot(rx, 20)).scheduled_at == local(22, 15)
 
 
 def test_saving_given_without_a_choice_is_refused_beside_the_choices_and_writes_nothing(client, world, rx):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -92,6 +93,29 @@ def test_the_earliest_move_is_rounded_up_to_the_minute():
     assert conflict is not None and conflict.earliest_move == at(DAY, 21, 21)
 
 
+def test_the_page_suggests_a_time_a_little_after_the_earliest_on_a_five_minute_mark():
+    """The earliest is measured from "now": a suggestion of the earliest itself would be refused once the minute
+    turned while the carer finished the form (found by a browser test in CI)."""
+    conflict = twice_daily(at(DAY, 15, 20) + dt.timedelta(seconds=20))  # earliest 21:21
+    assert conflict is not None and rules.suggested_move(conflict) == at(DAY, 21, 30)
+    conflict = twice_daily(at(DAY, 16, 10))  # earliest 22:10: five minutes later is already on a mark
+    assert conflict is not None and rules.suggested_move(conflict) == at(DAY, 22, 15)
+
+
+def test_the_suggestion_never_passes_the_latest_and_none_when_the_next_cannot_move():
+    conflict = twice_daily(at(DAY, 14, 1))  # earliest 20:01
+    assert conflict is not None
+    near_latest = dataclasses.replace(conflict, latest_move=at(DAY, 20, 3))
+    assert rules.suggested_move(near_latest) == at(DAY, 20, 1)  # the earliest itself
+    stuck = rules.too_close(
+        given_at=at(DAY, 15, 50),
+        this_prescribed_at=at(DAY, 8),
+        next_dose=pending(at(DAY, 14), after=at(DAY, 20)),
+        setting=None,
+    )
+    assert stuck is not None and rules.suggested_move(stuck) is None
+
+
 def test_a_dose_given_after_the_next_was_due_is_still_too_close():
     conflict = twice_daily(at(DAY, 20, 30))
     assert conflict is not None and conflict.to_next < dt.timedelta(0)
@@ -170,6 +194,9 @@ def test_whatever_is_chosen_no_two_taken_doses_are_closer_than_the_gap(late_by, 
     if conflict.allows(MOVE):
         assert conflict.earliest_move is not None
         assert conflict.earliest_move - given_at >= gap
+        suggested = rules.suggested_move(conflict)
+        assert suggested is not None and suggested >= conflict.earliest_move  # the page's suggestion is allowed
+        assert conflict.latest_move is None or suggested <= conflict.latest_move
         if conflict.latest_move is not None:
             assert conflict.latest_move >= conflict.earliest_move
             tomorrow_opens = at(DAY + dt.timedelta(days=1), 8) - HOUR

@@ -228,11 +228,12 @@ def _render_record(
 
 
 def _default_move(form: RecordDoseForm, offer: LateOffer | None) -> str:
-    """The new time the page suggests for the next dose: what was typed, else the earliest allowed."""
+    """The new time the page suggests for the next dose: what was typed, else ``rules.suggested_move`` (a little
+    after the earliest allowed, so that it is still allowed when the form is saved)."""
     typed = form["move_next_to"].value() if form.is_bound else None
     if typed:
         return str(typed)
-    return f"{offer.earliest_move:%H:%M}" if offer is not None and offer.earliest_move is not None else ""
+    return f"{offer.suggested_move:%H:%M}" if offer is not None and offer.suggested_move is not None else ""
 
 
 def _safety(request: HttpRequest, rx: Prescription, dose: DueDose | None, now: dt.datetime) -> dict[str, Any]:
