@@ -10,11 +10,9 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from carebook.access.models import Role
 from carebook.medication.models import Administration, Medicine, Visit
-from carebook.medication.services.visits import visit_plan
-from carebook.organisations.models import Location
-from carebook.testing.factories import LocationFactory, MedicineFactory, PersonFactory, UserFactory, prescribe
+from carebook.testing.factories import MedicineFactory, PersonFactory, prescribe
+from tests.e2e.home_care import give_in_one_pass, home_care_branch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,15 +27,11 @@ VISITS = (  # person, medicine, dose time, window
 
 @pytest.fixture
 def run(world):
-    branch = LocationFactory(provider=world.provider, name="Oakfield at Home", kind=Location.Kind.HOME_CARE)
-    hana = UserFactory(username="hana", full_name="Hana Ahmed", initials="HA", role=Role.CARE_WORKER, at=branch)
-    ravi = UserFactory(username="ravi", full_name="Ravi Patel", role=Role.SENIOR_CARER, at=branch)
-    tess = UserFactory(username="tess", full_name="Tess Leader", role=Role.TEAM_LEADER, at=branch)
-    chloe = UserFactory(username="chloe", full_name="Chloe Morgan", role=Role.COORDINATOR, at=branch)
+    home = home_care_branch(world)
     with time_machine.travel(START - dt.timedelta(days=1), tick=False):
         for n, (name, medicine, at, (start, end)) in enumerate(VISITS):
             person = PersonFactory(
-                location=branch,
+                location=home.branch,
                 given_name=name,
                 family_name=f"Walker{n}",
                 room=f"{n + 3} Mill Lane",
@@ -46,35 +40,12 @@ def run(world):
             prescribe(
                 person,
                 MedicineFactory(name=medicine, strength="", form=Medicine.Form.TABLET),
-                by=ravi,
-                checker=tess,
+                by=home.ravi,
+                checker=home.tess,
                 times=[at],
             )
-            visit_plan(
-                by=chloe,
-                person=person,
-                assigned_to=hana,
-                date=START.date(),
-                label="morning",
-                window_start=start,
-                window_end=end,
-            )
-    return branch
-
-
-def give_in_one_pass(ui, name: str, medicine: str, outcome: str = "Given") -> None:
-    page = ui.page
-    page.get_by_role("link", name=f"Start {name}'s medicines (1 now)").click()
-    ui.check()
-    for question in (f"Is this {name} ", f"Have you checked {name}'s allergies", f"Does {name} agree"):
-        page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()
-    card = page.get_by_test_id("pass-dose").filter(has_text=medicine)
-    card.get_by_label("Yes, the label matches").check()
-    card.get_by_label(outcome, exact=True).check()
-    if outcome != "Given":
-        card.get_by_label("Reason, if not given").fill("Her daughter gave it at 09:30, before I arrived")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
+            home.plan(person, date=START.date(), start=start, end=end)
+    return home.branch
 
 
 def test_a_home_care_run_of_three_visits_on_a_phone(phone_ui, world, run):

@@ -13,14 +13,12 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from carebook.access.models import Role
 from carebook.alerts.models import Alert
 from carebook.alerts.services import alerts_scan
 from carebook.alerts.vocab import AlertKind, AlertStatus
 from carebook.medication.models import Administration, Medicine, Visit
-from carebook.medication.services.visits import visit_plan
-from carebook.organisations.models import Location
-from carebook.testing.factories import LocationFactory, MedicineFactory, PersonFactory, UserFactory, prescribe
+from carebook.testing.factories import MedicineFactory, PersonFactory, prescribe
+from tests.e2e.home_care import give_in_one_pass, home_care_branch
 from tests.e2e.taps import Taps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,32 +30,29 @@ MAX_TAPS = 11  # open the alert, open the visit, back, acknowledge, 3 for the st
 
 @pytest.fixture
 def open_visit(world) -> Alert:
-    branch = LocationFactory(provider=world.provider, name="Oakfield at Home", kind=Location.Kind.HOME_CARE)
-    hana = UserFactory(username="hana", full_name="Hana Ahmed", role=Role.CARE_WORKER, at=branch)
-    ravi = UserFactory(username="ravi", full_name="Ravi Patel", role=Role.SENIOR_CARER, at=branch)
-    tess = UserFactory(username="tess", full_name="Tess Leader", role=Role.TEAM_LEADER, at=branch)
-    chloe = UserFactory(username="chloe", full_name="Chloe Morgan", role=Role.COORDINATOR, at=branch)
+    home = home_care_branch(world)
     with time_machine.travel(NOW - dt.timedelta(days=1), tick=False):
-        edna = PersonFactory(location=branch, given_name="Edna", family_name="Price", room="12 Mill Lane")
+        edna = PersonFactory(location=home.branch, given_name="Edna", family_name="Price", room="12 Mill Lane")
         prescribe(
             edna,
             MedicineFactory(name="Amlodipine", strength="5 mg", form=Medicine.Form.TABLET),
-            by=ravi,
-            checker=tess,
+            by=home.ravi,
+            checker=home.tess,
             times=["09:00"],
         )
-        visit_plan(
-            by=chloe,
-            person=edna,
-            assigned_to=hana,
-            date=NOW.date(),
-            label="morning",
-            window_start=dt.time(8, 30),
-            window_end=dt.time(9, 15),
-        )
+        home.plan(edna, date=NOW.date(), start=dt.time(8, 30), end=dt.time(9, 15))
     with time_machine.travel(NOW, tick=False):
         alerts_scan()  # the minute's scan raises it
     return Alert.objects.get(kind=AlertKind.VISIT_NOT_CLOSED)
+
+
+def save_step(taps: Taps, ui, kind: str, choice: str) -> None:
+    """One step on the alert: what was done and its answer, saved."""
+    form = ui.page.get_by_test_id("step-form")
+    taps.check(form.get_by_label(kind, exact=True))
+    taps.check(form.get_by_label(choice, exact=True))
+    taps.click(form.get_by_role("button", name="Save the step"))
+    ui.check()
 
 
 def test_the_office_walks_a_visit_left_open_to_its_outcome(ui, world, open_visit):
@@ -72,13 +67,11 @@ def test_the_office_walks_a_visit_left_open_to_its_outcome(ui, world, open_visit
         expect(card).to_contain_text("Edna Price")
         expect(card).to_contain_text("Visit not closed")
         taps.click(card.get_by_role("link", name=re.compile("^Visit not closed")))
-        page.wait_for_load_state()
         ui.check()
 
         # The visit behind it: still open, and which medicine has no outcome
         records = page.get_by_test_id("alert-records")
         taps.click(records.get_by_role("link", name="The morning visit on Hana Ahmed's run"))
-        page.wait_for_load_state()
         ui.check()
         expect(page.get_by_test_id("visit-state")).to_contain_text("Not closed yet: 1 medicine without an outcome")
         expect(page.get_by_role("list", name="Medicines for Edna in this visit")).to_contain_text("Amlodipine")
@@ -88,14 +81,8 @@ def test_the_office_walks_a_visit_left_open_to_its_outcome(ui, world, open_visit
         ui.check()
 
         taps.click(page.get_by_role("button", name="Acknowledge"))
-        page.wait_for_load_state()
         ui.check()
-        form = page.get_by_test_id("step-form")
-        taps.check(form.get_by_label("Contacted the care worker", exact=True))
-        taps.check(form.get_by_label("Not given", exact=True))
-        taps.click(form.get_by_role("button", name="Save the step"))
-        page.wait_for_load_state()
-        ui.check()
+        save_step(taps, ui, "Contacted the care worker", "Not given")
         ui.sign_out()
 
         # Hana, held up at her last visit, arrives: gives the amlodipine in one pass and closes the visit
@@ -104,16 +91,7 @@ def test_the_office_walks_a_visit_left_open_to_its_outcome(ui, world, open_visit
         page.get_by_test_id("run-visit").first.get_by_role("link").first.click()
         page.wait_for_load_state()
         ui.check()
-        page.get_by_role("link", name="Start Edna's medicines (1 now)").click()
-        page.wait_for_load_state()
-        ui.check()
-        for question in ("Is this Edna ", "Have you checked Edna's allergies", "Does Edna agree"):
-            page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()
-        dose = page.get_by_test_id("pass-dose").filter(has_text="Amlodipine")
-        dose.get_by_label("Yes, the label matches").check()
-        dose.get_by_label("Given", exact=True).check()
-        page.get_by_role("button", name="Save").click()
-        page.wait_for_load_state()
+        give_in_one_pass(ui, "Edna", "Amlodipine")
         ui.check()
         page.get_by_role("button", name="Close the visit").click()
         page.wait_for_load_state()
@@ -125,14 +103,8 @@ def test_the_office_walks_a_visit_left_open_to_its_outcome(ui, world, open_visit
         ui.sign_in("chloe")
         ui.goto(f"/alerts/{alert.pk}/")
         expect(page.get_by_test_id("cleared-reason")).to_contain_text("The visit was closed by Hana Ahmed at")
-        form = page.get_by_test_id("step-form")
-        taps.check(form.get_by_label("Outcome", exact=True))
-        taps.check(form.get_by_label("Give the dose now", exact=True))
-        taps.click(form.get_by_role("button", name="Save the step"))
-        page.wait_for_load_state()
-        ui.check()
+        save_step(taps, ui, "Outcome", "Give the dose now")
         taps.click(page.get_by_role("button", name="Resolve"))
-        page.wait_for_load_state()
         ui.check()
 
     alert.refresh_from_db()

@@ -153,8 +153,7 @@ def suggested_move(conflict: TooClose) -> dt.datetime | None:
     earliest, latest = conflict.earliest_move, conflict.latest_move
     if earliest is None:
         return None
-    padded = earliest + SUGGESTION_SLACK
-    padded = padded.replace(second=0, microsecond=0)
+    padded = earliest + SUGGESTION_SLACK  # the earliest is on a whole minute (too_close rounds it up)
     over = padded.minute % SUGGESTION_STEP_MINUTES
     if over:
         padded += dt.timedelta(minutes=SUGGESTION_STEP_MINUTES - over)

@@ -197,6 +197,21 @@ def test_pages_a_worker_lands_on_their_run_and_closes_a_visit(client, world, bra
         assert client.get(reverse("medication:visit", args=[visit.pk])).status_code == 404
 
 
+def test_the_visit_page_says_whether_it_is_closed_and_how_many_medicines_lack_an_outcome(client, world, branch):
+    visit = plan(branch)
+    url = reverse("medication:visit", args=[visit.pk])
+    with time_machine.travel(MORNING, tick=False):
+        client.force_login(branch["chloe"])  # the office, following a "visit not closed" alert
+        page = unescape(client.get(url).content.decode())
+        assert "Not closed yet</strong>: 1 medicine without an outcome." in page
+        administration_record(by=branch["hana"], due_dose=dose_at_eight(branch), outcome="given", prompts=answers())
+        page = unescape(client.get(url).content.decode())
+        assert "Not closed yet</strong>." in page and "without an outcome" not in page
+        visit_close(by=branch["hana"], visit=visit)
+        page = unescape(client.get(url).content.decode())
+        assert "Closed by Hana Ahmed at 08:30." in page and "Not closed yet" not in page
+
+
 def test_pages_the_office_plans_a_visit(client, world, branch):
     client.force_login(branch["chloe"])
     url = reverse("medication:visit_new", args=[branch["branch"].pk])
